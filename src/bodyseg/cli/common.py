@@ -1,0 +1,203 @@
+"""What the CLI commands share: input expansion, output naming, per-file runs with a report."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bodyseg.errors import BodysegError, InputError, OutputError
+from bodyseg.io.images import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
+
+log = logging.getLogger("bodyseg")
+
+#: Name tags bodyseg adds to outputs written next to their input (photo.jpg -> photo.blur.jpg).
+OUTPUT_TAGS = ("mask", "prob", "blur", "replace", "cutout", "overlay", "splash", "people")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input file and the output it will produce."""
+
+    source: Path
+    target: Path
+
+
+@dataclass
+class Report:
+    """Outcome of a multi-file run."""
+
+    done: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+    def exit_code(self) -> int:
+        return 2 if self.failed else 0
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """Inputs, output and the safety options every per-image command takes."""
+    parser.add_argument("inputs", nargs="+", metavar="IN", help="image files, folders (searched recursively) or globs such as 'shots/*.jpg'")
+    parser.add_argument(
+        "-o", "--output", metavar="OUT", type=Path,
+        help="output file (one input) or folder; by default each result is written next to its input as NAME.<command>.<ext>",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist (they are kept by default)")
+    parser.add_argument(
+        "--max-megapixels", type=float, default=DEFAULT_MAX_PIXELS / 1e6, metavar="MP",
+        help="refuse larger images before decoding them (default %(default)g)",
+    )
+
+
+def add_method_options(parser: argparse.ArgumentParser, *, threshold: bool = True) -> None:
+    """``--method``, ``--option KEY=VALUE`` and (where it applies) ``--threshold``."""
+    parser.add_argument("-m", "--method", default=None, help="segmenter to use (see `bodyseg methods`); default: the best measured")
+    parser.add_argument(
+        "--option", action="append", default=[], metavar="KEY=VALUE",
+        help="a method option, repeatable, e.g. --option model=landscape",
+    )
+    if threshold:
+        parser.add_argument("-t", "--threshold", type=float, default=0.5, help="probability above which a pixel is person (default %(default)s)")
+
+
+def parse_method_options(pairs: Iterable[str]) -> dict[str, object]:
+    """``["k=3", "model=landscape"]`` -> ``{"k": 3, "model": "landscape"}`` (numbers and booleans parsed).
+
+    Example:
+        >>> parse_method_options(["k=3", "scale=0.5", "fast=true", "model=landscape"])
+        {'k': 3, 'scale': 0.5, 'fast': True, 'model': 'landscape'}
+    """
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"--option {pair!r}: write it as KEY=VALUE, e.g. --option model=landscape")
+        options[key.strip().replace("-", "_")] = _parse_value(value.strip())
+    return options
+
+
+def _parse_value(text: str) -> object:
+    lowered = text.lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    if lowered in ("none", "auto"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
+    """Files from paths, folders and globs, each with the root it is relative to.
+
+    Returns ``(found, missing)``: ``found`` holds ``(file, root)`` pairs where ``root`` is the
+    folder given (so outputs can mirror sub-folders) or the file's own folder; ``missing`` holds
+    inputs that matched nothing, with the reason. Folder members that look like bodyseg's own
+    outputs (``x.blur.jpg``) are skipped so a second run does not process its first run's results.
+    """
+    found: list[tuple[Path, Path]] = []
+    missing: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+
+    def add(path: Path, root: Path) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            found.append((path, root))
+
+    for text in inputs:
+        path = Path(text)
+        if path.is_dir():
+            members = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes and not _is_own_output(p))
+            if not members:
+                missing.append((path, f"{path}: folder holds no images ({', '.join(suffixes[:4])}, ...)"))
+            for member in members:
+                add(member, path)
+        elif path.exists() or not glob.has_magic(text):
+            add(path, path.parent)  # missing files are reported by the reader, with its message
+        else:
+            matches = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+            if not matches:
+                missing.append((path, f"{text}: the pattern matches no file"))
+            for match in matches:
+                add(match, match.parent)
+    return found, missing
+
+
+def _is_own_output(path: Path) -> bool:
+    parts = path.name.split(".")
+    return len(parts) >= 3 and parts[-2] in OUTPUT_TAGS
+
+
+def plan_jobs(found: list[tuple[Path, Path]], output: Path | None, tag: str, suffix_for: Callable[[Path], str]) -> list[Job]:
+    """Decide each input's output path.
+
+    * no ``output``: next to the input, ``photo.jpg -> photo.<tag><suffix>``;
+    * one input and ``output`` has an image suffix: exactly ``output``;
+    * otherwise ``output`` is a folder; inputs from a folder keep their sub-folders.
+    """
+    if output is not None and len(found) == 1 and output.suffix.lower() in IMAGE_SUFFIXES and not output.is_dir():
+        return [Job(found[0][0], output)]
+    if output is not None and output.exists() and not output.is_dir():
+        raise OutputError(f"{output}: exists and is not a folder; give a folder for several inputs")
+    jobs = []
+    for source, root in found:
+        suffix = suffix_for(source)
+        if output is None:
+            target = source.with_name(f"{source.stem}.{tag}{suffix}")
+        else:
+            relative = source.relative_to(root) if source.is_relative_to(root) else Path(source.name)
+            target = output / relative.with_suffix(suffix)
+        jobs.append(Job(source, target))
+    return jobs
+
+
+def check_target(job: Job, overwrite: bool) -> None:
+    """Refuse to write over the input, or over an existing output without ``--overwrite``."""
+    if job.target.exists() and job.source.exists() and os.path.samefile(job.target, job.source):
+        raise OutputError(f"{job.target}: is the input itself; choose another output")
+    if job.target.exists() and not overwrite:
+        raise OutputError(f"{job.target}: exists already; pass --overwrite to replace it")
+    if job.target.is_dir():
+        raise OutputError(f"{job.target}: is a folder; give a file name")
+
+
+def run_jobs(jobs: list[Job], work: Callable[[Job], None], *, overwrite: bool, desc: str, failed: list[tuple[Path, str]] | None = None) -> Report:
+    """Run ``work`` on each job; a failure is recorded and the run goes on with the next file."""
+    report = Report(failed=list(failed or []))
+    progress = tqdm(jobs, desc=desc, unit="img", disable=len(jobs) < 2, leave=False)
+    for job in progress:
+        try:
+            check_target(job, overwrite)
+            work(job)
+        except BodysegError as exc:
+            message = str(exc)
+            if str(job.source) not in message and str(job.target) not in message:
+                message = f"{job.source}: {message}"
+            report.failed.append((job.source, message))
+        else:
+            report.done.append(job.target)
+    return report
+
+
+def print_summary(report: Report, verb: str) -> None:
+    """One line per output in verbose mode, then the failures, if any."""
+    for target in report.done:
+        log.info("wrote %s", target)
+    total = len(report.done) + len(report.failed)
+    if report.failed and total > 1:
+        log.error("%d of %d inputs failed:", len(report.failed), total)
+    for _, message in report.failed:
+        log.error("%s%s", "  " if total > 1 else "", message)
+    if report.done and total > 1:
+        log.warning("%s %d of %d images", verb, len(report.done), total)

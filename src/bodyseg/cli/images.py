@@ -1,0 +1,172 @@
+"""The per-image commands: segment, blur, replace, cutout, overlay, splash.
+
+They differ only in what they draw; reading, segmenting, naming and writing are shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bodyseg import effects
+from bodyseg.cli.common import (
+    Job,
+    add_input_options,
+    add_method_options,
+    expand_inputs,
+    parse_method_options,
+    plan_jobs,
+    print_summary,
+    run_jobs,
+)
+from bodyseg.errors import InputError
+from bodyseg.io import read_image, write_image
+from bodyseg.result import Segmentation
+from bodyseg.segmenters import DEFAULT_METHOD, MIN_SIDE, Segmenter, check_options, create
+
+Render = Callable[[np.ndarray, Segmentation, argparse.Namespace], np.ndarray]
+
+
+@dataclass(frozen=True)
+class ImageCommand:
+    """A command that writes one image per input image."""
+
+    name: str
+    help: str
+    description: str
+    render: Render
+    suffix: Callable[[Path], str]
+    add_options: Callable[[argparse.ArgumentParser], None] = lambda parser: None
+
+
+def keep_suffix(source: Path) -> str:
+    """Same format as the input where it is a common one, else PNG."""
+    return source.suffix.lower() if source.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp") else ".png"
+
+
+def png_suffix(source: Path) -> str:
+    return ".png"
+
+
+def render_mask(image: np.ndarray, seg: Segmentation, args: argparse.Namespace) -> np.ndarray:
+    if args.soft:
+        return (seg.prob * 255.0 + 0.5).astype(np.uint8)
+    return seg.mask(args.threshold).astype(np.uint8) * 255
+
+
+def render_blur(image: np.ndarray, seg: Segmentation, args: argparse.Namespace) -> np.ndarray:
+    return effects.blur(image, seg, strength=args.strength, feather=args.feather)
+
+
+def render_replace(image: np.ndarray, seg: Segmentation, args: argparse.Namespace) -> np.ndarray:
+    return effects.replace(image, seg, args.background_value, feather=args.feather)
+
+
+def render_cutout(image: np.ndarray, seg: Segmentation, args: argparse.Namespace) -> np.ndarray:
+    return effects.cutout(image, seg, feather=args.feather)
+
+
+def render_overlay(image: np.ndarray, seg: Segmentation, args: argparse.Namespace) -> np.ndarray:
+    return effects.overlay(image, seg, args.colour, args.opacity, threshold=args.threshold, clusters=args.clusters)
+
+
+def render_splash(image: np.ndarray, seg: Segmentation, args: argparse.Namespace) -> np.ndarray:
+    return effects.colour_splash(image, seg, feather=args.feather)
+
+
+def _soft_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--soft", action="store_true", help="write the probability as 8-bit grey (0..255) instead of a 0/255 mask")
+
+
+def _feather_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--feather", type=float, default=None, metavar="PX", help="edge softness, Gaussian sigma in pixels (default 0.3%% of the diagonal; 0 for a hard edge)")
+
+
+def _blur_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-s", "--strength", type=float, default=None, metavar="PX", help="background blur, Gaussian sigma in pixels (default 1.5%% of the diagonal)")
+    _feather_option(parser)
+
+
+def _replace_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-b", "--background", required=True, metavar="IMAGE|COLOUR", help="an image (scaled to cover, centre-cropped) or a colour: white, '#00ff00', 0,255,0")
+    _feather_option(parser)
+
+
+def _overlay_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--colour", "--color", default=None, help="one colour for the mask (default: one colour per person)")
+    parser.add_argument("--opacity", type=float, default=0.5, help="mask opacity in [0, 1] (default %(default)s)")
+    parser.add_argument("--clusters", action="store_true", help="colour the cluster map of a clustering method (kmeans, meanshift)")
+
+
+COMMANDS: tuple[ImageCommand, ...] = (
+    ImageCommand("segment", "write person masks as PNG", "Write one PNG mask per image: 255 person, 0 background (or the 8-bit probability with --soft).", render_mask, png_suffix, _soft_option),
+    ImageCommand("blur", "portrait mode: blur the background", "Blur the background and keep the people sharp, with a soft, feathered edge.", render_blur, keep_suffix, _blur_options),
+    ImageCommand("replace", "put people on a new background", "Replace the background with an image (scaled to cover and centre-cropped) or a colour.", render_replace, keep_suffix, _replace_options),
+    ImageCommand("cutout", "cut people out as RGBA PNG", "Write an RGBA PNG: people opaque, background transparent, soft alpha edge.", render_cutout, png_suffix, _feather_option),
+    ImageCommand("overlay", "colour the mask over the photo, for review", "Draw the mask (one colour per person) and its outline over the photo.", render_overlay, keep_suffix, _overlay_options),
+    ImageCommand("splash", "colour splash: people in colour, background grey", "Keep the people in colour and turn the background grey.", render_splash, keep_suffix, _feather_option),
+)
+
+EXAMPLES = {
+    "segment": "bodyseg segment photo.jpg                 # -> photo.mask.png\n  bodyseg segment shots/ -o masks/ --soft   # a folder, probabilities",
+    "blur": "bodyseg blur photo.jpg --strength 25      # -> photo.blur.jpg",
+    "replace": "bodyseg replace photo.jpg -b beach.jpg     # -> photo.replace.jpg\n  bodyseg replace photo.jpg -b '#00b140' -o green.jpg",
+    "cutout": "bodyseg cutout photo.jpg                  # -> photo.cutout.png",
+    "overlay": "bodyseg overlay photo.jpg --method kmeans --clusters",
+    "splash": "bodyseg splash photo.jpg",
+}
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    """Register every image command on the CLI's sub-command table."""
+    for command in COMMANDS:
+        parser = subparsers.add_parser(
+            command.name, help=command.help, description=command.description,
+            epilog=f"examples:\n  {EXAMPLES[command.name]}", formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        add_input_options(parser)
+        add_method_options(parser)
+        command.add_options(parser)
+        parser.set_defaults(run=lambda args, command=command: run_image_command(command, args))
+
+
+def run_image_command(command: ImageCommand, args: argparse.Namespace) -> int:
+    """Read each input, segment it, render it and write the result atomically."""
+    max_pixels = int(args.max_megapixels * 1e6)
+    if command.name == "replace":
+        args.background_value = load_background(args.background, max_pixels)
+    found, missing = expand_inputs(args.inputs)
+    jobs = plan_jobs(found, args.output, command.name if command.name != "segment" else ("prob" if args.soft else "mask"), command.suffix)
+    method = args.method or DEFAULT_METHOD
+    options = parse_method_options(args.option)
+    check_options(method, options)
+    segmenters: list[Segmenter] = []  # created at the first image that needs it
+
+    def work(job: Job) -> None:
+        image = read_image(job.source, max_pixels=max_pixels)
+        if min(image.shape[:2]) < MIN_SIDE:
+            raise InputError(f"{job.source}: the image is {image.shape[1]}x{image.shape[0]}; bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person")
+        if not segmenters:
+            segmenters.append(create(method, **options))
+        seg = segmenters[0].segment(image)
+        write_image(job.target, command.render(image, seg, args))
+
+    try:
+        report = run_jobs(jobs, work, overwrite=args.overwrite, desc=f"{command.name} ({method})", failed=missing)
+    finally:
+        for segmenter in segmenters:
+            segmenter.close()
+    print_summary(report, "wrote")
+    return report.exit_code()
+
+
+def load_background(value: str, max_pixels: int) -> np.ndarray | str:
+    """An image path is read; anything else must be a colour (checked now, before any work)."""
+    if Path(value).suffix and (Path(value).exists() or "/" in value or "\\" in value):
+        return read_image(value, max_pixels=max_pixels)
+    effects.parse_colour(value)
+    return value

@@ -1,0 +1,26 @@
+"""Segmenters: every method behind one interface, created by name.
+
+Example:
+    >>> from bodyseg import segmenters
+    >>> seg = segmenters.create("mediapipe-selfie")  # doctest: +SKIP
+    >>> sorted(segmenters.available())[:2]  # doctest: +SKIP
+"""
+
+from bodyseg.segmenters.base import MIN_SIDE, Segmenter
+from bodyseg.segmenters.registry import available, check_options, create, register, segmenter_class
+
+#: The method used when none is named.
+DEFAULT_METHOD = "mediapipe-pose"
+
+register(
+    "mediapipe-selfie",
+    "bodyseg.segmenters.mediapipe:SelfieSegmenter",
+    "MediaPipe selfie segmentation (general 256x256 or landscape 144x256 model); fast, made for people near the camera",
+)
+register(
+    "mediapipe-pose",
+    "bodyseg.segmenters.mediapipe:PoseSegmenter",
+    "MediaPipe pose landmarker: mask plus 33 keypoints of one person; better on full bodies",
+)
+
+__all__ = ["DEFAULT_METHOD", "MIN_SIDE", "Segmenter", "available", "check_options", "create", "register", "segmenter_class"]

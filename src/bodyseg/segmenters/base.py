@@ -1,0 +1,65 @@
+"""The Segmenter interface every method implements."""
+
+from __future__ import annotations
+
+import abc
+import time
+
+import numpy as np
+
+from bodyseg.io.images import ImageLike, load_image
+from bodyseg.result import Segmentation
+
+#: Below this many pixels on a side no method can find a person; segmenters return an empty result.
+MIN_SIDE = 16
+
+
+class Segmenter(abc.ABC):
+    """Base class: turns an image into a :class:`~bodyseg.result.Segmentation`.
+
+    Subclasses set ``name`` and implement :meth:`_segment` on an RGB uint8 array that is at
+    least :data:`MIN_SIDE` pixels on each side. :meth:`segment` accepts anything
+    :func:`~bodyseg.io.load_image` does, handles images too small to hold a person, and records
+    the method name and the time taken in ``meta``.
+
+    Example:
+        >>> class Everything(Segmenter):
+        ...     name = "everything"
+        ...     def _segment(self, rgb):
+        ...         return Segmentation(prob=np.ones(rgb.shape[:2], np.float32))
+        >>> Everything().segment(np.zeros((20, 20, 3), np.uint8)).mask().all()
+        True
+    """
+
+    name: str = "segmenter"
+
+    def segment(self, image: ImageLike) -> Segmentation:
+        """Segment the people in ``image`` (path, PIL image or RGB uint8 array)."""
+        rgb = load_image(image)
+        start = time.perf_counter()
+        if min(rgb.shape[:2]) < MIN_SIDE:
+            result = Segmentation(prob=np.zeros(rgb.shape[:2], np.float32))
+            result.warn(f"image is {rgb.shape[1]}x{rgb.shape[0]}, too small to find a person (needs {MIN_SIDE}x{MIN_SIDE})")
+        else:
+            result = self._segment(rgb)
+        if result.prob.shape != rgb.shape[:2]:
+            raise RuntimeError(f"{self.name} returned prob of shape {result.prob.shape} for an image of {rgb.shape[:2]}")
+        result.meta.setdefault("method", self.name)
+        result.meta["ms"] = (time.perf_counter() - start) * 1000.0
+        return result
+
+    @abc.abstractmethod
+    def _segment(self, rgb: np.ndarray) -> Segmentation:
+        """Segment an HxWx3 RGB uint8 array of at least MIN_SIDE pixels a side."""
+
+    def close(self) -> None:
+        """Release native resources (models, sessions). Safe to call twice."""
+
+    def __enter__(self) -> Segmenter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"

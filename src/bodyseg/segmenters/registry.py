@@ -1,0 +1,74 @@
+"""One registry of segmenters: name -> where the class lives and a one-line summary.
+
+Classes are imported only when created, so listing methods never loads a model.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+from bodyseg.errors import MethodError
+from bodyseg.segmenters.base import Segmenter
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """A registered method: ``target`` is ``"module:Class"``."""
+
+    name: str
+    target: str
+    summary: str
+
+
+_METHODS: dict[str, MethodInfo] = {}
+
+
+def register(name: str, target: str, summary: str) -> None:
+    """Register a segmenter class under ``name`` (``target`` is ``"package.module:Class"``)."""
+    if name in _METHODS and _METHODS[name].target != target:
+        raise ValueError(f"segmenter name {name!r} is already taken by {_METHODS[name].target}")
+    _METHODS[name] = MethodInfo(name, target, summary)
+
+
+def available() -> dict[str, str]:
+    """Registered method names with their one-line summaries.
+
+    Example:
+        >>> "mediapipe-selfie" in available()
+        True
+    """
+    return {name: info.summary for name, info in sorted(_METHODS.items())}
+
+
+def segmenter_class(name: str) -> type[Segmenter]:
+    """The class registered under ``name``."""
+    try:
+        info = _METHODS[name]
+    except KeyError:
+        known = ", ".join(sorted(_METHODS))
+        raise MethodError(f"unknown method {name!r}; choose one of: {known} (see `bodyseg methods`)") from None
+    module_name, _, attr = info.target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def check_options(name: str, options: dict[str, Any]) -> type[Segmenter]:
+    """The class registered under ``name``, after checking it takes every option in ``options``."""
+    cls = segmenter_class(name)
+    accepted = inspect.signature(cls.__init__).parameters
+    unknown = [key for key in options if key not in accepted]
+    if unknown and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        names = ", ".join(p for p in accepted if p != "self") or "none"
+        raise MethodError(f"method {name!r} has no option {', '.join(unknown)}; its options are: {names}")
+    return cls
+
+
+def create(name: str, **options: Any) -> Segmenter:
+    """Create the segmenter registered under ``name`` with keyword ``options``.
+
+    Example:
+        >>> seg = create("mediapipe-selfie", model="landscape")  # doctest: +SKIP
+    """
+    return check_options(name, options)(**options)
