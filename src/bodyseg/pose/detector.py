@@ -1,0 +1,180 @@
+"""Multi-person pose detection with the BlazePose detector shipped in mediapipe 0.10.14.
+
+The model (``pose_detection.tflite``) is a single-shot detector on a 224x224 letterboxed image
+scaled to [-1, 1]. Each of its 2254 anchors predicts a face box and four keypoints:
+0 mid-hip, 1 a point whose distance to the mid-hip is the radius of a circle around the whole
+body, 2 mid-shoulder, 3 the same for the upper body. We decode the anchors and merge overlapping
+detections with weighted non-maximum suppression, as MediaPipe's graph does, but keep every person
+instead of only the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from bodyseg.tflite import TFLiteModel, mediapipe_model_path
+
+DETECTOR_SIZE = 224
+#: MediaPipe's SsdAnchorsCalculator options for the pose detector.
+ANCHOR_STRIDES = (8, 16, 32, 32, 32)
+
+
+@dataclass
+class Detection:
+    """One detected person, in pixels of the image it was found in.
+
+    Attributes:
+        score: detector confidence in [0, 1].
+        face_box: ``(x0, y0, x1, y1)`` of the face.
+        keypoints: 4x2 ``(x, y)``: mid-hip, full-body scale point, mid-shoulder, upper-body scale point.
+    """
+
+    score: float
+    face_box: np.ndarray
+    keypoints: np.ndarray
+
+    @property
+    def body_radius(self) -> float:
+        """Radius of the circle around the whole body, centred on the mid-hip."""
+        return float(np.hypot(*(self.keypoints[1] - self.keypoints[0])))
+
+    def body_box(self) -> np.ndarray:
+        """Axis-aligned ``(x0, y0, x1, y1)`` around the whole-body circle."""
+        cx, cy = self.keypoints[0]
+        r = self.body_radius
+        return np.array([cx - r, cy - r, cx + r, cy + r], np.float32)
+
+
+def ssd_anchors(input_size: int = DETECTOR_SIZE, strides: tuple[int, ...] = ANCHOR_STRIDES) -> np.ndarray:
+    """Anchor centres (N x 2, normalised) of MediaPipe's SSD with fixed-size anchors.
+
+    Consecutive layers with the same stride share one grid; each layer adds two anchors
+    (aspect ratio 1 and the interpolated scale) per cell.
+
+    Example:
+        >>> ssd_anchors().shape  # 28*28*2 + 14*14*2 + 7*7*6
+        (2254, 2)
+    """
+    centres = []
+    layer = 0
+    while layer < len(strides):
+        same = 1
+        while layer + same < len(strides) and strides[layer + same] == strides[layer]:
+            same += 1
+        cells = int(np.ceil(input_size / strides[layer]))
+        ys, xs = np.mgrid[:cells, :cells]
+        grid = np.stack([(xs.ravel() + 0.5) / cells, (ys.ravel() + 0.5) / cells], axis=1)
+        centres.append(np.repeat(grid, 2 * same, axis=0))
+        layer += same
+    return np.concatenate(centres).astype(np.float32)
+
+
+def decode_detections(
+    raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndarray, *, input_size: int = DETECTOR_SIZE, min_score: float = 0.5
+) -> list[Detection]:
+    """Detections above ``min_score`` from the raw outputs, in normalised [0, 1] coordinates.
+
+    ``raw_boxes`` is N x 12 (centre x, centre y, width, height, then 4 keypoints x, y) in pixels of
+    the input relative to each anchor centre; ``raw_scores`` are logits (clipped to +-100).
+    """
+    scores = 1.0 / (1.0 + np.exp(-np.clip(raw_scores.reshape(-1).astype(np.float64), -100, 100)))
+    keep = np.flatnonzero(scores >= min_score)
+    detections = []
+    for i in keep[np.argsort(-scores[keep])]:
+        values = raw_boxes[i] / input_size
+        cx, cy = values[0] + anchors[i, 0], values[1] + anchors[i, 1]
+        w, h = values[2], values[3]
+        keypoints = values[4:12].reshape(4, 2) + anchors[i]
+        box = np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], np.float32)
+        detections.append(Detection(float(scores[i]), box, keypoints.astype(np.float32)))
+    return detections
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two ``(x0, y0, x1, y1)`` boxes.
+
+    Example:
+        >>> box_iou(np.array([0, 0, 2, 2]), np.array([1, 0, 3, 2]))
+        0.3333333333333333
+    """
+    w = max(0.0, float(min(a[2], b[2]) - max(a[0], b[0])))
+    h = max(0.0, float(min(a[3], b[3]) - max(a[1], b[1])))
+    inter = w * h
+    union = float((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1])) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def weighted_nms(detections: list[Detection], iou_threshold: float = 0.3) -> list[Detection]:
+    """MediaPipe's weighted non-maximum suppression.
+
+    Take the best remaining detection and every other one whose box overlaps it by more than
+    ``iou_threshold``; replace the group by the score-weighted mean of its boxes and keypoints,
+    keeping the best score. Repeat on what is left.
+
+    Example:
+        >>> a = Detection(0.9, np.array([0, 0, 1, 1.]), np.zeros((4, 2)))
+        >>> b = Detection(0.6, np.array([0, 0, 1, 1.2]), np.ones((4, 2)))
+        >>> [round(float(v), 2) for v in weighted_nms([a, b])[0].face_box]
+        [0.0, 0.0, 1.0, 1.08]
+    """
+    remaining = sorted(detections, key=lambda d: -d.score)
+    merged: list[Detection] = []
+    while remaining:
+        best = remaining[0]
+        group = [d for d in remaining if box_iou(best.face_box, d.face_box) > iou_threshold or d is best]
+        remaining = [d for d in remaining if not any(d is g for g in group)]
+        weights = np.array([d.score for d in group])[:, None]
+        box = (np.stack([d.face_box for d in group]) * weights).sum(0) / weights.sum()
+        keypoints = (np.stack([d.keypoints for d in group]) * weights[:, :, None]).sum(0) / weights.sum()
+        merged.append(Detection(best.score, box.astype(np.float32), keypoints.astype(np.float32)))
+    return merged
+
+
+def letterbox(rgb: np.ndarray, size: int) -> tuple[np.ndarray, float, float, float]:
+    """Scale ``rgb`` into a ``size`` square keeping its aspect ratio, padded with zeros.
+
+    Returns ``(square, scale, pad_x, pad_y)`` so that ``original = (square - pad) / scale``.
+    """
+    h, w = rgb.shape[:2]
+    scale = size / max(h, w)
+    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    pad_x, pad_y = (size - new_w) / 2, (size - new_h) / 2
+    square = np.zeros((size, size, 3), np.uint8)
+    resized = cv2.resize(rgb, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    square[int(pad_y) : int(pad_y) + new_h, int(pad_x) : int(pad_x) + new_w] = resized
+    return square, scale, float(int(pad_x)), float(int(pad_y))
+
+
+class PoseDetector:
+    """Find every person in an image (BlazePose detector + weighted NMS).
+
+    Args:
+        min_score: detection threshold.
+        iou_threshold: boxes overlapping more than this are merged.
+
+    Example:
+        >>> people = PoseDetector().detect(rgb)  # doctest: +SKIP
+        >>> people[0].keypoints[0]  # mid-hip, in pixels  # doctest: +SKIP
+    """
+
+    def __init__(self, min_score: float = 0.5, iou_threshold: float = 0.3) -> None:
+        self.min_score = min_score
+        self.iou_threshold = iou_threshold
+        self._model = TFLiteModel(mediapipe_model_path("pose_detection/pose_detection.tflite"))
+        self._anchors = ssd_anchors()
+
+    def detect(self, rgb: np.ndarray) -> list[Detection]:
+        """People found in an RGB uint8 image, best first, in its pixel coordinates."""
+        square, scale, pad_x, pad_y = letterbox(rgb, DETECTOR_SIZE)
+        raw_boxes, raw_scores = self._model(square[None].astype(np.float32) / 127.5 - 1.0)
+        found = weighted_nms(
+            decode_detections(raw_boxes[0], raw_scores[0], self._anchors, min_score=self.min_score), self.iou_threshold
+        )
+        offset = np.array([pad_x, pad_y], np.float32)
+        for det in found:
+            det.face_box = ((det.face_box.reshape(2, 2) * DETECTOR_SIZE - offset) / scale).reshape(4)
+            det.keypoints = (det.keypoints * DETECTOR_SIZE - offset) / scale
+        return found
