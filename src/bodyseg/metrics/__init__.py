@@ -3,10 +3,13 @@
 Binary masks (bool or 0/1 arrays, or a :class:`~bodyseg.result.Segmentation`): :func:`iou`,
 :func:`dice`, :func:`precision`, :func:`recall`, :func:`binary_scores`, :func:`boundary_f_score`,
 :func:`hausdorff95`. Label maps: :func:`confusion_matrix`, :func:`class_scores`,
-:class:`ConfusionMeter`. Data sets: :class:`IoUMeter` (per-image mean vs pooled IoU).
+:class:`ConfusionMeter`. Data sets: :class:`IoUMeter` (per-image mean vs pooled IoU). People:
+:func:`mask_ap`, :class:`InstanceMeter` (COCO mask AP / AR). Video: :func:`dtssd`,
+:func:`mean_frame_iou`, :class:`TemporalMeter` (frame by frame).
 
 Empty masks: both empty scores 1.0 (``hausdorff95``: 0.0); exactly one empty scores 0.0
-(``hausdorff95``: inf).
+(``hausdorff95``: inf). Multi-class scores skip classes absent from both sides (NaN). Meters raise
+:class:`~bodyseg.errors.InputError` when computed before anything was added.
 
 Example:
     >>> import numpy as np
@@ -16,6 +19,15 @@ Example:
 """
 
 from bodyseg.metrics.boundary import boundary_f_score, hausdorff95, mask_boundary
+from bodyseg.metrics.instances import (
+    IOU_THRESHOLDS,
+    RECALL_POINTS,
+    InstanceMeter,
+    interpolated_ap,
+    mask_ap,
+    mask_iou_matrix,
+    match_by_score,
+)
 from bodyseg.metrics.region import (
     ConfusionMeter,
     IoUMeter,
@@ -30,10 +42,15 @@ from bodyseg.metrics.region import (
     recall,
     scores_from_counts,
 )
+from bodyseg.metrics.temporal import TemporalMeter, dtssd, mean_frame_iou
 
 __all__ = [
+    "IOU_THRESHOLDS",
+    "RECALL_POINTS",
     "ConfusionMeter",
+    "InstanceMeter",
     "IoUMeter",
+    "TemporalMeter",
     "as_mask",
     "binary_counts",
     "binary_scores",
@@ -41,9 +58,15 @@ __all__ = [
     "class_scores",
     "confusion_matrix",
     "dice",
+    "dtssd",
     "hausdorff95",
+    "interpolated_ap",
     "iou",
+    "mask_ap",
     "mask_boundary",
+    "mask_iou_matrix",
+    "match_by_score",
+    "mean_frame_iou",
     "precision",
     "recall",
     "scores_from_counts",
