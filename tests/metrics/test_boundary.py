@@ -85,3 +85,30 @@ def test_hausdorff95_empty_cases() -> None:
 def test_boundary_metrics_need_2d_masks() -> None:
     with pytest.raises(InputError, match="HxW"):
         hausdorff95(np.zeros((2, 2, 2), bool), np.zeros((2, 2, 2), bool))
+
+
+def test_distances_are_exact_at_the_tolerance() -> None:
+    # pred pixel (0, 0), gt pixel (1, 2): distance sqrt(5) = 2.2360679..., matched at exactly that
+    pred = np.zeros((4, 4), bool)
+    pred[0, 0] = True
+    gt = np.zeros((4, 4), bool)
+    gt[1, 2] = True
+    assert boundary_f_score(pred, gt, tolerance=5**0.5) == 1.0
+    assert boundary_f_score(pred, gt, tolerance=5**0.5 - 1e-9) == 0.0
+    assert hausdorff95(pred, gt) == 5**0.5
+
+
+def test_matches_scipy_distance_transform_on_random_masks() -> None:
+    from scipy import ndimage
+
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        pred = ndimage.binary_opening(rng.random((40, 50)) < 0.5)
+        gt = ndimage.binary_opening(rng.random((40, 50)) < 0.5)
+        cross = ndimage.generate_binary_structure(2, 1)
+        pb = pred & ~ndimage.binary_erosion(pred, cross, border_value=0)
+        tb = gt & ~ndimage.binary_erosion(gt, cross, border_value=0)
+        d_pred, d_gt = ndimage.distance_transform_edt(~tb)[pb], ndimage.distance_transform_edt(~pb)[tb]
+        assert hausdorff95(pred, gt) == pytest.approx(np.percentile(np.concatenate([d_pred, d_gt]), 95))
+        p, r = np.mean(d_pred <= 1.5), np.mean(d_gt <= 1.5)
+        assert boundary_f_score(pred, gt, tolerance=1.5) == pytest.approx(2 * p * r / (p + r))

@@ -11,7 +11,9 @@ from bodyseg.errors import InputError
 from bodyseg.metrics import (
     ConfusionMeter,
     IoUMeter,
+    binary_counts,
     binary_scores,
+    bounding_slices,
     class_scores,
     confusion_matrix,
     dice,
@@ -166,3 +168,19 @@ def test_iou_meter_mean_image_vs_pooled() -> None:
 def test_iou_meter_empty_raises() -> None:
     with pytest.raises(InputError, match="update"):
         IoUMeter().compute()
+
+
+def test_binary_counts_equal_the_2x2_confusion_matrix() -> None:
+    rng = np.random.default_rng(0)
+    pred, target = rng.random((30, 40)) < 0.3, rng.random((30, 40)) < 0.6
+    (tn, fp), (fn, tp) = confusion_matrix(pred, target, 2).tolist()
+    assert binary_counts(pred, target) == (tp, fp, fn, tn)
+
+
+def test_bounding_slices() -> None:
+    a = np.zeros((5, 6), bool)
+    a[1, 2] = True
+    b = np.zeros((5, 6), bool)
+    b[3, 4] = True
+    assert bounding_slices(a, b) == (slice(1, 4), slice(2, 5))
+    assert bounding_slices(np.zeros((5, 6), bool)) is None

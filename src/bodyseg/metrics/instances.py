@@ -19,8 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bodyseg.errors import InputError
-from bodyseg.metrics.region import as_mask
-from bodyseg.result import box_of_mask
+from bodyseg.metrics.region import as_mask, bounding_slices
 
 #: The COCO IoU thresholds 0.50, 0.55, ..., 0.95.
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
@@ -45,16 +44,18 @@ def mask_iou_matrix(pred_masks: Sequence[np.ndarray], gt_masks: Sequence[np.ndar
     shapes = {m.shape for m in preds + gts}
     if len(shapes) > 1:
         raise InputError(f"all masks of one image must have the same shape, got {sorted(shapes)}")
-    pred_boxes, gt_boxes = [box_of_mask(m) for m in preds], [box_of_mask(m) for m in gts]
-    pred_areas = [int(m.sum()) for m in preds]
-    gt_areas = [int(m.sum()) for m in gts]
+    pred_boxes, gt_boxes = [bounding_slices(m) for m in preds], [bounding_slices(m) for m in gts]
+    pred_areas = [np.count_nonzero(m) for m in preds]
+    gt_areas = [np.count_nonzero(m) for m in gts]
     ious = np.zeros((len(preds), len(gts)))
-    for i, (p, (px0, py0, px1, py1)) in enumerate(zip(preds, pred_boxes)):
-        for j, (g, (gx0, gy0, gx1, gy1)) in enumerate(zip(gts, gt_boxes)):
-            x0, y0, x1, y1 = max(px0, gx0), max(py0, gy0), min(px1, gx1), min(py1, gy1)
-            if x1 <= x0 or y1 <= y0:
+    for i, (p, p_box) in enumerate(zip(preds, pred_boxes)):
+        for j, (g, g_box) in enumerate(zip(gts, gt_boxes)):
+            if p_box is None or g_box is None:
                 continue
-            inter = np.count_nonzero(p[y0:y1, x0:x1] & g[y0:y1, x0:x1])
+            box = tuple(slice(max(a.start, b.start), min(a.stop, b.stop)) for a, b in zip(p_box, g_box))
+            if box[0].start >= box[0].stop or box[1].start >= box[1].stop:
+                continue
+            inter = np.count_nonzero(p[box] & g[box])
             ious[i, j] = inter / (pred_areas[i] + gt_areas[j] - inter)
     return ious
 
