@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import numpy as np
 
 from bodyseg.datasets.sample import Dataset, Entry, Sample
 from bodyseg.errors import InputError
+
 
 @dataclass(repr=False)
 class CocoDataset(Dataset):
@@ -34,8 +36,7 @@ class CocoDataset(Dataset):
         """Rasterise the annotations of one image (smaller people drawn last, on top)."""
         info = self.coco.imgs[entry.ref]
         anns = person_annotations(self.coco, entry.ref, self.category_ids)
-        with warnings.catch_warnings():  # pycocotools' own numpy-2 deprecation, not ours to fix
-            warnings.simplefilter("ignore", DeprecationWarning)
+        with quiet_pycocotools():
             masks = [self.coco.annToMask(ann).astype(bool) for ann in anns]
         instances = instance_map(masks, (int(info["height"]), int(info["width"])))
         return Sample(entry.id, entry.image, instances > 0, instances, keypoints=coco_keypoints(anns))
@@ -89,6 +90,36 @@ def person_annotations(coco: Any, image_id: int, category_ids: tuple[int, ...]) 
     """The non-crowd annotations of ``image_id`` in ``category_ids``."""
     ids = coco.getAnnIds(imgIds=[image_id], catIds=list(category_ids))
     return [ann for ann in coco.loadAnns(ids) if not ann.get("iscrowd", 0)]
+
+
+def encode_mask(mask: np.ndarray) -> dict[str, Any]:
+    """COCO RLE of a bool mask, JSON-ready (``counts`` as text).
+
+    Example:
+        >>> m = np.zeros((3, 4), bool); m[1, 1:3] = True
+        >>> bool((decode_mask(encode_mask(m)) == m).all())
+        True
+    """
+    from pycocotools import mask as mask_utils
+
+    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
+    return {"size": [int(s) for s in rle["size"]], "counts": rle["counts"].decode("ascii")}
+
+
+def decode_mask(rle: dict[str, Any]) -> np.ndarray:
+    """The bool mask of a compressed RLE such as :func:`encode_mask` writes."""
+    from pycocotools import mask as mask_utils
+
+    with quiet_pycocotools():
+        return mask_utils.decode({"size": rle["size"], "counts": rle["counts"].encode("ascii")}).astype(bool)
+
+
+@contextlib.contextmanager
+def quiet_pycocotools() -> Iterator[None]:
+    """Hide pycocotools' own numpy-2 DeprecationWarning (not ours to fix, and noise for users)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
 
 
 def instance_map(masks: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
