@@ -101,7 +101,7 @@ def box_of_mask(mask: np.ndarray) -> tuple[int, int, int, int]:
         >>> box_of_mask(m)
         (2, 1, 4, 3)
     """
-    ys, xs = np.nonzero(mask)
-    if len(xs) == 0:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if len(rows) == 0:
         return (0, 0, 0, 0)
-    return (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)

@@ -35,8 +35,9 @@ class RotatedSquare:
         """2x3 affine that maps image pixels into a ``size`` x ``size`` crop of this square."""
         scale = size / self.side
         c, s = np.cos(self.angle), np.sin(self.angle)
-        # rotate image by +angle about the centre (undoing the square's rotation), scale, move to crop centre
-        rot = np.array([[c, -s], [s, c]]) * scale
+        # turn the image by -angle about the centre so the square's "up" becomes the crop's up
+        # (image y points down), scale, move to the crop centre
+        rot = np.array([[c, s], [-s, c]]) * scale
         shift = np.array([size / 2, size / 2]) - rot @ np.array([self.cx, self.cy])
         return np.hstack([rot, shift[:, None]]).astype(np.float64)
 
@@ -50,7 +51,13 @@ def roi_from_detection(det: Detection, scale: float = ROI_SCALE) -> RotatedSquar
         >>> (r.cx, r.cy, r.side, round(r.angle, 6))
         (50.0, 100.0, 200.0, 0.0)
     """
-    (x0, y0), (x1, y1) = det.keypoints[0], det.keypoints[1]
+    return roi_from_points(det.keypoints[0], det.keypoints[1], scale)
+
+
+def roi_from_points(centre: np.ndarray, scale_point: np.ndarray, scale: float = ROI_SCALE) -> RotatedSquare:
+    """Square centred on ``centre``, side ``2 * scale * |scale_point - centre|``, turned so that
+    ``scale_point`` is straight above the centre in the crop."""
+    (x0, y0), (x1, y1) = centre, scale_point
     angle = np.pi / 2 - np.arctan2(-(y1 - y0), x1 - x0)
     angle = (angle + np.pi) % (2 * np.pi) - np.pi
     side = 2.0 * float(np.hypot(x1 - x0, y1 - y0)) * scale
@@ -88,12 +95,19 @@ class LandmarkResult:
         presence: the model's confidence that a person is in the crop.
         prob: HxW person probability (zero outside the crop).
         roi: the region the model looked at.
+        alignment: 2x2 mid-hip and body-scale points (the model's auxiliary landmarks 33 and 34),
+            from which the next region is computed (:meth:`next_roi`).
     """
 
     keypoints: np.ndarray
     presence: float
     prob: np.ndarray
     roi: RotatedSquare
+    alignment: np.ndarray
+
+    def next_roi(self) -> RotatedSquare:
+        """The region the landmarks themselves suggest (MediaPipe's second pass / next video frame)."""
+        return roi_from_points(self.alignment[0], self.alignment[1])
 
 
 class LandmarkModel:
@@ -116,7 +130,7 @@ class LandmarkModel:
     def run(self, rgb: np.ndarray, roi: RotatedSquare) -> LandmarkResult:
         """Landmarks and mask of the person in ``roi``, mapped back to ``rgb``'s pixels."""
         landmarks, presence, crop_prob = self.run_crop(crop(rgb, roi))
-        points = crop_points_to_image(landmarks[:33, :2].astype(np.float64), roi)
+        points = crop_points_to_image(landmarks[:35, :2].astype(np.float64), roi)
         visibility = sigmoid(landmarks[:33, 3])
-        keypoints = np.column_stack([points, visibility]).astype(np.float32)
-        return LandmarkResult(keypoints, presence, paste(crop_prob, roi, rgb.shape[:2]), roi)
+        keypoints = np.column_stack([points[:33], visibility]).astype(np.float32)
+        return LandmarkResult(keypoints, presence, paste(crop_prob, roi, rgb.shape[:2]), roi, points[33:35].astype(np.float32))

@@ -13,6 +13,11 @@ from bodyseg.segmenters.registry import available, check_options, create, regist
 DEFAULT_METHOD = "mediapipe-pose"
 
 register(
+    "bodyseg",
+    "bodyseg.segmenters.pipeline:PeopleSegmenter",
+    "bodyseg's pipeline: every person found (multi-person pose detector + tiles), a mask and 33 keypoints each, refined edges",
+)
+register(
     "mediapipe-selfie",
     "bodyseg.segmenters.mediapipe:SelfieSegmenter",
     "MediaPipe selfie segmentation (general 256x256 or landscape 144x256 model); fast, made for people near the camera",
@@ -24,3 +29,15 @@ register(
 )
 
 __all__ = ["DEFAULT_METHOD", "MIN_SIDE", "Segmenter", "available", "check_options", "create", "register", "segmenter_class"]
+
+# Classical methods (issue 4): each with prior="pose" (skeleton from the pose model) or "centre".
+register(
+    "kmeans",
+    "bodyseg.segmenters.classical.kmeans:KMeansSegmenter",
+    "k-means on Lab colour (optionally + position); clusters voted in by a pose-skeleton or centre prior",
+)
+register(
+    "meanshift",
+    "bodyseg.segmenters.classical.meanshift:MeanShiftSegmenter",
+    "mean-shift on Lab colour of a down-sampled image, bandwidth estimated per image; regions voted in by a prior",
+)
