@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from bodyseg.result import Person, Segmentation
@@ -48,9 +50,13 @@ class BoxSegmenter(Segmenter):
         cls.fail_after = None
 
 
-def register_fakes() -> None:
-    """Make ``test-box`` a registered method (idempotent)."""
+@pytest.fixture
+def fake_segmenter() -> Iterator[type[BoxSegmenter]]:
+    """``test-box`` registered, its counters at zero (use with ``pytest.mark.usefixtures``)."""
     register("test-box", "tests.bench.fakes:BoxSegmenter", "test only: a fixed 10x10 box")
+    BoxSegmenter.reset()
+    yield BoxSegmenter
+    BoxSegmenter.reset()
 
 
 def box(y0: int, y1: int, x0: int, x1: int) -> np.ndarray:

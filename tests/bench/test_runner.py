@@ -30,21 +30,14 @@ from tests.bench.fakes import (
     MEAN_IOU,
     POOLED_IOU,
     BoxSegmenter,
+    fake_segmenter,  # noqa: F401 (the fixture)
     make_image_set,
     make_instance_set,
     make_person_free_set,
     make_video_set,
-    register_fakes,
 )
 
-register_fakes()
-
-
-@pytest.fixture(autouse=True)
-def fresh_fake():
-    BoxSegmenter.reset()
-    yield
-    BoxSegmenter.reset()
+pytestmark = pytest.mark.usefixtures("fake_segmenter")
 
 
 @pytest.fixture

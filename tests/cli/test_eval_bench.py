@@ -8,16 +8,10 @@ import json
 import pytest
 
 from bodyseg.cli import main
-from tests.bench.fakes import MEAN_IOU, POOLED_IOU, BoxSegmenter, make_image_set, make_person_free_set, make_video_set, register_fakes
+from tests.bench.fakes import MEAN_IOU, POOLED_IOU, BoxSegmenter, make_image_set, make_person_free_set, make_video_set
+from tests.bench.fakes import fake_segmenter  # noqa: F401 (the fixture)
 
-register_fakes()
-
-
-@pytest.fixture(autouse=True)
-def fresh_fake():
-    BoxSegmenter.reset()
-    yield
-    BoxSegmenter.reset()
+pytestmark = pytest.mark.usefixtures("fake_segmenter")
 
 
 def run(*args: object) -> int:
