@@ -5,7 +5,7 @@ the input's resolution (any H, W; sigmoid or softmax belongs to the loss and to 
 with intermediate supervision (``icnet``, ``hourglass``) return a tuple ``(main, *aux)`` in
 training mode and the main logits alone in eval mode; :func:`main_output` picks the main one.
 
-Classes are imported only when created, so listing the nets never imports them all.
+Classes are imported only when created, so listing the nets imports neither them nor torch.
 
 Example:
     >>> import torch
@@ -22,11 +22,12 @@ from __future__ import annotations
 import importlib
 import inspect
 from dataclasses import dataclass
-from typing import Any
-
-from torch import Tensor, nn
+from typing import TYPE_CHECKING, Any
 
 from bodyseg.errors import MethodError
+
+if TYPE_CHECKING:
+    from torch import Tensor, nn
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters of ``model``.
 
     Example:
+        >>> from torch import nn
         >>> count_parameters(nn.Conv2d(3, 8, 3))
         224
     """

@@ -1,0 +1,112 @@
+"""Training data as a torch Dataset: samples of the :mod:`bodyseg.train.sources` splits as tensors.
+
+Targets: binary masks become a float ``(1, H, W)`` tensor of 0/1; part maps a long ``(H, W)``
+tensor of label ids. Images become float ``(3, H, W)`` tensors, scaled to [0, 1] and normalised
+with the ImageNet mean and std (:data:`bodyseg.train.export.MEAN`, ``STD``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from bodyseg.datasets import Dataset as SampleSet
+from bodyseg.errors import InputError
+from bodyseg.train.export import MEAN, STD
+
+log = logging.getLogger(__name__)
+
+#: ``(rgb, target, rng) -> (rgb, target)``: augmentation, compositing or letterboxing.
+PairTransform = Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+
+
+def to_tensors(rgb: np.ndarray, target: np.ndarray, kind: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Normalised ``(3, H, W)`` float image and the target tensor of ``kind`` (``"mask"`` or ``"parts"``).
+
+    Example:
+        >>> x, y = to_tensors(np.zeros((4, 5, 3), np.uint8), np.ones((4, 5), np.uint8), "mask")
+        >>> tuple(x.shape), tuple(y.shape), y.dtype
+        ((3, 4, 5), (1, 4, 5), torch.float32)
+    """
+    image = (rgb.astype(np.float32) / 255.0 - np.asarray(MEAN, np.float32)) / np.asarray(STD, np.float32)
+    x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
+    if kind == "parts":
+        return x, torch.from_numpy(target.astype(np.int64))
+    return x, torch.from_numpy((target > 0).astype(np.float32))[None]
+
+
+@dataclass
+class SegmentationDataset(torch.utils.data.Dataset):
+    """Samples of one or more sources as ``(image, target)`` tensors for a DataLoader.
+
+    Each item draws its randomness from ``numpy.random.default_rng((seed, epoch, index))``: the
+    same seed, epoch and index give the same crop whatever the worker or the resume point. Call
+    :meth:`set_epoch` at the start of each epoch.
+
+    Attributes:
+        sources: :mod:`bodyseg.datasets` sets (one per source); items run through them in order.
+        kind: ``"mask"`` (binary person) or ``"parts"`` (label ids) for all sources.
+        transform: augmentation (training) or letterbox (validation), applied last.
+        compositor: copy-paste compositing applied before ``transform`` (training only), or None.
+        seed: base seed of the per-item random generators.
+
+    Example:
+        >>> from bodyseg.train.augment import Letterbox
+        >>> from bodyseg.train.sources import open_source
+        >>> data = SegmentationDataset([open_source("ccp", "val")[0]], "mask", Letterbox(128))  # doctest: +SKIP
+        >>> x, y = data[0]  # doctest: +SKIP
+    """
+
+    sources: Sequence[SampleSet]
+    kind: str
+    transform: PairTransform
+    compositor: PairTransform | None = None
+    seed: int = 0
+    epoch: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("mask", "parts"):
+            raise ValueError(f"kind must be 'mask' or 'parts', got {self.kind!r}")
+        self._offsets = np.cumsum([0, *(len(s) for s in self.sources)])
+
+    def __len__(self) -> int:
+        return int(self._offsets[-1])
+
+    def set_epoch(self, epoch: int) -> None:
+        """Use the random draws of ``epoch`` from now on."""
+        self.epoch = epoch
+
+    def load_pair(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``index``-th sample as RGB uint8 image and uint8/int target, before any transform."""
+        source_index = int(np.searchsorted(self._offsets, index, side="right")) - 1
+        sample = self.sources[source_index][index - int(self._offsets[source_index])]
+        rgb = sample.load_image()
+        if self.kind == "parts":
+            if sample.parts is None:
+                raise InputError(f"{sample.image_path}: has no part map; use kind='mask' for this source")
+            return rgb, sample.parts.labels
+        return rgb, sample.mask.astype(np.uint8)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        rng = np.random.default_rng((self.seed, self.epoch, index))
+        rgb, target = self.load_pair(index)
+        if self.compositor is not None:
+            rgb, target = self.compositor(rgb, target, rng)
+        rgb, target = self.transform(rgb, target, rng)
+        return to_tensors(rgb, target, self.kind)
+
+
+def class_pixel_counts(dataset: SegmentationDataset, num_classes: int, *, limit: int = 200) -> np.ndarray:
+    """Pixels per label over the first ``limit`` samples (before transforms), each count at least 1.
+
+    For class weighting of part segmentation (:func:`bodyseg.train.losses.class_weights`).
+    """
+    counts = np.ones(num_classes, np.int64)
+    for index in range(min(limit, len(dataset))):
+        _, target = dataset.load_pair(index)
+        counts += np.bincount(target.ravel(), minlength=num_classes)[:num_classes]
+    return counts

@@ -1,0 +1,89 @@
+"""Training data sources: names, fixed train/val splits (no torch needed here).
+
+Sources (``--data`` names) are read with :mod:`bodyseg.datasets`:
+
+* ``ccp``: person masks of Clothing Co-Parsing; the split of its ``split.txt`` (804 train, 200 val).
+* ``ccp-parts``: the same photos and split, with the part maps (59 labels) as targets.
+* ``pfcn``, ``picsart``: portrait sets without a split file. Their validation split is fixed by
+  hashing: a sample is validation when the first 8 hex digits of ``sha1("bodyseg-val:" + stem)``,
+  read as a fraction of 2**32, fall below 0.15 (:func:`is_validation`). It does not depend on the
+  order of files or on which other files exist, so adding photos never moves old ones between
+  splits. (pfcn_portrait: 1112 train, 175 val; picsart_portrait: 1171 train, 198 val.)
+* any other known data set name or a folder path (``images/`` + ``masks/``): hash split as above,
+  unless the folder has a ``split.txt``.
+
+The torch Dataset over these splits is :class:`bodyseg.train.data.SegmentationDataset`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from bodyseg.datasets import Dataset as SampleSet
+from bodyseg.datasets import open_dataset
+from bodyseg.errors import InputError
+
+#: Fraction of a source without a split file that goes to validation.
+VAL_FRACTION = 0.15
+#: Salt of the validation hash: changing it would reshuffle every hash split.
+SPLIT_SALT = "bodyseg-val:"
+
+#: ``--data`` name -> (data set name in :mod:`bodyseg.datasets`, target kind).
+SOURCES: dict[str, tuple[str, str]] = {
+    "ccp": ("ccp", "mask"),
+    "ccp-parts": ("ccp", "parts"),
+    "pfcn": ("pfcn_portrait", "mask"),
+    "picsart": ("picsart_portrait", "mask"),
+    "coco": ("coco_person", "mask"),
+    "camvid": ("camvid_person", "mask"),
+    "cihp-parts": ("cihp_samples", "parts"),
+}
+
+
+def is_validation(sample_id: str, fraction: float = VAL_FRACTION) -> bool:
+    """Whether a sample of a source without a split file belongs to the validation split.
+
+    Example:
+        >>> is_validation("00001"), is_validation("00003")
+        (False, False)
+        >>> sum(is_validation(f"{i:05d}") for i in range(10000)) / 10000
+        0.1495
+    """
+    digest = hashlib.sha1((SPLIT_SALT + sample_id).encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) / 2**32 < fraction
+
+
+def open_source(name: str, split: str, *, root: str | Path | None = None, limit: int | None = None) -> tuple[SampleSet, str]:
+    """The ``split`` (``"train"`` or ``"val"``) of a ``--data`` source, and its target kind.
+
+    Args:
+        name: a key of :data:`SOURCES`, another known data set name, or a folder path.
+        split: ``"train"`` or ``"val"``.
+        root: the data root (default: :func:`bodyseg.datasets.data_root`).
+        limit: keep the first ``limit`` samples.
+
+    Raises:
+        InputError: unknown source or split, or missing data.
+
+    Example:
+        >>> val, kind = open_source("pfcn", "val")  # doctest: +SKIP
+        >>> kind, len(val)  # doctest: +SKIP
+        ('mask', 175)
+    """
+    if split not in ("train", "val"):
+        raise InputError(f"split must be 'train' or 'val', got {split!r}")
+    dataset_name, kind = SOURCES.get(name, (name, "mask"))
+    whole = open_dataset(dataset_name, root=root)
+    if whole.kind != "images":
+        raise InputError(f"data source {name!r} is a {whole.kind} set; train on photo sets with masks (ccp, pfcn, picsart ...)")
+    if kind == "parts" and whole.part_names is None:
+        raise InputError(f"data source {name!r} has no parts/ folder; use it for person masks instead")
+    if whole.root is not None and (whole.root / "split.txt").is_file():
+        chosen = open_dataset(dataset_name, root=root, split=split)
+    else:
+        keep = [e for e in whole.entries if is_validation(e.id) == (split == "val")]
+        chosen = whole.subset()
+        chosen.entries = keep
+    chosen.name = f"{name}:{split}"
+    return chosen.subset(limit=limit) if limit else chosen, kind
