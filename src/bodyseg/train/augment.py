@@ -55,7 +55,7 @@ def letterbox(rgb: np.ndarray, target: np.ndarray, size: int) -> tuple[np.ndarra
     return rgb[:size, :size], target[:size, :size]
 
 
-def random_scale_crop(rgb: np.ndarray, target: np.ndarray, size: int, rng: np.random.Generator, scale: tuple[float, float] = (0.6, 1.6)) -> tuple[np.ndarray, np.ndarray]:
+def random_scale_crop(rgb: np.ndarray, target: np.ndarray, size: int, rng: np.random.Generator, scale: tuple[float, float] = (0.8, 1.8)) -> tuple[np.ndarray, np.ndarray]:
     """Scale so the longer side is ``size * s`` (s log-uniform in ``scale``), pad, then crop ``size`` x ``size`` at random.
 
     Below 1 the whole picture is seen smaller, on a black border; above 1 a random window of it.
@@ -122,7 +122,7 @@ class Augment:
     """
 
     size: int
-    scale: tuple[float, float] = (0.6, 1.6)
+    scale: tuple[float, float] = (0.8, 1.8)
     flip: float = 0.5
     jitter: float = 0.25
     swap: Sequence[tuple[int, int]] = ()

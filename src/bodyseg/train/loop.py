@@ -322,6 +322,7 @@ def plot_curves(history: Sequence[Mapping[str, Any]], path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     epochs = [h["epoch"] for h in history]
     fig, (ax_loss, ax_iou) = plt.subplots(1, 2, figsize=(10, 4))
@@ -332,6 +333,7 @@ def plot_curves(history: Sequence[Mapping[str, Any]], path: Path) -> Path:
         ax_iou.plot(epochs, [h["per_source"].get(source, {}).get("iou", float("nan")) for h in history], "o-", label=source)
     ax_iou.set(xlabel="epoch", ylabel="IoU", title="validation IoU")
     for ax in (ax_loss, ax_iou):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
