@@ -79,6 +79,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("bodyseg").setLevel(logging.WARNING)  # not a line per exported file
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     archs = [a for a in args.archs.split(",") if a]

@@ -16,7 +16,9 @@ def max_unpool(x: Tensor, indices: Tensor, size: Sequence[int]) -> Tensor:
     """Place each value of ``x`` at its saved max-pool position in a zero map of spatial ``size``.
 
     Same result as :func:`torch.nn.functional.max_unpool2d`, written as a scatter so it exports to
-    ONNX (``ScatterElements``) and runs in onnxruntime: the exporter has no ``max_unpool2d``.
+    ONNX (``ScatterElements``) and runs in onnxruntime: the TorchScript exporter of torch 2.13 fails
+    on ``max_unpool2d`` (its output-size check is not traceable). An expand-and-compare version
+    exports too but ran 2.5x slower in onnxruntime (16 x 256 x 256 map: 153 ms against 61 ms).
 
     Example:
         >>> y, idx = F.max_pool2d(torch.arange(16.).view(1, 1, 4, 4), 2, return_indices=True)
