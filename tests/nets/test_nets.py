@@ -147,3 +147,13 @@ def test_onnx_export_matches_torch(name: str, tmp_path) -> None:
     assert got.shape == expected.shape == (2, 2, 64, 96)
     assert expected.std() > 1e-3  # a real comparison, not of two near-constant maps
     np.testing.assert_allclose(got, expected, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_docstring_states_the_measured_parameter_count(name: str) -> None:
+    import re
+
+    doc = nets.net_class(name).__doc__ or ""
+    match = re.search(rf"{re.escape(name)} ([\d,]+)", doc) or re.search(r"Parameters \(measured\): ([\d,]+)", doc)
+    assert match, f"{name}: the class docstring gives no 'Parameters (measured): N'"
+    assert int(match.group(1).replace(",", "")) == nets.count_parameters(nets.create(name))
