@@ -123,3 +123,12 @@ def test_real_composites_on_backgrounds(datasets) -> None:
     data.compositor = Compositor(people=data.load_pair, count=len(data), backgrounds=backgrounds, p_background=1.0)
     x, y = data[0]
     assert x.shape == (3, 96, 96) and y.shape == (1, 96, 96)
+
+
+def test_an_unreadable_sample_is_skipped_with_a_warning(figures, caplog) -> None:
+    folder = figures()
+    (folder / "images" / "001.png").write_bytes(b"not a png")
+    data = SegmentationDataset([open_dataset(str(folder))], "mask", Letterbox(32))
+    x, _ = data[1]
+    torch.testing.assert_close(x, data[2][0])  # the next sample stands in
+    assert "unreadable" in caplog.text and "001.png" in caplog.text

@@ -72,6 +72,7 @@ class SegmentationDataset(torch.utils.data.Dataset):
         if self.kind not in ("mask", "parts"):
             raise ValueError(f"kind must be 'mask' or 'parts', got {self.kind!r}")
         self._offsets = np.cumsum([0, *(len(s) for s in self.sources)])
+        self._unreadable: set[int] = set()
 
     def __len__(self) -> int:
         return int(self._offsets[-1])
@@ -91,9 +92,24 @@ class SegmentationDataset(torch.utils.data.Dataset):
             return rgb, sample.parts.labels
         return rgb, sample.mask.astype(np.uint8)
 
+    def load_readable_pair(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`load_pair`, skipping to the next sample when one cannot be read (logged once each).
+
+        A damaged file must not stop a run of many hours; the warning names it so it can be fixed.
+        """
+        for offset in range(min(len(self), 16)):
+            position = (index + offset) % len(self)
+            try:
+                return self.load_pair(position)
+            except InputError as exc:
+                if position not in self._unreadable:
+                    self._unreadable.add(position)
+                    log.warning("skipping an unreadable training sample: %s", exc)
+        raise InputError(f"16 training samples in a row from index {index} cannot be read; check the data set folders")
+
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng = np.random.default_rng((self.seed, self.epoch, index))
-        rgb, target = self.load_pair(index)
+        rgb, target = self.load_readable_pair(index)
         if self.compositor is not None:
             rgb, target = self.compositor(rgb, target, rng)
         rgb, target = self.transform(rgb, target, rng)

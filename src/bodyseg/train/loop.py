@@ -188,7 +188,7 @@ def _compositor(train: SegmentationDataset, config: TrainConfig):  # noqa: ANN20
     backgrounds = sorted(p for p in Path(folder).glob("*") if p.suffix.lower() in IMAGE_SUFFIXES) if Path(folder).is_dir() else []
     if not backgrounds:
         log.warning("%s: no background images; composites only paste people over other photos", folder)
-    return Compositor(people=train.load_pair, count=len(train), backgrounds=backgrounds)
+    return Compositor(people=train.load_readable_pair, count=len(train), backgrounds=backgrounds)
 
 
 def make_loss(config: TrainConfig, data: TrainData):  # noqa: ANN201
