@@ -111,7 +111,8 @@ def test_ksac_shares_one_kernel_across_rates_and_saves_parameters(separable: boo
         p.numel() for m in (ksac.point, ksac.pooling, ksac.fuse) for n in m.modules() if isinstance(n, torch.nn.BatchNorm2d) for p in n.parameters())
     assert (atrous_ksac - batch_norm) * 3 == atrous_aspp - batch_norm  # one kernel instead of three
     assert nets.count_parameters(ksac) < 0.8 * nets.count_parameters(aspp)
-    assert nets.count_parameters(nets.create("ksac", separable=separable)) < nets.count_parameters(nets.create("deeplabv3plus")) or not separable
+    if separable:  # the same head style as our DeepLabv3+, so the whole net is smaller too
+        assert nets.count_parameters(nets.create("ksac")) < nets.count_parameters(nets.create("deeplabv3plus"))
 
 
 def test_segnet_unpool_matches_torch_max_unpool() -> None:
