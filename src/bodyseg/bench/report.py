@@ -158,6 +158,9 @@ def write_results(out: Path, summaries: list[Summary], meta: dict[str, Any]) -> 
         "person on a person-free set (lower is better); ms: median time of the segment call per image.",
         f"Every figure of every cell: results.csv / results.json. Memory: {meta.get('memory', 'peak RSS')}.",
     ]
+    loads = [s["load"] for s in summaries if s.get("load") is not None]
+    if loads:
+        notes.append(f"Machine load while measuring: 1-minute load average {min(loads):.1f} to {max(loads):.1f} on {meta.get('cpus', '?')} CPUs; ms grow with it.")
     markdown = "# bodyseg bench\n\n" + markdown_table(summaries) + "\n\n" + "\n".join(notes) + "\n"
     payload = {"meta": meta, "results": [_finite(s) for s in summaries]}
     return [

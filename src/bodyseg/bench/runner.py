@@ -7,6 +7,7 @@ interrupted grid resumes where it stopped). Only the ``segment`` call is timed.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -111,7 +112,10 @@ def run_cell(
             for group in groups:
                 _run_group(get_segmenter, dataset, group, cell, append, threshold, on_result, bar)
         bar.close()
-        run = {"type": "run", "images": todo - len(cell.failures), "peak_mb": round(memory.peak_mb, 1), "memory": memory.method}
+        run = {
+            "type": "run", "images": todo - len(cell.failures), "peak_mb": round(memory.peak_mb, 1), "memory": memory.method,
+            "load": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+        }
         _keep(cell, append, run)
     return cell
 

@@ -24,7 +24,7 @@ SUMMARY_FIELDS = (
     "ap50", "ap", "ap75", "ar",
     "dtssd", "frame_iou", "sequences",
     "person_fraction", "false_alarm_frames",
-    "ms_median", "peak_mb", "memory",
+    "ms_median", "peak_mb", "memory", "load",
 )
 
 
@@ -39,7 +39,8 @@ def summarize(cell: Cell) -> dict[str, Any]:
     * ``person_fraction``: share of all pixels called person, ``false_alarm_frames``: images with
       more than 1% (person-free sets only).
     * ``ms_median``: median time of the ``segment`` call; ``peak_mb``: peak RSS above the run's
-      start, largest over the runs that filled the cell (``memory`` says how it was measured).
+      start, largest over the runs that filled the cell (``memory`` says how it was measured);
+      ``load``: the highest 1-minute load average at the end of those runs (ms grow with it).
 
     Example:
         >>> summarize(run_cell(segmenter, dataset))["iou"]  # doctest: +SKIP
@@ -114,10 +115,12 @@ def instance_figures(records: list[Record]) -> dict[str, Any]:
 def cost_figures(cell: Cell, records: list[Record]) -> dict[str, Any]:
     """Median milliseconds of the segment call and the largest peak memory of the cell's runs."""
     peaks = [run["peak_mb"] for run in cell.runs]
+    loads = [run["load"] for run in cell.runs if run.get("load") is not None]
     return {
         "ms_median": float(np.median([r["ms"] for r in records])) if records else None,
         "peak_mb": max(peaks) if peaks else None,
         "memory": cell.runs[-1]["memory"] if cell.runs else None,
+        "load": max(loads) if loads else None,
     }
 
 

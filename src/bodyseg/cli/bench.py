@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
 
 from bodyseg.bench import markdown_table, run_grid, summarize, write_plot, write_results
@@ -54,6 +55,7 @@ def run_bench(args: argparse.Namespace) -> int:
         "command": bench_command(args, methods, datasets),
         "threshold": args.threshold,
         "memory": f"peak RSS above each run's start, model loaded, in MB ({PeakMemory().method})",
+        "cpus": os.cpu_count(),
     }
     paths = write_results(args.out, summaries, meta)
     paths.append(write_plot(args.out / "results.png", summaries))
