@@ -36,7 +36,8 @@ class Cell:
         images: ``{id: record}`` of the finished images.
         sequences: ``{sequence: record}`` of the finished video sequences.
         runs: one record per run that computed something (images, peak memory).
-        failures: the images that could not be read or segmented in the last run.
+        failures: the images that could not be read or segmented in this run (never cached, so
+            a rerun tries them again).
     """
 
     method: str
@@ -98,7 +99,8 @@ class CellCache:
     def fill(self, cell: Cell) -> int:
         """Add the cached records to ``cell``; returns how many were read.
 
-        A cache written with another config (options, threshold) is set aside and started anew.
+        A cache written with another config (options, threshold, data source) is discarded, with a
+        warning, and started anew.
         """
         records = self._read()
         if records and records[0] != self.config:
@@ -109,7 +111,6 @@ class CellCache:
             return 0
         for record in records[1:]:
             cell.add(record)
-        cell.failures.clear()  # failed images are tried again
         return len(records) - 1
 
     def clear(self) -> None:
