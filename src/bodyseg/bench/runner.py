@@ -200,13 +200,15 @@ def run_grid(
     Example:
         >>> cells = run_grid(["mediapipe-selfie"], [open_dataset("ccp-val")], Path("bench-out"))  # doctest: +SKIP
     """
+    caches = {(m, d.name): CellCache(cell_path(out, m, d.name), cell_config(m, d, threshold)) for m in methods for d in datasets}
+    if force:  # all at once, so an interrupted --force run leaves no stale cell behind
+        for cache in caches.values():
+            cache.clear()
     cells = []
     for method in methods:
         with LazySegmenter(method) as get_segmenter:
             for dataset in datasets:
-                cache = CellCache(cell_path(out, method, dataset.name), cell_config(method, dataset, threshold))
-                if force:
-                    cache.clear()
+                cache = caches[method, dataset.name]
                 cells.append(run_cell(get_segmenter, dataset, threshold=threshold, cache=cache, progress=progress, method=method))
     return cells
 
