@@ -120,6 +120,7 @@ def model_card(onnx_path: str | os.PathLike, *, arch: str, model: nn.Module, dat
         "input": {
             "name": "image", "layout": "NCHW", "height": height, "width": width, "channels": "RGB",
             "normalisation": {"scale": 1 / 255, "mean": list(MEAN), "std": list(STD)},
+            "resize": "letterbox: longer side to the input size, centred, padded with black (as in validation)",
         },
         "output": {
             "name": "logits", "classes": num_classes,
