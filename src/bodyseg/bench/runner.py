@@ -246,9 +246,9 @@ class LazySegmenter:
         self.close()
 
 
-def cell_config(method: str, dataset: Dataset, threshold: float, options: dict[str, Any] | None = None) -> Record:
-    """What a cached cell must match to be reused."""
-    return {"method": method, "options": options or {}, "threshold": threshold, "dataset": dataset.name, "source": str(dataset.root)}
+def cell_config(method: str, dataset: Dataset, threshold: float) -> Record:
+    """What a cached cell must match to be reused (method options, once bench takes them, go here too)."""
+    return {"method": method, "options": {}, "threshold": threshold, "dataset": dataset.name, "source": str(dataset.root)}
 
 
 def cell_path(out: Path, method: str, dataset: str) -> Path:
