@@ -115,12 +115,21 @@ def test_ksac_shares_one_kernel_across_rates_and_saves_parameters(separable: boo
         assert nets.count_parameters(nets.create("ksac")) < nets.count_parameters(nets.create("deeplabv3plus"))
 
 
-def test_segnet_unpool_matches_torch_max_unpool() -> None:
-    from bodyseg.nets.segnet import max_unpool
+def test_segnet_unpools_into_the_max_positions_and_exports_as_onnx_max_unpool(tmp_path) -> None:
+    pytest.importorskip("onnx")
+    import onnx
+
+    from bodyseg.nets.segnet import max_pool_with_indices, max_unpool
+    from bodyseg.train.export import export_onnx
 
     x = torch.randn(2, 4, 6, 10)
-    pooled, indices = torch.nn.functional.max_pool2d(x, 2, return_indices=True)
-    torch.testing.assert_close(max_unpool(pooled, indices, (6, 10)), torch.nn.functional.max_unpool2d(pooled, indices, 2, output_size=(6, 10)))
+    pooled, indices = max_pool_with_indices(x)
+    restored = max_unpool(pooled, indices)
+    assert restored.shape == x.shape and torch.equal(restored[restored != 0], x[restored != 0])
+    assert int((restored != 0).sum()) == pooled.numel()
+    graph = onnx.load(str(export_onnx(nets.create("segnet"), tmp_path / "segnet.onnx", size=64))).graph
+    kinds = [node.op_type for node in graph.node]
+    assert kinds.count("MaxUnpool") == 5 and "ScatterElements" not in kinds
 
 
 def test_fcn_upsampling_starts_bilinear_and_is_learned() -> None:
