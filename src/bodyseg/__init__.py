@@ -21,6 +21,7 @@ from bodyseg.io import load_image, read_image, write_image
 from bodyseg.io.images import ImageLike
 from bodyseg.result import Parts, Person, Segmentation
 from bodyseg.segmenters import DEFAULT_METHOD, Segmenter, available, create
+from bodyseg.video import VideoSegmenter
 
 __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -63,6 +64,7 @@ __all__ = [
     "Person",
     "Segmentation",
     "Segmenter",
+    "VideoSegmenter",
     "available",
     "create",
     "effects",

@@ -8,6 +8,16 @@ from bodyseg.io.images import (
     read_image,
     write_image,
 )
+from bodyseg.io.video import (
+    VIDEO_SUFFIXES,
+    Frame,
+    VideoInfo,
+    VideoReader,
+    VideoWriter,
+    is_video_file,
+    probe_video,
+    read_video_frames,
+)
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -16,4 +26,13 @@ __all__ = [
     "load_image",
     "read_image",
     "write_image",
+    # video
+    "VIDEO_SUFFIXES",
+    "Frame",
+    "VideoInfo",
+    "VideoReader",
+    "VideoWriter",
+    "is_video_file",
+    "probe_video",
+    "read_video_frames",
 ]

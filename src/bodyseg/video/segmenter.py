@@ -1,0 +1,220 @@
+"""VideoSegmenter: any Segmenter, with memory across frames.
+
+Per frame, in order:
+
+1. optical flow from the previous frame (DIS on a small grey copy, :mod:`bodyseg.video.flow`);
+2. key-frame decision (:class:`~bodyseg.video.keyframes.KeyframeScheduler`): run the segmenter,
+   or reuse the last result moved along the flow;
+3. motion-gated smoothing of the probability (:mod:`bodyseg.video.smoothing`);
+4. people tracking (:class:`~bodyseg.video.tracking.PeopleTracker`): keypoints filtered, people
+   the detector missed carried forward and their probability kept.
+
+Only the previous frame's small grey copy, probability and people are kept: memory does not grow
+with the length of the video.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bodyseg.errors import MethodError
+from bodyseg.io.images import array_to_rgb
+from bodyseg.io.video import Frame
+from bodyseg.result import Parts, Person, Segmentation
+from bodyseg.segmenters import DEFAULT_METHOD, Segmenter, create
+from bodyseg.video.flow import FlowEstimator, Motion, small_grey
+from bodyseg.video.keyframes import KeyframeScheduler, person_region, tiny_grey
+from bodyseg.video.smoothing import SMOOTHING_MODES, motion_gate, smooth_probability
+from bodyseg.video.tracking import PeopleTracker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _State:
+    """What one frame leaves for the next."""
+
+    grey: np.ndarray
+    prob: np.ndarray
+    parts: Parts | None
+
+
+class VideoSegmenter:
+    """Segment the frames of a video with temporal smoothing, key-frame reuse and people tracking.
+
+    Args:
+        segmenter: a :class:`~bodyseg.segmenters.Segmenter`, or a method name (the default method
+            when None); a segmenter created here is closed by :meth:`close`.
+        smoothing: ``"flow"`` (previous probability warped by optical flow, then blended where
+            the frame agrees: the default), ``"gated"`` (blended without warping, where the frame
+            did not change) or ``"off"``; ``True``/``False`` mean ``"flow"``/``"off"``.
+        smoothing_weight: the previous frame's share where nothing moved (0-1).
+        gate_tolerance: grey-level difference (0-255) at which the blend weight drops to 37%.
+        reuse: skip the segmenter on frames that barely changed and reuse the last result, moved
+            along the flow.
+        change_threshold: mean grey change (0-1, on a 64-pixel copy) that forces a new key frame.
+        max_stale: the most consecutive frames that may reuse one key frame's result.
+        tracking: follow people; carry the ones the detector misses for up to ``max_missed`` frames.
+        max_missed: see ``tracking``.
+        flow: ``"dis"`` (fast) or ``"farneback"``.
+        flow_size: long side in pixels of the grey copy the flow is computed on.
+        **options: options of the segmenter created from a method name.
+
+    Each result's ``meta`` adds ``frame`` (index), ``time`` (seconds, when frames carry it),
+    ``keyframe`` (the segmenter ran), ``tracked`` (someone was carried by the tracker, not
+    found by the detector), ``tracked_people`` (that flag per person) and ``track_ids``.
+
+    Example:
+        >>> import bodyseg
+        >>> from bodyseg.io import read_video_frames
+        >>> with bodyseg.VideoSegmenter("mediapipe-selfie") as video:  # doctest: +SKIP
+        ...     for seg in video.segment_frames(read_video_frames("dance.mp4")):
+        ...         print(seg.meta["frame"], seg.meta["keyframe"], seg.mask().mean())
+    """
+
+    def __init__(
+        self,
+        segmenter: Segmenter | str | None = None,
+        *,
+        smoothing: str | bool = "flow",
+        smoothing_weight: float = 0.6,
+        gate_tolerance: float = 15.0,
+        reuse: bool = True,
+        change_threshold: float = 0.02,
+        max_stale: int = 2,
+        tracking: bool = True,
+        max_missed: int = 5,
+        flow: str = "dis",
+        flow_size: int = 320,
+        **options: Any,
+    ) -> None:
+        self.smoothing = {True: "flow", False: "off"}.get(smoothing, smoothing)  # type: ignore[call-overload]
+        if self.smoothing not in SMOOTHING_MODES:
+            raise MethodError(f"unknown smoothing {smoothing!r}; choose one of: {', '.join(SMOOTHING_MODES)}")
+        if not 0.0 <= smoothing_weight < 1.0:
+            raise MethodError(f"smoothing_weight must be in [0, 1), got {smoothing_weight}")
+        self._owns_segmenter = not isinstance(segmenter, Segmenter)
+        if isinstance(segmenter, Segmenter):
+            if options:
+                raise MethodError(f"options {sorted(options)} apply to a method name; the segmenter given is already built")
+            self.segmenter = segmenter
+        else:
+            self.segmenter = create(segmenter or DEFAULT_METHOD, **options)
+        self.smoothing_weight = float(smoothing_weight)
+        self.gate_tolerance = float(gate_tolerance)
+        self.scheduler = KeyframeScheduler(change_threshold, max_stale if reuse else 0)
+        self.tracker = PeopleTracker(max_missed=max_missed) if tracking else None
+        self.flow_size = int(flow_size)
+        self._flow = FlowEstimator(flow)
+        self.reset()
+
+    @property
+    def name(self) -> str:
+        """The wrapped segmenter's name."""
+        return self.segmenter.name
+
+    def reset(self) -> None:
+        """Forget the previous frames (call between videos; :meth:`segment_frames` does)."""
+        self._state: _State | None = None
+        self.scheduler.reset()
+        if self.tracker is not None:
+            self.tracker.reset()
+        self.frames = 0
+        self.calls = 0
+
+    def segment_frames(self, frames: Iterable[np.ndarray | Frame]) -> Iterator[Segmentation]:
+        """Segment a stream of frames (RGB arrays or :class:`~bodyseg.io.Frame`), one result each.
+
+        A generator: each frame is segmented when its result is asked for, so a long video never
+        sits in memory. Starts from a clean state.
+        """
+        self.reset()
+        for frame in frames:
+            yield self.segment(frame)
+
+    def segment(self, frame: np.ndarray | Frame) -> Segmentation:
+        """Segment the next frame of the current video (state from earlier frames is used)."""
+        time = frame.time if isinstance(frame, Frame) else None
+        rgb = array_to_rgb(frame.rgb if isinstance(frame, Frame) else frame)
+        grey = small_grey(rgb, self.flow_size)
+        previous = self._state if self._state is not None and self._state.prob.shape == rgb.shape[:2] else None
+        motion = Motion(self._flow.backward(grey, previous.grey), rgb.shape[:2]) if previous is not None and self._needs_flow() else None
+        key = previous is None or self._is_key(grey, previous)
+        if key:
+            result = self.segmenter.segment(rgb)
+            self.calls += 1
+            if previous is not None and self.smoothing != "off":
+                result.prob = self._smooth(result.prob, grey, previous, motion)
+        else:
+            result = self._reuse(previous, motion)
+        if self.tracker is not None:
+            self._track(result, previous, motion, detected=key)
+        result.meta.update(frame=self.frames, keyframe=key)
+        if time is not None:
+            result.meta["time"] = time
+        self._state = _State(grey, result.prob, result.parts)
+        self.frames += 1
+        return result
+
+    def _needs_flow(self) -> bool:
+        return self.smoothing == "flow" or self.scheduler.max_stale > 0 or self.tracker is not None
+
+    def _is_key(self, grey: np.ndarray, previous: _State) -> bool:
+        if self.scheduler.max_stale == 0:
+            return True
+        tiny = tiny_grey(grey)
+        return self.scheduler.is_key(tiny, person_region(previous.prob, tiny.shape))
+
+    def _smooth(self, prob: np.ndarray, grey: np.ndarray, previous: _State, motion: Motion | None) -> np.ndarray:
+        if self.smoothing == "flow" and motion is not None:
+            aligned_grey, aligned_prob = motion.warp_small(previous.grey), motion.warp(previous.prob)
+        else:
+            aligned_grey, aligned_prob = previous.grey, previous.prob
+        gate = motion_gate(grey, aligned_grey, self.gate_tolerance)
+        return smooth_probability(prob, aligned_prob, gate, self.smoothing_weight)
+
+    def _reuse(self, previous: _State, motion: Motion | None) -> Segmentation:
+        """The last result moved onto this frame (probability and parts along the flow)."""
+        if motion is None:
+            return Segmentation(prob=previous.prob.copy(), parts=previous.parts, meta={"method": self.name, "reused": True})
+        parts = None if previous.parts is None else Parts(motion.warp_labels(previous.parts.labels), previous.parts.names)
+        return Segmentation(prob=np.clip(motion.warp(previous.prob), 0.0, 1.0), parts=parts, meta={"method": self.name, "reused": True})
+
+    def _track(self, result: Segmentation, previous: _State | None, motion: Motion | None, *, detected: bool) -> None:
+        assert self.tracker is not None
+        people, tracked, ids = self.tracker.update(result.people if detected else [], motion, detected=detected)
+        carried = [p for p, flag in zip(people, tracked) if flag]
+        if carried and detected and previous is not None:
+            result.prob = keep_carried_probability(result.prob, previous.prob, carried, motion)
+        result.people = people
+        result.meta.update(tracked=any(tracked), tracked_people=tracked, track_ids=ids)
+
+    def close(self) -> None:
+        """Close the segmenter if this object created it."""
+        if self._owns_segmenter:
+            self.segmenter.close()
+
+    def __enter__(self) -> VideoSegmenter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<VideoSegmenter {self.name!r} smoothing={self.smoothing} max_stale={self.scheduler.max_stale}>"
+
+
+def keep_carried_probability(prob: np.ndarray, previous_prob: np.ndarray, carried: list[Person], motion: Motion | None) -> np.ndarray:
+    """Where a person the detector missed now stands, keep the previous probability (moved)."""
+    aligned = motion.warp(previous_prob) if motion is not None else previous_prob
+    region = np.zeros(prob.shape, np.uint8)
+    for person in carried:
+        x0, y0, x1, y1 = person.box
+        pad = max(4, (x1 - x0 + y1 - y0) // 20)
+        region[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad] = 1
+    return np.where(region > 0, np.maximum(prob, aligned), prob).astype(np.float32)

@@ -1,0 +1,62 @@
+"""Temporal smoothing of person probabilities that follows motion instead of smearing it.
+
+A plain running average of probabilities removes flicker but leaves a ghost behind every moving
+arm. Here the previous result is first moved onto the current frame with optical flow
+(:class:`~bodyseg.video.flow.Motion`), and the blend weight is gated per pixel by how well the
+moved previous *frame* matches the current one: where the flow explains the change (still
+background, a body moving smoothly) the average holds; where it does not (a fast limb, an
+occlusion, a person appearing) the gate closes and the new probability is taken as it is::
+
+    gate = exp(-(|grey_t - warp(grey_{t-1})| / tolerance)^2)
+    prob = w * gate * warp(prob_{t-1}) + (1 - w * gate) * prob_t
+
+``mode="gated"`` skips the warp (previous probability and frame used where they are): cheaper,
+and still safe on moving limbs because the gate closes wherever the frame changed.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+#: Smoothing modes :func:`smooth_probability` callers choose from (``"off"`` disables it).
+SMOOTHING_MODES = ("flow", "gated", "off")
+
+
+def motion_gate(grey: np.ndarray, previous_grey: np.ndarray, tolerance: float = 10.0) -> np.ndarray:
+    """HxW float32 in [0, 1]: 1 where two grey uint8 frames agree, towards 0 where they differ.
+
+    Args:
+        grey: the current frame (small grey, see :func:`~bodyseg.video.flow.small_grey`).
+        previous_grey: the previous frame, already warped onto the current one (or not).
+        tolerance: grey-level difference (0-255) at which the gate is down to exp(-1) = 0.37.
+
+    Example:
+        >>> a = np.zeros((8, 8), np.uint8); b = a.copy(); b[:, 4:] = 200
+        >>> gate = motion_gate(a, b)
+        >>> bool(gate[0, 0] > 0.9 and gate[0, 7] < 0.01)
+        True
+    """
+    residual = cv2.absdiff(grey, previous_grey).astype(np.float32)
+    residual = cv2.GaussianBlur(residual, (0, 0), sigmaX=1.0)
+    return np.exp(-np.square(residual / float(tolerance))).astype(np.float32)
+
+
+def smooth_probability(prob: np.ndarray, previous: np.ndarray, gate: np.ndarray, weight: float = 0.6) -> np.ndarray:
+    """Blend the previous (aligned) probability into the current one where ``gate`` allows.
+
+    Args:
+        prob: HxW float32, this frame's probability.
+        previous: HxW float32, the previous smoothed probability aligned with this frame.
+        gate: HxW in [0, 1] (any size: resized to ``prob``'s), see :func:`motion_gate`.
+        weight: the previous frame's share where the gate is fully open (0 turns smoothing off).
+
+    Example:
+        >>> p, q = np.ones((2, 2), np.float32), np.zeros((2, 2), np.float32)
+        >>> smooth_probability(p, q, np.array([[1.0, 0.0], [1.0, 0.0]]), 0.5).tolist()
+        [[0.5, 1.0], [0.5, 1.0]]
+    """
+    if gate.shape != prob.shape:
+        gate = cv2.resize(gate, (prob.shape[1], prob.shape[0]), interpolation=cv2.INTER_LINEAR)
+    share = np.float32(weight) * gate.astype(np.float32)
+    return np.clip(prob + share * (previous - prob), 0.0, 1.0).astype(np.float32)
