@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from bodyseg.io import read_image
-from bodyseg.pose.detector import Detection, PoseDetector, box_iou, decode_detections, letterbox, ssd_anchors, weighted_nms
+from bodyseg.geometry import Letterbox
+from bodyseg.pose.detector import Detection, PoseDetector, box_iou, decode_detections, ssd_anchors, weighted_nms
 from tests.conftest import dataset_path
 
 
@@ -64,11 +65,15 @@ def test_box_iou():
     assert box_iou(np.array([0, 0, 2, 2]), np.array([1, 1, 3, 3])) == pytest.approx(1 / 7)
 
 
-def test_letterbox_keeps_aspect_ratio():
+def test_letterbox_keeps_aspect_ratio_and_inverts():
     rgb = np.full((100, 200, 3), 255, np.uint8)
-    square, scale, pad_x, pad_y = letterbox(rgb, 224)
-    assert square.shape == (224, 224, 3) and scale == pytest.approx(1.12) and pad_x == 0 and pad_y == 56
+    box = Letterbox.fit(rgb.shape, 224)
+    square = box.apply(rgb)
+    assert square.shape == (224, 224, 3) and box.scale == pytest.approx(1.12) and (box.left, box.top) == (0, 56)
     assert square[55].max() == 0 and square[56].min() == 255 and square[56 + 112].max() == 0
+    ramp = np.tile(np.linspace(0, 1, 200, dtype=np.float32), (100, 1))
+    assert np.abs(box.invert(box.apply(ramp)) - ramp).max() < 0.01
+    assert np.allclose(box.points_to_image([[0, 56], [224, 168]]), [[0, 0], [200, 100]])
 
 
 def test_detects_the_person_in_a_ccp_photo():

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
+from bodyseg.geometry import Letterbox
 from bodyseg.tflite import TFLiteModel, mediapipe_model_path
 
 DETECTOR_SIZE = 224
@@ -133,21 +133,6 @@ def weighted_nms(detections: list[Detection], iou_threshold: float = 0.3) -> lis
     return merged
 
 
-def letterbox(rgb: np.ndarray, size: int) -> tuple[np.ndarray, float, float, float]:
-    """Scale ``rgb`` into a ``size`` square keeping its aspect ratio, padded with zeros.
-
-    Returns ``(square, scale, pad_x, pad_y)`` so that ``original = (square - pad) / scale``.
-    """
-    h, w = rgb.shape[:2]
-    scale = size / max(h, w)
-    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
-    pad_x, pad_y = (size - new_w) / 2, (size - new_h) / 2
-    square = np.zeros((size, size, 3), np.uint8)
-    resized = cv2.resize(rgb, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    square[int(pad_y) : int(pad_y) + new_h, int(pad_x) : int(pad_x) + new_w] = resized
-    return square, scale, float(int(pad_x)), float(int(pad_y))
-
-
 class PoseDetector:
     """Find every person in an image (BlazePose detector + weighted NMS).
 
@@ -168,13 +153,12 @@ class PoseDetector:
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:
         """People found in an RGB uint8 image, best first, in its pixel coordinates."""
-        square, scale, pad_x, pad_y = letterbox(rgb, DETECTOR_SIZE)
-        raw_boxes, raw_scores = self._model(square[None].astype(np.float32) / 127.5 - 1.0)
+        box = Letterbox.fit(rgb.shape, DETECTOR_SIZE)
+        raw_boxes, raw_scores = self._model(box.apply(rgb)[None].astype(np.float32) / 127.5 - 1.0)
         found = weighted_nms(
             decode_detections(raw_boxes[0], raw_scores[0], self._anchors, min_score=self.min_score), self.iou_threshold
         )
-        offset = np.array([pad_x, pad_y], np.float32)
         for det in found:
-            det.face_box = ((det.face_box.reshape(2, 2) * DETECTOR_SIZE - offset) / scale).reshape(4)
-            det.keypoints = (det.keypoints * DETECTOR_SIZE - offset) / scale
+            det.face_box = box.points_to_image(det.face_box.reshape(2, 2) * DETECTOR_SIZE).reshape(4).astype(np.float32)
+            det.keypoints = box.points_to_image(det.keypoints * DETECTOR_SIZE).astype(np.float32)
         return found

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from bodyseg import geometry
+
 cv2.setNumThreads(1)
 
 
@@ -49,10 +51,8 @@ def letterbox(rgb: np.ndarray, target: np.ndarray, size: int) -> tuple[np.ndarra
         >>> rgb.shape, int(t.sum())
         ((16, 16, 3), 128)
     """
-    rgb, target = resize_pair(rgb, target, size / max(target.shape))
-    top, left = (size - target.shape[0]) // 2, (size - target.shape[1]) // 2
-    rgb, target = pad_pair(rgb, target, size, size, top=top, left=left)
-    return rgb[:size, :size], target[:size, :size]
+    box = geometry.Letterbox.fit(target.shape, size)
+    return box.apply(rgb), box.apply(target, nearest=True)
 
 
 def random_scale_crop(rgb: np.ndarray, target: np.ndarray, size: int, rng: np.random.Generator, scale: tuple[float, float] = (0.8, 1.8)) -> tuple[np.ndarray, np.ndarray]:
