@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +28,26 @@ def mediapipe_model_path(relative: str) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Silence what MediaPipe's C++ code writes to file descriptor 2 (glog/absl/TFLite banners)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # stderr replaced (pytest capture, notebooks)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
 class TFLiteModel:
     """A .tflite model with one float input: ``model(batch) -> list of outputs`` in model order.
 
@@ -37,8 +61,9 @@ class TFLiteModel:
         from ai_edge_litert.interpreter import Interpreter
 
         self.path = Path(path)
-        self._interpreter = Interpreter(model_path=str(self.path), num_threads=num_threads)
-        self._interpreter.allocate_tensors()
+        with native_stderr_silenced():  # TFLite announces its XNNPACK delegate on stderr
+            self._interpreter = Interpreter(model_path=str(self.path), num_threads=num_threads)
+            self._interpreter.allocate_tensors()
         self._input = self._interpreter.get_input_details()[0]
         self._outputs = sorted(self._interpreter.get_output_details(), key=lambda d: d["name"])
         self.input_shape: tuple[int, ...] = tuple(int(s) for s in self._input["shape"])

@@ -119,6 +119,16 @@ def test_grid_resume_recomputes_nothing(images, tmp_path):
     assert BoxSegmenter.calls == 20
 
 
+def test_method_options_make_their_own_row(images, tmp_path):
+    out = tmp_path / "out"
+    cells = run_grid(["test-box", "test-box:people=true"], [open_dataset(images)], out, progress=False)
+    assert [summarize(c)["method"] for c in cells] == ["test-box", "test-box:people=true"]
+    assert BoxSegmenter.created == 2  # one segmenter per option set
+    assert (out / "cells" / "test-box_people_true").is_dir()
+    run_grid(["test-box:people=true"], [open_dataset(images)], out, progress=False)
+    assert BoxSegmenter.created == 2  # cached under its options: nothing recomputed
+
+
 def test_interrupted_cell_resumes_where_it_stopped(images, tmp_path):
     out = tmp_path / "out"
     dataset = open_dataset(images)

@@ -27,6 +27,7 @@ from bodyseg.errors import BodysegError
 from bodyseg.metrics import TemporalMeter, binary_counts, boundary_f_score, hausdorff95, scores_from_counts
 from bodyseg.result import Segmentation
 from bodyseg.segmenters import Segmenter, create
+from bodyseg.segmenters.registry import parse_method_spec
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,8 @@ def run_grid(
 ) -> list[Cell]:
     """Every method on every data set, cached in ``out/cells/<method>/<dataset>.jsonl``.
 
+    A method may carry options: ``"bodyseg:tiles=false"`` (see
+    :func:`~bodyseg.segmenters.registry.parse_method_spec`); the whole string names its row.
     One segmenter is created per method (only if one of its cells has work) and reused across
     the data sets. A rerun skips every finished image; ``force`` recomputes everything.
 
@@ -206,7 +209,7 @@ def run_grid(
             cache.clear()
     cells = []
     for method in methods:
-        with LazySegmenter(method) as get_segmenter:
+        with LazySegmenter(*parse_method_spec(method)) as get_segmenter:
             for dataset in datasets:
                 cache = caches[method, dataset.name]
                 cells.append(run_cell(get_segmenter, dataset, threshold=threshold, cache=cache, progress=progress, method=method))
@@ -247,8 +250,9 @@ class LazySegmenter:
 
 
 def cell_config(method: str, dataset: Dataset, threshold: float) -> Record:
-    """What a cached cell must match to be reused (method options, once bench takes them, go here too)."""
-    return {"method": method, "options": {}, "threshold": threshold, "dataset": dataset.name, "source": str(dataset.root)}
+    """What a cached cell must match to be reused: the method and its options, threshold and data."""
+    name, options = parse_method_spec(method)
+    return {"method": name, "options": options, "threshold": threshold, "dataset": dataset.name, "source": str(dataset.root)}
 
 
 def cell_path(out: Path, method: str, dataset: str) -> Path:

@@ -12,6 +12,7 @@ from bodyseg.bench.memory import PeakMemory
 from bodyseg.cli.evaluate import add_data_options, open_datasets
 from bodyseg.errors import InputError
 from bodyseg.segmenters import check_options
+from bodyseg.segmenters.registry import parse_method_spec
 
 log = logging.getLogger("bodyseg")
 
@@ -33,7 +34,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "(IoU and ms per image), results.csv and results.json (every figure) and results.png (accuracy vs ms).",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--methods", required=True, metavar="A,B,...", help="segmenters, comma-separated (see `bodyseg methods`)")
+    parser.add_argument("--methods", required=True, metavar="A,B,...", help="segmenters, comma-separated (see `bodyseg methods`); options after colons: bodyseg:tiles=false")
     add_data_options(parser)
     parser.add_argument("-o", "--out", type=Path, default=Path("bench-out"), metavar="DIR", help="output folder (default %(default)s)")
     parser.add_argument("-t", "--threshold", type=float, default=0.5, help="probability above which a pixel is person (default %(default)s)")
@@ -47,7 +48,7 @@ def run_bench(args: argparse.Namespace) -> int:
     if not methods:
         raise InputError("--methods names no method; give one or more, e.g. --methods mediapipe-selfie,mediapipe-pose")
     for method in methods:
-        check_options(method, {})
+        check_options(*parse_method_spec(method))
     datasets = open_datasets(args)
     cells = run_grid(methods, datasets, args.out, threshold=args.threshold, force=args.force, progress=not args.quiet)
     summaries = [summarize(cell) for cell in cells]

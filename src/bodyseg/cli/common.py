@@ -12,7 +12,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bodyseg.errors import BodysegError, InputError, OutputError
+from bodyseg.errors import BodysegError, InputError, MethodError, OutputError
+from bodyseg.segmenters.registry import parse_option_pairs
 from bodyseg.io.images import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
 
 log = logging.getLogger("bodyseg")
@@ -72,29 +73,10 @@ def parse_method_options(pairs: Iterable[str]) -> dict[str, object]:
         >>> parse_method_options(["k=3", "scale=0.5", "fast=true", "model=landscape"])
         {'k': 3, 'scale': 0.5, 'fast': True, 'model': 'landscape'}
     """
-    options: dict[str, object] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise InputError(f"--option {pair!r}: write it as KEY=VALUE, e.g. --option model=landscape")
-        options[key.strip().replace("-", "_")] = _parse_value(value.strip())
-    return options
-
-
-def _parse_value(text: str) -> object:
-    lowered = text.lower()
-    if lowered in ("true", "yes", "on"):
-        return True
-    if lowered in ("false", "no", "off"):
-        return False
-    if lowered in ("none", "auto"):
-        return None
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+    try:
+        return parse_option_pairs(list(pairs))
+    except MethodError as exc:
+        raise InputError(f"--{exc}") from None
 
 
 def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:

@@ -7,12 +7,9 @@ Nothing is downloaded: only ``model_complexity=1`` of the pose model ships in th
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import sys
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -20,6 +17,7 @@ import numpy as np
 from bodyseg.errors import MethodError
 from bodyseg.result import Person, Segmentation, box_of_mask
 from bodyseg.segmenters.base import Segmenter
+from bodyseg.tflite import native_stderr_silenced
 
 log = logging.getLogger(__name__)
 
@@ -36,26 +34,6 @@ def import_mediapipe() -> Any:
     except ImportError as exc:  # pragma: no cover - mediapipe is a hard dependency
         raise MethodError(f"mediapipe is not installed ({exc}); run: pip install mediapipe==0.10.14") from None
     return mediapipe
-
-
-@contextlib.contextmanager
-def native_stderr_silenced() -> Iterator[None]:
-    """Silence what MediaPipe's C++ code writes to file descriptor 2 (glog/absl/TFLite banners)."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # stderr replaced (pytest capture, notebooks)
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
 
 
 class SelfieSegmenter(Segmenter):

@@ -54,6 +54,55 @@ def segmenter_class(name: str) -> type[Segmenter]:
     return getattr(importlib.import_module(module_name), attr)
 
 
+def parse_option_value(text: str) -> Any:
+    """An option value from text: booleans, None (``none``/``auto``), ints, floats, else the string.
+
+    Example:
+        >>> [parse_option_value(t) for t in ("3", "0.5", "true", "auto", "landscape")]
+        [3, 0.5, True, None, 'landscape']
+    """
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    if lowered in ("none", "auto"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
+def parse_option_pairs(pairs: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """``["k=3", "model=landscape"]`` -> ``{"k": 3, "model": "landscape"}``.
+
+    Example:
+        >>> parse_option_pairs(["k=3", "fast=true", "model=landscape"])
+        {'k': 3, 'fast': True, 'model': 'landscape'}
+    """
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise MethodError(f"option {pair!r}: write it as KEY=VALUE, e.g. model=landscape")
+        options[key.strip().replace("-", "_")] = parse_option_value(value)
+    return options
+
+
+def parse_method_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """A method with options in one string: ``"NAME:KEY=VALUE:KEY=VALUE"``.
+
+    Example:
+        >>> parse_method_spec("mediapipe-selfie:model=landscape")
+        ('mediapipe-selfie', {'model': 'landscape'})
+    """
+    name, *pairs = spec.strip().split(":")
+    return name, parse_option_pairs(pairs)
+
+
 def check_options(name: str, options: dict[str, Any]) -> type[Segmenter]:
     """The class registered under ``name``, after checking it takes every option in ``options``."""
     cls = segmenter_class(name)
