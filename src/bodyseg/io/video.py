@@ -68,6 +68,7 @@ class VideoInfo:
         frames: the frame count, estimated from the duration where the container does not store it.
         codec: the video codec (``"png"``, ``"jpeg"``... for a folder: its first frame's format).
         audio: the audio codec, or None without sound.
+        duration: seconds, from the container's header (None when it does not say).
     """
 
     path: Path
@@ -77,6 +78,7 @@ class VideoInfo:
     frames: int | None
     codec: str
     audio: str | None = None
+    duration: float | None = None
 
 
 def import_av() -> Any:
@@ -175,9 +177,10 @@ class VideoReader:
         codec = _decoder_name(stream)
         if codec is None or not stream.width or not stream.height:
             raise InputError(f"{self.path}: its video codec cannot be decoded by this FFmpeg (unknown or unsupported codec); {_FIX_HINT}")
-        fps = Fraction(stream.average_rate or stream.guessed_rate or stream.base_rate or DEFAULT_FOLDER_FPS)
+        fps = nominal_rate(stream.average_rate, stream.base_rate)
         audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
-        return VideoInfo(self.path, stream.width, stream.height, fps, _frame_count(container, stream, fps), codec, audio)
+        duration = _duration(container, stream)
+        return VideoInfo(self.path, stream.width, stream.height, fps, _frame_count(stream, fps, duration), codec, audio, duration)
 
     def __iter__(self) -> Iterator[Frame]:
         frames = self._folder_frames() if self.path.is_dir() else self._file_frames()
@@ -203,18 +206,29 @@ class VideoReader:
         av = import_av()
         stream = self._container.streams.video[0]
         stream.thread_type = "AUTO"
-        step, last, index = 1.0 / float(self.info.fps), None, 0
+        step, first, last, index = 1.0 / float(self.info.fps), None, None, 0
         try:
             for frame in self._container.decode(stream):
                 time = frame.time
                 if time is None or (last is not None and time <= last):
                     time = 0.0 if last is None else last + step
                 yield Frame(self._to_rgb(frame), float(time), index)
-                last, index = time, index + 1
+                first, last, index = time if first is None else first, time, index + 1
         except av.FFmpegError as exc:
             raise InputError(f"{self.path}: the video is damaged or truncated at frame {index} ({_reason(exc)}); {_FIX_HINT}") from None
         finally:
             self.close()
+        if last is not None and first is not None:
+            self._check_complete(last - first + step, index)
+
+    def _check_complete(self, decoded_seconds: float, frames: int) -> None:
+        """Decoding stopped well before the end the header announces: the file was cut or damaged."""
+        expected = self.info.duration
+        if expected and decoded_seconds < 0.9 * expected - 2.0 / float(self.info.fps):
+            raise InputError(
+                f"{self.path}: the video stops after {frames} frames ({decoded_seconds:.2f} s of the {expected:.2f} s its header "
+                f"announces): it is truncated or damaged; {_FIX_HINT}"
+            )
 
     def _to_rgb(self, frame: Any) -> np.ndarray:
         if (frame.width, frame.height) != (self.info.width, self.info.height):
@@ -268,14 +282,29 @@ def _decoder_name(stream: Any) -> str | None:
     return None if not name or name == "none" else str(name)
 
 
-def _frame_count(container: Any, stream: Any, fps: Fraction) -> int | None:
+def nominal_rate(average: Fraction | None, base: Fraction | None) -> Fraction:
+    """The stream's nominal frame rate: the base rate (exact, e.g. 24 or 30000/1001) where the average
+    measured over the file agrees with it within 1%, else the average (variable frame rates).
+
+    Example:
+        >>> nominal_rate(Fraction(12800, 533), Fraction(24)), nominal_rate(Fraction(20), Fraction(1000))
+        (Fraction(24, 1), Fraction(20, 1))
+    """
+    if average and base and abs(average / base - 1) < 0.01:
+        return Fraction(base)
+    return Fraction(average or base or DEFAULT_FOLDER_FPS)
+
+
+def _duration(container: Any, stream: Any) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    return container.duration / 1_000_000 if container.duration is not None else None
+
+
+def _frame_count(stream: Any, fps: Fraction, duration: float | None) -> int | None:
     if stream.frames:
         return int(stream.frames)
-    if stream.duration is not None and stream.time_base is not None:
-        return max(1, round(float(stream.duration * stream.time_base * fps)))
-    if container.duration is not None:
-        return max(1, round(container.duration / 1_000_000 * float(fps)))
-    return None
+    return max(1, round(duration * float(fps))) if duration else None
 
 
 def _reason(exc: BaseException) -> str:
@@ -332,6 +361,18 @@ def encoder_options(codec: str, quality: int = 20, preset: str = "veryfast") -> 
     return {}
 
 
+def snap_to_frame_grid(time: float, fps: Fraction, tolerance: float = 0.05) -> Fraction | float:
+    """A time within ``tolerance`` frames of ``k / fps`` becomes exactly that (a constant frame rate
+    read from millisecond timestamps stays exactly constant); other times are kept (variable rates).
+
+    Example:
+        >>> snap_to_frame_grid(0.042, Fraction(24)), snap_to_frame_grid(0.3, Fraction(24))
+        (Fraction(1, 24), 0.3)
+    """
+    frames = time * float(fps)
+    return Fraction(round(frames)) / fps if abs(frames - round(frames)) < tolerance else time
+
+
 def pad_to_even(image: np.ndarray) -> np.ndarray:
     """Repeat the last row / column so both sides are even (what 4:2:0 video needs).
 
@@ -384,6 +425,13 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
         raise OutputError(f"{path}: could not be written ({exc.strerror or exc}); check free space and permissions") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def give_default_permissions(path: Path) -> None:
+    """Undo ``mkstemp``/``mkdtemp``'s owner-only mode: what a plain ``open``/``mkdir`` would give."""
+    mask = os.umask(0)
+    os.umask(mask)
+    path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 
 
 def _replace_folder(new: Path, path: Path) -> None:
@@ -482,7 +530,7 @@ class _FileSink:
         if array.shape[:2] != (self._stream.height, self._stream.width):
             raise InputError(f"frame of {array.shape[1]}x{array.shape[0]} in a video of {self._stream.width}x{self._stream.height}; all frames must have one size")
         frame = self._av.VideoFrame.from_ndarray(array, format="rgba" if self._channels == 4 else "rgb24")
-        pts = max(round(time / self._stream.time_base), self._last_pts + 1)
+        pts = max(round(snap_to_frame_grid(time, self.fps) / self._stream.time_base), self._last_pts + 1)
         frame.pts, frame.time_base, self._last_pts = pts, self._stream.time_base, pts
         self._mux(self._stream.encode(frame))
 
@@ -584,6 +632,7 @@ class VideoWriter:
         self._stack = contextlib.ExitStack()
         # Reserve the temporary file or folder now: an unwritable destination fails before any work.
         self._tmp = self._stack.enter_context(atomic_folder(self.path) if self.is_folder else atomic_path(self.path))
+        give_default_permissions(self._tmp)
         self._sink: _FileSink | _FolderSink | None = None
         self.frames_written = 0
 

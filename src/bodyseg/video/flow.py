@@ -5,9 +5,9 @@ That is what warping needs (``warp(previous_prob)`` lines the previous result up
 frame, one ``cv2.remap``), and points move forward by inverting it locally
 (:meth:`Motion.move_points`).
 
-DIS optical flow (Kroeger et al., 2016; OpenCV's ultrafast preset) on a grey frame of at most
-``flow_size`` pixels on its long side costs a few milliseconds at 854x480; Farneback is there
-for comparison (denser and smoother, about ten times slower).
+DIS optical flow (Kroeger et al., 2016; OpenCV's ultrafast preset refined down to half the
+grey copy's resolution) on a grey frame of at most ``flow_size`` pixels on its long side costs a
+few milliseconds at 854x480; Farneback is there for comparison (about ten times slower).
 """
 
 from __future__ import annotations
@@ -66,7 +66,12 @@ class FlowEstimator:
         if method not in FLOW_METHODS:
             raise MethodError(f"unknown optical flow {method!r}; choose one of: {', '.join(FLOW_METHODS)}")
         self.method = method
-        self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST) if method == "dis" else None
+        self._dis = None
+        if method == "dis":
+            self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+            # The preset stops at a quarter of the frame; half is twice the cost and follows limbs much
+            # better (flow-warped true masks on davis_person: IoU 0.79 -> 0.84 at 320 px).
+            self._dis.setFinestScale(1)
 
     def backward(self, current: np.ndarray, previous: np.ndarray) -> np.ndarray:
         """HxWx2 float32 ``(dx, dy)``: pixel ``p`` of ``current`` was at ``p + flow[p]`` in ``previous``."""

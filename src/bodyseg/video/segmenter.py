@@ -144,7 +144,7 @@ class VideoSegmenter:
         grey = small_grey(rgb, self.flow_size)
         previous = self._state if self._state is not None and self._state.prob.shape == rgb.shape[:2] else None
         motion = Motion(self._flow.backward(grey, previous.grey), rgb.shape[:2]) if previous is not None and self._needs_flow() else None
-        key = previous is None or self._is_key(grey, previous)
+        key = self._is_key(grey, previous)
         if key:
             result = self.segmenter.segment(rgb)
             self.calls += 1
@@ -164,11 +164,13 @@ class VideoSegmenter:
     def _needs_flow(self) -> bool:
         return self.smoothing == "flow" or self.scheduler.max_stale > 0 or self.tracker is not None
 
-    def _is_key(self, grey: np.ndarray, previous: _State) -> bool:
+    def _is_key(self, grey: np.ndarray, previous: _State | None) -> bool:
         if self.scheduler.max_stale == 0:
             return True
         tiny = tiny_grey(grey)
-        return self.scheduler.is_key(tiny, person_region(previous.prob, tiny.shape))
+        if previous is None:
+            self.scheduler.reset()
+        return self.scheduler.is_key(tiny, None if previous is None else person_region(previous.prob, tiny.shape)) or previous is None
 
     def _smooth(self, prob: np.ndarray, grey: np.ndarray, previous: _State, motion: Motion | None) -> np.ndarray:
         if self.smoothing == "flow" and motion is not None:

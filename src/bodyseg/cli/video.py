@@ -1,0 +1,171 @@
+"""The ``video`` command: segment every frame of a video (or a folder of frames) and draw an effect.
+
+Output formats: a video file (H.264 in .mp4/.mov/.mkv/.avi, VP9 in .webm) or, with ``-o FOLDER``,
+PNG frames. ``--effect cutout`` needs transparency: it writes .webm (VP9 with alpha) by default,
+or RGBA PNG frames into a folder. The input's frame rate, size, timestamps and audio are kept
+(odd sizes are padded by one pixel for H.264; see :mod:`bodyseg.io.video`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from bodyseg.cli.common import Job, add_method_options, check_target, parse_method_options
+from bodyseg.cli.images import load_background, render_blur, render_cutout, render_mask, render_overlay, render_replace
+from bodyseg.errors import InputError, OutputError
+from bodyseg.io.images import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
+from bodyseg.io.video import VideoReader, VideoWriter, is_video_file
+from bodyseg.segmenters import DEFAULT_METHOD, MIN_SIDE, check_options
+from bodyseg.video import VideoSegmenter
+
+log = logging.getLogger("bodyseg")
+
+RENDERERS = {"blur": render_blur, "replace": render_replace, "cutout": render_cutout, "mask": render_mask, "overlay": render_overlay}
+
+EPILOG = """\
+examples:
+  bodyseg video dance.mp4                          # -> dance.blur.mp4 (H.264, audio kept)
+  bodyseg video dance.mp4 --effect replace -b beach.jpg
+  bodyseg video dance.mp4 --effect cutout          # -> dance.cutout.webm (VP9 with alpha)
+  bodyseg video dance.mp4 --effect cutout -o cut/  # -> cut/00000.png ... (RGBA PNG frames)
+  bodyseg video frames/ --fps 24 -o dance.mp4      # a folder of frames in, a video out
+  bodyseg video dance.mp4 --method bodyseg --max-stale 4   # reuse results on still frames
+"""
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    """Register the ``video`` command."""
+    parser = subparsers.add_parser(
+        "video", help="segment a video (or a folder of frames) and blur, replace or cut out the background",
+        description="Segment each frame with memory across frames (smoothing, key-frame reuse, people tracking) and write a video or PNG frames.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", metavar="IN", type=Path, help="a video file (mp4, mov, mkv, webm, avi) or a folder of frames")
+    parser.add_argument(
+        "-o", "--output", metavar="OUT", type=Path,
+        help="a video file, or a folder for PNG frames; default: next to the input as NAME.<effect>.mp4 (.webm for cutout)",
+    )
+    parser.add_argument("-e", "--effect", choices=sorted(RENDERERS), default="blur", help="what to draw (default %(default)s)")
+    parser.add_argument("-b", "--background", metavar="IMAGE|COLOUR", help="for --effect replace: an image (scaled to cover) or a colour")
+    parser.add_argument("--overwrite", action="store_true", help="replace an output that already exists")
+    add_method_options(parser)
+    _add_effect_options(parser)
+    _add_temporal_options(parser)
+    _add_format_options(parser)
+    parser.set_defaults(run=run_video)
+
+
+def _add_effect_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("effect")
+    group.add_argument("-s", "--strength", type=float, default=None, metavar="PX", help="blur: Gaussian sigma in pixels (default 1.5%% of the diagonal)")
+    group.add_argument("--feather", type=float, default=None, metavar="PX", help="edge softness in pixels (default 0.3%% of the diagonal)")
+    group.add_argument("--soft", action="store_true", help="mask: the probability as grey levels instead of 0/255")
+    group.add_argument("--colour", "--color", default=None, help="overlay: one colour for the mask (default one per person)")
+    group.add_argument("--opacity", type=float, default=0.5, help="overlay: mask opacity in [0, 1] (default %(default)s)")
+
+
+def _add_temporal_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("across frames")
+    group.add_argument("--smoothing", choices=("flow", "gated", "off"), default="flow", help="temporal smoothing of the probability (default %(default)s)")
+    group.add_argument("--max-stale", type=int, default=2, metavar="N", help="reuse a result for at most N frames when the frame barely changed; 0 segments every frame (default %(default)s)")
+    group.add_argument("--change-threshold", type=float, default=0.02, metavar="X", help="frame change (0-1) that forces a new segmentation (default %(default)s)")
+    group.add_argument("--no-tracking", action="store_true", help="do not carry people the detector misses")
+    group.add_argument("--per-frame", action="store_true", help="no memory across frames at all (smoothing, reuse and tracking off)")
+
+
+def _add_format_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("format")
+    group.add_argument("--fps", type=float, default=None, help="frame rate of a folder of frames (default 25); video files keep their own")
+    group.add_argument("--quality", type=int, default=20, metavar="CRF", help="H.264 constant rate factor, lower is better (default %(default)s)")
+    group.add_argument("--max-megapixels", type=float, default=DEFAULT_MAX_PIXELS / 1e6, metavar="MP", help="refuse larger frames (default %(default)g)")
+
+
+def default_output(source: Path, effect: str) -> Path:
+    """``dance.mp4 -> dance.blur.mp4``; a folder ``frames/ -> frames.blur.mp4``; cutout -> ``.webm``.
+
+    Example:
+        >>> default_output(Path("clips/dance.mov"), "blur"), default_output(Path("shots"), "cutout")
+        (PosixPath('clips/dance.blur.mov'), PosixPath('shots.cutout.webm'))
+    """
+    if effect == "cutout":
+        suffix = ".webm"
+    elif source.is_dir() or not is_video_file(source):
+        suffix = ".mp4"
+    else:
+        suffix = source.suffix.lower()
+    stem = source.name if source.is_dir() else source.stem
+    return source.with_name(f"{stem}.{effect}{suffix}")
+
+
+def check_video_target(source: Path, target: Path, overwrite: bool) -> None:
+    """Refuse to write over the input or an existing output; a folder is replaced only if it holds only frames."""
+    if target.suffix and not target.is_dir() and not is_video_file(target):
+        raise OutputError(f"{target}: unknown video suffix {target.suffix!r}; use .mp4, .mov, .mkv, .webm or a folder for PNG frames")
+    if target.is_dir():
+        if source.resolve() == target.resolve():
+            raise OutputError(f"{target}: is the input folder itself; choose another output")
+        if any(target.iterdir()) and not overwrite:
+            raise OutputError(f"{target}: the folder exists and is not empty; pass --overwrite to replace its frames")
+        others = [p for p in target.iterdir() if p.is_dir() or p.suffix.lower() not in IMAGE_SUFFIXES]
+        if others:
+            raise OutputError(f"{target}: holds other files than frames ({others[0].name}); choose an empty or new folder")
+        return
+    check_target(Job(source, target), overwrite)
+
+
+def build_video_segmenter(args: argparse.Namespace) -> VideoSegmenter:
+    """The VideoSegmenter the options ask for (the segmenter is created here)."""
+    method = args.method or DEFAULT_METHOD
+    options = parse_method_options(args.option)
+    check_options(method, options)
+    per_frame = args.per_frame
+    return VideoSegmenter(
+        method,
+        smoothing="off" if per_frame else args.smoothing,
+        reuse=not per_frame and args.max_stale > 0,
+        max_stale=max(0, args.max_stale),
+        change_threshold=args.change_threshold,
+        tracking=not (per_frame or args.no_tracking),
+        **options,
+    )
+
+
+def run_video(args: argparse.Namespace) -> int:
+    """Read, segment, render and write every frame; the output appears only when all went well."""
+    source: Path = args.input
+    target: Path = args.output or default_output(source, args.effect)
+    if args.effect == "replace":
+        if not args.background:
+            raise InputError("--effect replace needs --background IMAGE or COLOUR (e.g. -b beach.jpg or -b '#00b140')")
+        args.background_value = load_background(args.background, int(args.max_megapixels * 1e6))
+    args.clusters = False
+    if args.fps is not None and args.fps <= 0:
+        raise InputError(f"--fps must be positive, got {args.fps}")
+    check_video_target(source, target, args.overwrite)
+    reader = VideoReader(source, fps=args.fps, max_pixels=int(args.max_megapixels * 1e6))
+    with reader:
+        info = reader.info
+        if min(info.width, info.height) < MIN_SIDE:
+            raise InputError(f"{source}: frames are {info.width}x{info.height}; bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person")
+        writer = VideoWriter(target, info.fps, alpha=args.effect == "cutout", audio_from=source if info.audio else None, quality=args.quality)
+        with writer, build_video_segmenter(args) as video:
+            count, seconds = _process(reader, video, writer, args, info.frames)
+    log.info("wrote %s: %d frames at %.1f frames/s, the segmenter ran on %d of them", target, count, count / max(seconds, 1e-9), video.calls)
+    return 0
+
+
+def _process(reader: VideoReader, video: VideoSegmenter, writer: VideoWriter, args: argparse.Namespace, total: int | None) -> tuple[int, float]:
+    """Segment, render and write each frame, with a progress bar (frames/s and time left) on a terminal."""
+    render = RENDERERS[args.effect]
+    start = time.perf_counter()
+    with tqdm(total=total, unit="frame", desc=f"{args.effect} ({video.name})", leave=False, dynamic_ncols=True, disable=None) as progress:
+        for frame in reader:
+            writer.write(np.asarray(render(frame.rgb, video.segment(frame), args)), frame.time)
+            progress.update()
+    return writer.frames_written, time.perf_counter() - start
