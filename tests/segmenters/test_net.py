@@ -1,0 +1,64 @@
+"""The net segmenter: runs an exported ONNX net with its model card, checks the card, maps back."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bodyseg.errors import MethodError
+from bodyseg.segmenters.net import NetSegmenter
+
+torch = pytest.importorskip("torch", reason="exporting a test net needs torch (pip install -e '.[dev]')")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A small random U-Net exported at 64 px, with its card, and the torch model."""
+    from bodyseg import nets
+    from bodyseg.train.export import export_with_card
+
+    torch.manual_seed(0)
+    model = nets.create("unet").eval()
+    folder = tmp_path_factory.mktemp("weights")
+    onnx_path, card_path = export_with_card(model, folder / "tiny.onnx", arch="unet", data=["test"], size=64, num_classes=1, metrics={})
+    return model, onnx_path, card_path
+
+
+def test_matches_torch_on_a_square_image(exported):
+    model, onnx_path, _ = exported
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    seg = NetSegmenter(weights=str(onnx_path)).segment(rgb)
+    x = (torch.from_numpy(rgb).float().permute(2, 0, 1)[None] / 255 - torch.tensor([0.485, 0.456, 0.406])[:, None, None]) / torch.tensor([0.229, 0.224, 0.225])[:, None, None]
+    with torch.no_grad():
+        expected = torch.sigmoid(model(x))[0, 0].numpy()
+    assert seg.prob.shape == (64, 64)
+    assert np.abs(seg.prob - expected).max() < 1e-4
+
+
+def test_other_sizes_come_back_at_their_own_resolution(exported):
+    _, onnx_path, _ = exported
+    seg = NetSegmenter(weights=str(onnx_path)).segment(np.zeros((90, 40, 3), np.uint8))
+    assert seg.prob.shape == (90, 40) and seg.meta["weights"] == "tiny.onnx"
+
+
+def test_a_damaged_file_is_refused(exported, tmp_path):
+    _, onnx_path, card_path = exported
+    copy = tmp_path / "tiny.onnx"
+    copy.write_bytes(onnx_path.read_bytes()[:-10] + b"0123456789")
+    (tmp_path / "tiny.json").write_text(card_path.read_text())
+    with pytest.raises(MethodError, match="does not match its card"):
+        NetSegmenter(weights=str(copy))
+
+
+def test_missing_card_and_broken_card(tmp_path, exported):
+    _, onnx_path, _ = exported
+    lonely = tmp_path / "lonely.onnx"
+    lonely.write_bytes(onnx_path.read_bytes())
+    with pytest.raises(MethodError, match="no model card lonely.json"):
+        NetSegmenter(weights=str(lonely))
+    (tmp_path / "lonely.json").write_text(json.dumps({"file": "lonely.onnx"}))
+    with pytest.raises(MethodError, match="not a bodyseg model card"):
+        NetSegmenter(weights=str(lonely))
