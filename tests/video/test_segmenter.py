@@ -127,6 +127,12 @@ def test_a_track_is_dropped_after_max_missed_frames():
     assert [len(r.people) for r in results] == [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]
 
 
+def test_a_one_frame_false_alarm_is_not_carried():
+    clip = square_clip(4, step=1)
+    video = VideoSegmenter(SquareSegmenter(miss=[1, 2, 3]), smoothing="off", reuse=False)
+    assert [len(r.people) for r in video.segment_frames(f for f, _ in clip)] == [1, 0, 0, 0]
+
+
 def test_kalman_filter_removes_jitter_from_steady_motion():
     rng = np.random.default_rng(0)
     truth = np.stack([np.arange(40) * 3.0, np.full(40, 50.0)], axis=1)

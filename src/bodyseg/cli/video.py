@@ -155,12 +155,12 @@ def run_video(args: argparse.Namespace) -> int:
             raise InputError(f"{source}: frames are {info.width}x{info.height}; bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person")
         writer = VideoWriter(target, info.fps, alpha=args.effect == "cutout", audio_from=source if info.audio else None, quality=args.quality)
         with writer, build_video_segmenter(args) as video:
-            count, seconds = _process(reader, video, writer, args, info.frames)
+            count, seconds = process_frames(reader, video, writer, args, info.frames)
     log.info("wrote %s: %d frames at %.1f frames/s, the segmenter ran on %d of them", target, count, count / max(seconds, 1e-9), video.calls)
     return 0
 
 
-def _process(reader: VideoReader, video: VideoSegmenter, writer: VideoWriter, args: argparse.Namespace, total: int | None) -> tuple[int, float]:
+def process_frames(reader: VideoReader, video: VideoSegmenter, writer: VideoWriter, args: argparse.Namespace, total: int | None) -> tuple[int, float]:
     """Segment, render and write each frame, with a progress bar (frames/s and time left) on a terminal."""
     render = RENDERERS[args.effect]
     start = time.perf_counter()

@@ -189,10 +189,13 @@ class VideoSegmenter:
 
     def _track(self, result: Segmentation, previous: _State | None, motion: Motion | None, *, detected: bool) -> None:
         assert self.tracker is not None
-        people, tracked, ids = self.tracker.update(result.people if detected else [], motion, detected=detected)
-        carried = [p for p, flag in zip(people, tracked) if flag]
-        if carried and detected and previous is not None:
-            result.prob = keep_carried_probability(result.prob, previous.prob, carried, motion)
+        found = result.people if detected else []
+        people, tracked, ids = self.tracker.update(found, motion, detected=detected)
+        if detected and not found and people and previous is not None:
+            # A dropout (the segmenter found nobody while people were being followed): keep their
+            # probability too. A person missing while others are found may have left: only their
+            # Person entry is carried (flagged), the mask stays as found.
+            result.prob = keep_carried_probability(result.prob, previous.prob, people, motion)
         result.people = people
         result.meta.update(tracked=any(tracked), tracked_people=tracked, track_ids=ids)
 

@@ -87,6 +87,7 @@ class Track:
     person: Person
     kalman: KeypointKalman | None
     missed: int = 0
+    hits: int = 0
 
 
 def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
@@ -120,6 +121,8 @@ class PeopleTracker:
 
     Args:
         max_missed: carry a person the detector missed for at most this many frames.
+        min_hits: only a person detected in at least this many frames is carried when missed (a
+            detector's one-frame false alarms are dropped, not carried on).
         min_iou: a detection continues a track when their boxes overlap at least this much.
         score_decay: a carried person's score is multiplied by this each frame.
         smooth_keypoints: filter detected keypoints with the track's Kalman filter.
@@ -132,8 +135,11 @@ class PeopleTracker:
         [True]
     """
 
-    def __init__(self, max_missed: int = 5, min_iou: float = 0.2, score_decay: float = 0.9, smooth_keypoints: bool = True) -> None:
+    def __init__(
+        self, max_missed: int = 5, min_hits: int = 3, min_iou: float = 0.2, score_decay: float = 0.9, smooth_keypoints: bool = True
+    ) -> None:
         self.max_missed = max_missed
+        self.min_hits = min_hits
         self.min_iou = min_iou
         self.score_decay = score_decay
         self.smooth_keypoints = smooth_keypoints
@@ -167,7 +173,7 @@ class PeopleTracker:
             if t in pairs:
                 continue
             track.missed += int(detected)
-            if track.missed <= self.max_missed:
+            if track.missed <= self.max_missed and (track.hits >= self.min_hits or not detected):
                 track.person = self._carry(track, moved[t], motion)
                 order.append((track, True))
         self.tracks = [track for track, _ in order]
@@ -190,6 +196,7 @@ class PeopleTracker:
     def _continue(self, track: Track, person: Person) -> None:
         """A detected person continues ``track`` (a new track has no filter yet: it starts one)."""
         track.missed = 0
+        track.hits += 1
         if person.keypoints is not None:
             if track.kalman is None or track.kalman.position.shape[0] != len(person.keypoints):
                 track.kalman = KeypointKalman(person.keypoints)
