@@ -116,10 +116,11 @@ def test_alpha_goes_into_webm_and_png_frames_but_not_h264(tmp_path):
         (lambda d: _truncated(d / "cut.mkv", keep=0.6), "truncated or damaged"),
         (lambda d: _header_only(d / "zero.mkv"), "damaged or truncated"),
         (lambda d: (d / "none").mkdir() or d / "none", "holds no frames"),
+        (lambda d: (d / "bad").mkdir() or _bytes(d / "bad" / "0.png", b"not a png") and d / "bad", "not an image"),
         (lambda d: _unknown_codec(d / "strange.mkv"), "cannot be decoded"),
         (lambda d: _audio_only(d / "song.m4a"), "no video stream"),
     ],
-    ids=["missing", "empty", "noise", "truncated-mp4", "truncated-mkv", "zero-frames", "empty-folder", "unknown-codec", "audio-only"],
+    ids=["missing", "empty", "noise", "truncated-mp4", "truncated-mkv", "zero-frames", "empty-folder", "damaged-frame", "unknown-codec", "audio-only"],
 )
 def test_bad_inputs_raise_one_clear_error(tmp_path, make, message):
     path = make(tmp_path)

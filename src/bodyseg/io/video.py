@@ -66,7 +66,7 @@ class VideoInfo:
         width, height: frame size in pixels.
         fps: the average frame rate (for a folder: the one given, 25 by default).
         frames: the frame count, estimated from the duration where the container does not store it.
-        codec: the video codec (``"png"``, ``"jpeg"``... for a folder: its first frame's format).
+        codec: the video codec (for a folder: its first frame's suffix, ``"png"``, ``"jpg"``...).
         audio: the audio codec, or None without sound.
         duration: seconds, from the container's header (None when it does not say).
     """
@@ -128,6 +128,8 @@ class VideoReader:
         InputError: missing, empty, damaged or truncated input; no video stream; a codec FFmpeg
             cannot decode; no frames; frames of different sizes in a folder.
 
+    A reader streams its frames once; open another one to read them again.
+
     Example:
         >>> with VideoReader("dance.mp4") as reader:  # doctest: +SKIP
         ...     print(reader.info.fps, reader.info.frames)
@@ -141,20 +143,19 @@ class VideoReader:
         self._container: Any = None
         if not self.path.exists():
             raise InputError(f"{self.path}: no such file or folder; check the path")
-        if self.path.is_dir():
-            self._files = frame_files(self.path)
-            self.info = self._probe_folder(Fraction(fps or DEFAULT_FOLDER_FPS).limit_denominator(1001))
-        else:
-            self._files = []
-            self.info = self._probe_file()
-        _check_pixel_count(self.path, (self.info.width, self.info.height), max_pixels)
+        self._files = frame_files(self.path) if self.path.is_dir() else []
+        try:
+            self.info = self._probe_folder(Fraction(fps or DEFAULT_FOLDER_FPS).limit_denominator(1001)) if self.path.is_dir() else self._probe_file()
+            _check_pixel_count(self.path, (self.info.width, self.info.height), max_pixels)
+        except BaseException:
+            self.close()
+            raise
 
     def _probe_folder(self, fps: Fraction) -> VideoInfo:
         if not self._files:
             raise InputError(f"{self.path}: the folder holds no frames ({', '.join(IMAGE_SUFFIXES[:4])}, ...); give a video file or a folder of images")
-        with Image.open(self._files[0]) as im:
-            width, height, codec = im.width, im.height, (im.format or "image").lower()
-        return VideoInfo(self.path, width, height, fps, len(self._files), codec)
+        first = read_image(self._files[0], max_pixels=self.max_pixels)
+        return VideoInfo(self.path, first.shape[1], first.shape[0], fps, len(self._files), self._files[0].suffix.lower().lstrip("."))
 
     def _probe_file(self) -> VideoInfo:
         if self.path.stat().st_size == 0:
@@ -164,11 +165,7 @@ class VideoReader:
             self._container = av.open(str(self.path), metadata_errors="ignore")
         except (av.FFmpegError, UnicodeDecodeError) as exc:
             raise InputError(f"{self.path}: not a video FFmpeg can read, or damaged or truncated ({_reason(exc)}); {_FIX_HINT}") from None
-        try:
-            return self._describe(self._container)
-        except BaseException:
-            self.close()
-            raise
+        return self._describe(self._container)
 
     def _describe(self, container: Any) -> VideoInfo:
         if not container.streams.video:

@@ -150,7 +150,8 @@ class VideoSegmenter:
             self.calls += 1
             if previous is not None and self.smoothing != "off":
                 result.prob = self._smooth(result.prob, grey, previous, motion)
-        else:
+        else:  # only possible with a previous frame, hence with motion
+            assert previous is not None and motion is not None
             result = self._reuse(previous, motion)
         if self.tracker is not None:
             self._track(result, previous, motion, detected=key)
@@ -168,9 +169,10 @@ class VideoSegmenter:
         if self.scheduler.max_stale == 0:
             return True
         tiny = tiny_grey(grey)
-        if previous is None:
+        if previous is None:  # a first frame (or a new size): always segmented, remembered as the key
             self.scheduler.reset()
-        return self.scheduler.is_key(tiny, None if previous is None else person_region(previous.prob, tiny.shape)) or previous is None
+            return self.scheduler.is_key(tiny)
+        return self.scheduler.is_key(tiny, person_region(previous.prob, tiny.shape))
 
     def _smooth(self, prob: np.ndarray, grey: np.ndarray, previous: _State, motion: Motion | None) -> np.ndarray:
         if self.smoothing == "flow" and motion is not None:
@@ -180,12 +182,10 @@ class VideoSegmenter:
         gate = motion_gate(grey, aligned_grey, self.gate_tolerance)
         return smooth_probability(prob, aligned_prob, gate, self.smoothing_weight)
 
-    def _reuse(self, previous: _State, motion: Motion | None) -> Segmentation:
+    def _reuse(self, previous: _State, motion: Motion) -> Segmentation:
         """The last result moved onto this frame (probability and parts along the flow)."""
-        if motion is None:
-            return Segmentation(prob=previous.prob.copy(), parts=previous.parts, meta={"method": self.name, "reused": True})
         parts = None if previous.parts is None else Parts(motion.warp_labels(previous.parts.labels), previous.parts.names)
-        return Segmentation(prob=np.clip(motion.warp(previous.prob), 0.0, 1.0), parts=parts, meta={"method": self.name, "reused": True})
+        return Segmentation(prob=np.clip(motion.warp(previous.prob), 0.0, 1.0), parts=parts, meta={"method": self.name})
 
     def _track(self, result: Segmentation, previous: _State | None, motion: Motion | None, *, detected: bool) -> None:
         assert self.tracker is not None
