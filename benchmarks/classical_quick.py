@@ -21,6 +21,7 @@ from collections import defaultdict
 from bodyseg.datasets import open_dataset
 from bodyseg.metrics import iou
 from bodyseg.segmenters import create
+from bodyseg.segmenters.registry import parse_method_spec
 from bodyseg.segmenters.mediapipe import PoseSegmenter
 
 METHODS = ("kmeans", "meanshift", "grabcut", "slic-graphcut", "gmm")
@@ -34,33 +35,20 @@ SETS = {
 }
 
 
-def parse_option(text: str) -> tuple[str, str, object]:
-    """``"kmeans:k=8"`` -> ``("kmeans", "k", 8)`` (the value read as a Python literal when it is one)."""
-    import ast
-
-    method, _, assignment = text.partition(":")
-    key, _, value = assignment.partition("=")
-    try:
-        parsed: object = ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        parsed = value
-    return method, key, parsed
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--priors", nargs="+", default=list(PRIORS))
     parser.add_argument("--sets", nargs="+", default=["ccp-val", "davis_person", "coco_person"])
     parser.add_argument("--limit", type=int, default=None, help="first N samples of each set (after sampling)")
-    parser.add_argument("--option", action="append", default=[], help="METHOD:KEY=VALUE, repeatable")
+    parser.add_argument("--option", action="append", default=[], help="METHOD:KEY=VALUE[:KEY=VALUE], repeatable")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
     options: dict[str, dict[str, object]] = defaultdict(dict)
-    for text in args.option:
-        method, key, value = parse_option(text)
-        options[method][key] = value
+    for spec in args.option:
+        method, pairs = parse_method_spec(spec)
+        options[method].update(pairs)
 
     pose = PoseSegmenter()
     segmenters = {

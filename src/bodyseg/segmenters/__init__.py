@@ -41,3 +41,18 @@ register(
     "bodyseg.segmenters.classical.meanshift:MeanShiftSegmenter",
     "mean-shift on Lab colour of a down-sampled image, bandwidth estimated per image; regions voted in by a prior",
 )
+register(
+    "grabcut",
+    "bodyseg.segmenters.classical.grabcut:GrabCutSegmenter",
+    "OpenCV GrabCut from a person box (pose keypoints, centre or given) or from pose-skeleton seeds",
+)
+register(
+    "gmm",
+    "bodyseg.segmenters.classical.gmm:GMMSegmenter",
+    "person and background colour Gaussian mixtures fitted by EM from a prior; prob is the per-pixel posterior",
+)
+register(
+    "slic-graphcut",
+    "bodyseg.segmenters.classical.slic_graphcut:SlicGraphCutSegmenter",
+    "SLIC superpixels, colour GMMs from pose-skeleton seeds, min-cut/max-flow (PyMaxflow) on the superpixel graph",
+)

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from bodyseg.errors import MethodError
-from bodyseg.pose.skeleton import scale_keypoints
+from bodyseg.pose.skeleton import scale_keypoints, visible
 from bodyseg.result import Person, Segmentation, box_of_mask
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.segmenters.classical.priors import PersonPrior, check_prior, person_prior
@@ -170,7 +170,7 @@ class ClassicalSegmenter(Segmenter):
                 return empty_result(shape, f"{NO_PERSON}; returning an empty mask (fallback='empty')")
             warnings.append(f"{NO_PERSON}; used the centre prior instead")
         small_keypoints = None if keypoints is None else scale_keypoints(keypoints, scale)
-        prior = person_prior(small.shape[:2], small_keypoints)
+        prior = person_prior(small.shape[:2], small_keypoints, scale)
         found = self._segment_small(small, prior)
         result = Segmentation(
             prob=upscale_prob(found.prob, shape),
@@ -192,13 +192,14 @@ class ClassicalSegmenter(Segmenter):
         """Segment the working-resolution ``rgb`` with its ``prior``; prob and clusters at that size."""
 
     def _keypoints(self, rgb: np.ndarray) -> np.ndarray | None:
-        """The 33x3 keypoints of the person the pose model finds in ``rgb``, or None."""
+        """The 33x3 keypoints of the person the pose model finds in ``rgb``, or None (nobody, or
+        fewer than two keypoints visible)."""
         if self._pose is None:
             from bodyseg.segmenters.mediapipe import PoseSegmenter
 
             self._pose = PoseSegmenter()
         people = self._pose.segment(rgb).people
-        if not people or people[0].keypoints is None:
+        if not people or people[0].keypoints is None or visible(people[0].keypoints).sum() < 2:
             log.info("%s: %s", self.name, NO_PERSON)
             return None
         return people[0].keypoints

@@ -38,6 +38,13 @@ CENTRE_BOX_MARGIN_Y = 0.02
 #: The values of the clustering methods' ``vote`` option.
 VOTES: tuple[str, ...] = ("region", "cluster")
 
+#: Seed bands per prior source, in :meth:`PersonPrior.band` units ``(person, likely background,
+#: background)``: pixels in the first band surely are person, pixels outside the second are
+#: likely background (colour models start from these), outside the third surely background. For
+#: the pose prior these are limb widths from the skeleton (0: the skeleton drawing itself: bones,
+#: torso, head); for the centre prior, elliptical radii (1 is the half-height ellipse).
+SEED_BANDS: dict[str, tuple[float, float, float]] = {"pose": (0.0, 1.0, 2.5), "centre": (0.35, 1.0, 1.6)}
+
 #: Margin of the box around the keypoints, as a fraction of their box's longer side.
 KEYPOINT_BOX_MARGIN = 0.12
 
@@ -107,6 +114,7 @@ class PersonPrior:
         limb_width: limb width in pixels the skeleton prior was drawn with, else None.
         distance: HxW float32 distance to the skeleton in pixels when ``source == "pose"``, else None.
         box: ``(x0, y0, x1, y1)`` where the person is expected (keypoint box or centre box).
+        scale: the working image's size over the input's (to bring input coordinates here).
     """
 
     prob: np.ndarray
@@ -115,6 +123,7 @@ class PersonPrior:
     limb_width: float | None = None
     distance: np.ndarray | None = None
     box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    scale: float = 1.0
 
     def band(self, widths: float) -> np.ndarray:
         """HxW bool: within ``widths`` limb widths of the skeleton (pose), or ``prior >= 2**-widths**2``.
@@ -132,20 +141,37 @@ class PersonPrior:
         return self.prob >= np.exp2(-widths * widths)
 
 
-def person_prior(shape: tuple[int, int], keypoints: np.ndarray | None = None) -> PersonPrior:
+def seed_regions(prior: PersonPrior) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(person, likely_background, background)`` HxW bool seed maps from :data:`SEED_BANDS`.
+
+    Example:
+        >>> person, likely, background = seed_regions(person_prior((100, 100)))
+        >>> bool(person[50, 50]), bool(likely[50, 10]), bool(background[50, 10]), bool(background[50, 25])
+        (True, True, True, False)
+    """
+    inner, middle, outer = SEED_BANDS[prior.source]
+    person = prior.band(inner)
+    return person, ~prior.band(middle) & ~person, ~prior.band(outer) & ~person
+
+
+def person_prior(shape: tuple[int, int], keypoints: np.ndarray | None = None, scale: float = 1.0) -> PersonPrior:
     """The skeleton prior of ``keypoints`` on an image of ``shape``, or the centre prior without them.
+
+    ``scale`` (working size over input size) is only recorded; ``keypoints`` are already scaled.
 
     Example:
         >>> person_prior((40, 30)).box
         (4, 1, 26, 39)
     """
     if keypoints is None:
-        return PersonPrior(prob=centre_prior(shape), source="centre", box=centre_box(shape))
+        return PersonPrior(prob=centre_prior(shape), source="centre", box=centre_box(shape), scale=scale)
     limb_width = default_limb_width(keypoints)
     distance = skeleton_distance(keypoints, shape)
     prob = gaussian_limbs(distance, limb_width)
     box = person_box_from_keypoints(keypoints, shape, margin=KEYPOINT_BOX_MARGIN)
-    return PersonPrior(prob=prob, source="pose", keypoints=keypoints, limb_width=limb_width, distance=distance, box=box)
+    return PersonPrior(
+        prob=prob, source="pose", keypoints=keypoints, limb_width=limb_width, distance=distance, box=box, scale=scale
+    )
 
 
 def cluster_votes(labels: np.ndarray, prior: np.ndarray) -> np.ndarray:
@@ -208,3 +234,15 @@ def voted_segmentation(labels: np.ndarray, prior: np.ndarray, vote: str = "regio
     labels, votes = order_by_votes(labels, cluster_votes(labels, prior))
     prob = region_votes(labels, prior) if check_vote(vote) == "region" else votes[labels]
     return Segmentation(prob=prob.astype(np.float32), clusters=labels, meta={"clusters": int(labels.max()) + 1})
+
+
+def softened_prior(prior: np.ndarray, weight: float) -> np.ndarray:
+    """``0.5 + weight * (prior - 0.5)``, clipped to [1e-6, 1 - 1e-6]: the prior pulled towards 0.5.
+
+    ``weight`` 1 keeps the prior, 0 makes it uninformative (every place equally likely).
+
+    Example:
+        >>> softened_prior(np.array([0.0, 1.0]), 0.8).round(2).tolist()
+        [0.1, 0.9]
+    """
+    return np.clip(0.5 + weight * (np.asarray(prior, np.float64) - 0.5), 1e-6, 1.0 - 1e-6)
