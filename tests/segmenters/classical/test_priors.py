@@ -7,10 +7,10 @@ import pytest
 
 from bodyseg.errors import MethodError
 from bodyseg.segmenters.classical.base import downscale, is_uniform, upscale_labels, upscale_prob
+from bodyseg.segmenters.classical.options import check_choice, check_float, check_int
 from bodyseg.segmenters.classical.priors import (
     centre_box,
     centre_prior,
-    check_prior,
     cluster_votes,
     person_prior,
     region_votes,
@@ -47,9 +47,16 @@ def test_pose_prior_carries_keypoints_band_and_box() -> None:
     assert (background <= likely_background).all()  # sure background lies inside likely background
 
 
-def test_unknown_prior_is_refused_with_the_choices() -> None:
-    with pytest.raises(MethodError, match="pose, centre"):
-        check_prior("middle")
+def test_option_checks_say_what_is_allowed() -> None:
+    with pytest.raises(MethodError, match="choose one of: pose, centre"):
+        check_choice("prior", "middle", ("pose", "centre"))
+    with pytest.raises(MethodError, match="between 2 and 64"):
+        check_int("k", 1, 2, 64)
+    with pytest.raises(MethodError, match="> 0.0"):
+        check_float("bandwidth", 0.0, 0.0, open_low=True)
+    with pytest.raises(MethodError, match=">= 0.0 and <= 1.0"):
+        check_float("spatial_weight", 1.5, 0.0, 1.0)
+    assert check_int("k", 8.0, 2, 64) == 8 and check_float("w", 1, 0.0, 1.0) == 1.0
 
 
 def test_votes_by_cluster_and_by_region() -> None:

@@ -14,11 +14,11 @@ import logging
 import cv2
 import numpy as np
 
-from bodyseg.errors import MethodError
 from bodyseg.pose.skeleton import scale_keypoints, visible
 from bodyseg.result import Person, Segmentation, box_of_mask
 from bodyseg.segmenters.base import Segmenter
-from bodyseg.segmenters.classical.priors import PersonPrior, check_prior, person_prior
+from bodyseg.segmenters.classical.options import check_choice, check_int
+from bodyseg.segmenters.classical.priors import PRIORS, PersonPrior, person_prior
 
 log = logging.getLogger(__name__)
 
@@ -148,13 +148,9 @@ class ClassicalSegmenter(Segmenter):
         fallback: str = "centre",
         pose: Segmenter | None = None,
     ) -> None:
-        self.prior = check_prior(prior)
-        self.max_side = int(max_side if max_side is not None else self.default_max_side)
-        if self.max_side < 16:
-            raise MethodError(f"max_side must be at least 16 pixels, got {self.max_side}")
-        if fallback not in FALLBACKS:
-            raise MethodError(f"unknown fallback {fallback!r}; choose one of: {', '.join(FALLBACKS)}")
-        self.fallback = fallback
+        self.prior = check_choice("prior", prior, PRIORS)
+        self.max_side = check_int("max_side", self.default_max_side if max_side is None else max_side, 16, 4096)
+        self.fallback = check_choice("fallback", fallback, FALLBACKS)
         self._pose = pose
         self._owns_pose = pose is None
 

@@ -8,11 +8,11 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
-from bodyseg.errors import MethodError
 from bodyseg.result import Segmentation
 from bodyseg.segmenters.base import Segmenter
-from bodyseg.segmenters.classical.base import ClassicalSegmenter, lab_pixels
-from bodyseg.segmenters.classical.priors import PersonPrior, seed_regions, softened_prior
+from bodyseg.segmenters.classical.base import ClassicalSegmenter, empty_result, lab_pixels
+from bodyseg.segmenters.classical.options import check_float, check_int
+from bodyseg.segmenters.classical.priors import NO_SEEDS, PersonPrior, seed_regions, softened_prior
 
 #: Pixels drawn to fit each mixture.
 FIT_SAMPLES = 2000
@@ -64,26 +64,60 @@ def fit_colour_gmm(
         return model.fit(pixels)
 
 
-def person_posterior(
+def fit_colour_models(
+    pixels: np.ndarray,
+    person_weights: np.ndarray,
+    background_weights: np.ndarray,
+    components: int,
+    rng: np.random.Generator,
+    seed: int = 0,
+    start: tuple[GaussianMixture | None, GaussianMixture | None] = (None, None),
+) -> tuple[GaussianMixture, GaussianMixture]:
+    """``(person, background)`` mixtures fitted to :data:`FIT_SAMPLES` pixels drawn by each weight map.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> pixels = np.vstack([rng.normal(20, 2, (300, 3)), rng.normal(80, 2, (300, 3))])
+        >>> left = np.arange(600) < 300
+        >>> person, background = fit_colour_models(pixels, left, ~left, 1, rng)
+        >>> round(float(person.means_[0, 0])), round(float(background.means_[0, 0]))
+        (20, 80)
+    """
+    person = fit_colour_gmm(weighted_sample(pixels, person_weights, FIT_SAMPLES, rng), components, seed, start[0])
+    background = fit_colour_gmm(weighted_sample(pixels, background_weights, FIT_SAMPLES, rng), components, seed, start[1])
+    return person, background
+
+
+def person_log_odds(
     pixels: np.ndarray,
     spatial: np.ndarray,
     person: GaussianMixture,
     background: GaussianMixture,
 ) -> np.ndarray:
-    """Per-pixel ``P(person | colour, place)`` with ``spatial`` the prior ``P(person | place)``.
+    """Per-pixel ``log P(person | colour, place) / P(background | colour, place)``.
 
-    ``spatial * p(c|person) / (spatial * p(c|person) + (1 - spatial) * p(c|background))``,
-    computed in log space.
+    ``spatial`` is the prior ``P(person | place)``: the log odds are
+    ``log(spatial / (1 - spatial)) + log p(c | person) - log p(c | background)``.
 
     Example:
         >>> a = fit_colour_gmm(np.random.default_rng(0).normal(20, 2, (300, 3)), 1)
         >>> b = fit_colour_gmm(np.random.default_rng(1).normal(80, 2, (300, 3)), 1)
-        >>> person_posterior(np.array([[20.0, 20, 20], [80, 80, 80]]), np.full(2, 0.5), a, b).round(3).tolist()
-        [1.0, 0.0]
+        >>> odds = person_log_odds(np.array([[20.0, 20, 20], [80, 80, 80]]), np.full(2, 0.5), a, b)
+        >>> bool(odds[0] > 10), bool(odds[1] < -10)
+        (True, True)
     """
     spatial = np.clip(spatial, 1e-6, 1 - 1e-6)
-    logit = np.log(spatial) - np.log1p(-spatial) + person.score_samples(pixels) - background.score_samples(pixels)
-    return (0.5 * (1.0 + np.tanh(0.5 * np.clip(logit, -60.0, 60.0)))).astype(np.float32)
+    return np.log(spatial) - np.log1p(-spatial) + person.score_samples(pixels) - background.score_samples(pixels)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """float32 ``1 / (1 + exp(-x))`` without overflow.
+
+    Example:
+        >>> sigmoid(np.array([-1000.0, 0.0, 1000.0])).tolist()
+        [0.0, 0.5, 1.0]
+    """
+    return (0.5 * (1.0 + np.tanh(0.5 * np.clip(x, -60.0, 60.0)))).astype(np.float32)
 
 
 class GMMSegmenter(ClassicalSegmenter):
@@ -135,34 +169,23 @@ class GMMSegmenter(ClassicalSegmenter):
         pose: Segmenter | None = None,
     ) -> None:
         super().__init__(prior=prior, max_side=max_side, fallback=fallback, pose=pose)
-        if not 1 <= int(components) <= 20:
-            raise MethodError(f"components must be between 1 and 20, got {components}")
-        if not 1 <= int(iterations) <= 20:
-            raise MethodError(f"iterations must be between 1 and 20, got {iterations}")
-        if not 0.0 <= spatial_weight <= 1.0:
-            raise MethodError(f"spatial_weight must be in [0, 1], got {spatial_weight}")
-        self.components = int(components)
-        self.iterations = int(iterations)
-        self.spatial_weight = float(spatial_weight)
+        self.components = check_int("components", components, 1, 20)
+        self.iterations = check_int("iterations", iterations, 1, 20)
+        self.spatial_weight = check_float("spatial_weight", spatial_weight, 0.0, 1.0)
         self.seed = int(seed)
 
     def _segment_small(self, rgb: np.ndarray, prior: PersonPrior) -> Segmentation:
         pixels = lab_pixels(rgb).reshape(-1, 3).astype(np.float64)
-        meta = {"components": self.components, "iterations": self.iterations}
         person_seed, likely_background, _ = seed_regions(prior)
         if not person_seed.any() or not likely_background.any():
-            result = Segmentation(prob=np.zeros(rgb.shape[:2], np.float32), meta=meta)
-            result.warn("the prior leaves no person or no background pixels to learn colours from; the mask is empty")
-            return result
+            return empty_result(rgb.shape[:2], NO_SEEDS)
         spatial = softened_prior(prior.prob.ravel(), self.spatial_weight)
         rng = np.random.default_rng(self.seed)
-        person_weights, background_weights = person_seed.ravel(), likely_background.ravel()
-        person, background = None, None
+        weights = (person_seed.ravel(), likely_background.ravel())
+        models: tuple[GaussianMixture | None, GaussianMixture | None] = (None, None)
         for _ in range(self.iterations):
-            person_pixels = weighted_sample(pixels, person_weights, FIT_SAMPLES, rng)
-            background_pixels = weighted_sample(pixels, background_weights, FIT_SAMPLES, rng)
-            person = fit_colour_gmm(person_pixels, self.components, self.seed, start=person)
-            background = fit_colour_gmm(background_pixels, self.components, self.seed, start=background)
-            posterior = person_posterior(pixels, spatial, person, background)
-            person_weights, background_weights = posterior, 1.0 - posterior
+            models = fit_colour_models(pixels, *weights, self.components, rng, self.seed, start=models)
+            posterior = sigmoid(person_log_odds(pixels, spatial, *models))
+            weights = (posterior, 1.0 - posterior)
+        meta = {"components": self.components, "iterations": self.iterations}
         return Segmentation(prob=posterior.reshape(rgb.shape[:2]), meta=meta)

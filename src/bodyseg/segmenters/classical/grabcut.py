@@ -11,6 +11,7 @@ from bodyseg.errors import InputError, MethodError
 from bodyseg.result import Segmentation
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.segmenters.classical.base import ClassicalSegmenter
+from bodyseg.segmenters.classical.options import check_choice, check_int
 from bodyseg.segmenters.classical.priors import PersonPrior
 
 #: The values of the ``init`` option.
@@ -174,13 +175,9 @@ class GrabCutSegmenter(ClassicalSegmenter):
         pose: Segmenter | None = None,
     ) -> None:
         super().__init__(prior=prior, max_side=max_side, fallback=fallback, pose=pose)
-        if init not in INITS:
-            raise MethodError(f"unknown init {init!r}; choose one of: {', '.join(INITS)}")
-        if not 1 <= int(iterations) <= 50:
-            raise MethodError(f"iterations must be between 1 and 50, got {iterations}")
-        self.init = init
+        self.init = check_choice("init", init, INITS)
         self.box = None if box is None else parse_box(box)
-        self.iterations = int(iterations)
+        self.iterations = check_int("iterations", iterations, 1, 50)
 
     def _segment_small(self, rgb: np.ndarray, prior: PersonPrior) -> Segmentation:
         shape = rgb.shape[:2]

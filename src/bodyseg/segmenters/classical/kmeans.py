@@ -8,11 +8,11 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 
-from bodyseg.errors import MethodError
 from bodyseg.result import Segmentation
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.segmenters.classical.base import ClassicalSegmenter, pixel_features
-from bodyseg.segmenters.classical.priors import PersonPrior, check_vote, voted_segmentation
+from bodyseg.segmenters.classical.options import check_choice, check_float, check_int
+from bodyseg.segmenters.classical.priors import VOTES, PersonPrior, voted_segmentation
 
 
 def kmeans_labels(features: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
@@ -81,14 +81,10 @@ class KMeansSegmenter(ClassicalSegmenter):
         pose: Segmenter | None = None,
     ) -> None:
         super().__init__(prior=prior, max_side=max_side, fallback=fallback, pose=pose)
-        if not 2 <= int(k) <= 64:
-            raise MethodError(f"k must be between 2 and 64 clusters, got {k}")
-        if position_weight < 0:
-            raise MethodError(f"position_weight must be >= 0, got {position_weight}")
-        self.k = int(k)
-        self.position_weight = float(position_weight)
+        self.k = check_int("k", k, 2, 64)
+        self.position_weight = check_float("position_weight", position_weight, 0.0)
         self.seed = int(seed)
-        self.vote = check_vote(vote)
+        self.vote = check_choice("vote", vote, VOTES)
 
     def _segment_small(self, rgb: np.ndarray, prior: PersonPrior) -> Segmentation:
         labels = kmeans_labels(pixel_features(rgb, self.position_weight), self.k, self.seed)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from sklearn.cluster import estimate_bandwidth, get_bin_seeds
 
-from bodyseg.errors import MethodError
 from bodyseg.result import Segmentation
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.segmenters.classical.base import ClassicalSegmenter, pixel_features
-from bodyseg.segmenters.classical.priors import PersonPrior, check_vote, voted_segmentation
+from bodyseg.segmenters.classical.options import check_choice, check_float
+from bodyseg.segmenters.classical.priors import VOTES, PersonPrior, voted_segmentation
 
 #: Pixels the mode search (and the bandwidth estimate) runs on.
 MODE_SAMPLES = 3000
@@ -149,16 +149,10 @@ class MeanShiftSegmenter(ClassicalSegmenter):
         pose: Segmenter | None = None,
     ) -> None:
         super().__init__(prior=prior, max_side=max_side, fallback=fallback, pose=pose)
-        if bandwidth is not None and bandwidth <= 0:
-            raise MethodError(f"bandwidth must be > 0 Lab units (or None to estimate it), got {bandwidth}")
-        if not 0 < quantile <= 1:
-            raise MethodError(f"quantile must be in (0, 1], got {quantile}")
-        if position_weight < 0:
-            raise MethodError(f"position_weight must be >= 0, got {position_weight}")
-        self.bandwidth = None if bandwidth is None else float(bandwidth)
-        self.quantile = float(quantile)
-        self.position_weight = float(position_weight)
-        self.vote = check_vote(vote)
+        self.bandwidth = None if bandwidth is None else check_float("bandwidth", bandwidth, 0.0, open_low=True)
+        self.quantile = check_float("quantile", quantile, 0.0, 1.0, open_low=True)
+        self.position_weight = check_float("position_weight", position_weight, 0.0)
+        self.vote = check_choice("vote", vote, VOTES)
         self.seed = int(seed)
 
     def _segment_small(self, rgb: np.ndarray, prior: PersonPrior) -> Segmentation:

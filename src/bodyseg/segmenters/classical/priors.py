@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from skimage.measure import label as connected_regions
 
-from bodyseg.errors import MethodError
 from bodyseg.pose.skeleton import default_limb_width, gaussian_limbs, person_box_from_keypoints, skeleton_distance
 from bodyseg.result import Segmentation
+from bodyseg.segmenters.classical.options import check_choice
 
 #: The values of the classical methods' ``prior`` option.
 PRIORS: tuple[str, ...] = ("pose", "centre")
@@ -45,32 +45,11 @@ VOTES: tuple[str, ...] = ("region", "cluster")
 #: torso, head); for the centre prior, elliptical radii (1 is the half-height ellipse).
 SEED_BANDS: dict[str, tuple[float, float, float]] = {"pose": (0.0, 1.0, 2.5), "centre": (0.35, 1.0, 1.6)}
 
+#: Recorded when the seeds leave one side without pixels to learn its colours from.
+NO_SEEDS = "the prior leaves no person or no background pixels to learn colours from; the mask is empty"
+
 #: Margin of the box around the keypoints, as a fraction of their box's longer side.
 KEYPOINT_BOX_MARGIN = 0.12
-
-
-def check_prior(prior: str) -> str:
-    """``prior`` if it names a prior, else a :class:`MethodError` listing the choices.
-
-    Example:
-        >>> check_prior("centre")
-        'centre'
-    """
-    if prior not in PRIORS:
-        raise MethodError(f"unknown prior {prior!r}; choose one of: {', '.join(PRIORS)}")
-    return prior
-
-
-def check_vote(vote: str) -> str:
-    """``vote`` if it names a voting rule, else a :class:`MethodError` listing the choices.
-
-    Example:
-        >>> check_vote("region")
-        'region'
-    """
-    if vote not in VOTES:
-        raise MethodError(f"unknown vote {vote!r}; choose one of: {', '.join(VOTES)}")
-    return vote
 
 
 def centre_prior(shape: tuple[int, int], width: float = CENTRE_WIDTH, height: float = CENTRE_HEIGHT) -> np.ndarray:
@@ -232,7 +211,7 @@ def voted_segmentation(labels: np.ndarray, prior: np.ndarray, vote: str = "regio
         ([[True, False, False]], [[0, 1, 0]])
     """
     labels, votes = order_by_votes(labels, cluster_votes(labels, prior))
-    prob = region_votes(labels, prior) if check_vote(vote) == "region" else votes[labels]
+    prob = region_votes(labels, prior) if check_choice("vote", vote, VOTES) == "region" else votes[labels]
     return Segmentation(prob=prob.astype(np.float32), clusters=labels, meta={"clusters": int(labels.max()) + 1})
 
 

@@ -8,9 +8,10 @@ from skimage.segmentation import slic
 from bodyseg.errors import MethodError
 from bodyseg.result import Segmentation
 from bodyseg.segmenters.base import Segmenter
-from bodyseg.segmenters.classical.base import ClassicalSegmenter, lab_pixels
-from bodyseg.segmenters.classical.gmm import FIT_SAMPLES, fit_colour_gmm, weighted_sample
-from bodyseg.segmenters.classical.priors import PersonPrior, seed_regions, softened_prior
+from bodyseg.segmenters.classical.base import ClassicalSegmenter, empty_result, lab_pixels
+from bodyseg.segmenters.classical.gmm import fit_colour_models, person_log_odds
+from bodyseg.segmenters.classical.options import check_float, check_int
+from bodyseg.segmenters.classical.priors import NO_SEEDS, PersonPrior, seed_regions, softened_prior
 
 #: Capacity standing for "infinite" on seed superpixels' terminal edges.
 HARD = 1e9
@@ -182,24 +183,12 @@ class SlicGraphCutSegmenter(ClassicalSegmenter):
         pose: Segmenter | None = None,
     ) -> None:
         super().__init__(prior=prior, max_side=max_side, fallback=fallback, pose=pose)
-        if not 10 <= int(segments) <= 10000:
-            raise MethodError(f"segments must be between 10 and 10000, got {segments}")
-        if compactness <= 0:
-            raise MethodError(f"compactness must be > 0, got {compactness}")
-        if not 1 <= int(components) <= 20:
-            raise MethodError(f"components must be between 1 and 20, got {components}")
-        if smoothness < 0:
-            raise MethodError(f"smoothness must be >= 0, got {smoothness}")
-        if not 1 <= int(iterations) <= 20:
-            raise MethodError(f"iterations must be between 1 and 20, got {iterations}")
-        self.segments = int(segments)
-        self.compactness = float(compactness)
-        self.components = int(components)
-        self.smoothness = float(smoothness)
-        if not 0.0 <= spatial_weight <= 1.0:
-            raise MethodError(f"spatial_weight must be in [0, 1], got {spatial_weight}")
-        self.iterations = int(iterations)
-        self.spatial_weight = float(spatial_weight)
+        self.segments = check_int("segments", segments, 10, 10000)
+        self.compactness = check_float("compactness", compactness, 0.0, open_low=True)
+        self.components = check_int("components", components, 1, 20)
+        self.smoothness = check_float("smoothness", smoothness, 0.0)
+        self.iterations = check_int("iterations", iterations, 1, 20)
+        self.spatial_weight = check_float("spatial_weight", spatial_weight, 0.0, 1.0)
         self.seed = int(seed)
         _maxflow()  # fail at creation, with the fix, when PyMaxflow is missing
 
@@ -214,22 +203,19 @@ class SlicGraphCutSegmenter(ClassicalSegmenter):
         i, j, length = edges
         pairwise = (i, j, self.smoothness * contrast_weights(means, i, j, length))
         person_seed, background_seed, likely_background = seed_superpixels(labels, prior)
-        result = Segmentation(prob=np.zeros(labels.shape, np.float32), meta={"superpixels": n})
         if not person_seed.any() or not likely_background.any():
-            result.warn("the prior leaves no person or no background superpixels to learn colours from; the mask is empty")
-            return result
+            return empty_result(labels.shape, NO_SEEDS)
         spatial = softened_prior(prior.prob.ravel(), self.spatial_weight)
-        log_spatial, log_not_spatial = np.log(spatial), np.log1p(-spatial)
         rng = np.random.default_rng(self.seed)
         person, background = person_seed, likely_background
         for _ in range(self.iterations):
-            person_gmm = fit_colour_gmm(weighted_sample(pixels, person[flat], FIT_SAMPLES, rng), self.components, self.seed)
-            background_gmm = fit_colour_gmm(weighted_sample(pixels, background[flat], FIT_SAMPLES, rng), self.components, self.seed)
-            person_cost = np.bincount(flat, weights=-person_gmm.score_samples(pixels) - log_spatial, minlength=n)
-            background_cost = np.bincount(flat, weights=-background_gmm.score_samples(pixels) - log_not_spatial, minlength=n)
+            models = fit_colour_models(pixels, person[flat], background[flat], self.components, rng, self.seed)
+            # Each superpixel's data term: its pixels' summed log odds (only the difference of
+            # the two terminal costs matters to the cut, so each side pays the other's deficit).
+            odds = np.bincount(flat, weights=person_log_odds(pixels, spatial, *models), minlength=n)
+            person_cost, background_cost = np.maximum(-odds, 0.0), np.maximum(odds, 0.0)
             person_cost[person_seed], background_cost[person_seed] = 0.0, HARD
             person_cost[background_seed], background_cost[background_seed] = HARD, 0.0
             person = graph_cut(person_cost, background_cost, pairwise)
             background = ~person
-        result.prob = person[labels].astype(np.float32)
-        return result
+        return Segmentation(prob=person[labels].astype(np.float32), meta={"superpixels": n})
