@@ -70,6 +70,12 @@ def test_frame_folder_in_video_out_and_video_in_frames_out(tmp_path):
     assert len(pngs) == 12 and np.asarray(Image.open(pngs[0])).shape == (64, 96)
 
 
+def test_frames_out_say_the_sound_is_left_out(tmp_path, capsys):
+    clip = write_clip(tmp_path / "talk.mp4", RGB[:3], audio_seconds=0.2)
+    assert run(clip, *FAKE, "-o", tmp_path / "frames") == 0
+    assert "no sound" in capsys.readouterr().err and len(list((tmp_path / "frames").iterdir())) == 3
+
+
 def test_cutout_writes_alpha_webm_by_default_or_rgba_frames(tmp_path):
     clip = write_clip(tmp_path / "c.mp4", RGB)
     assert run(clip, *FAKE, "-e", "cutout") == 0

@@ -154,6 +154,8 @@ def run_video(args: argparse.Namespace) -> int:
         if min(info.width, info.height) < MIN_SIDE:
             raise InputError(f"{source}: frames are {info.width}x{info.height}; bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person")
         writer = VideoWriter(target, info.fps, alpha=args.effect == "cutout", audio_from=source if info.audio else None, quality=args.quality)
+        if info.audio and writer.is_folder:
+            log.warning("%s: PNG frames carry no sound; the audio of %s is left out (write a video file to keep it)", target, source)
         with writer, build_video_segmenter(args) as video:
             count, seconds = process_frames(reader, video, writer, args, info.frames)
     log.info("wrote %s: %d frames at %.1f frames/s, the segmenter ran on %d of them", target, count, count / max(seconds, 1e-9), video.calls)

@@ -37,9 +37,9 @@ def motion_gate(grey: np.ndarray, previous_grey: np.ndarray, tolerance: float = 
         >>> bool(gate[0, 0] > 0.9 and gate[0, 7] < 0.01)
         True
     """
-    residual = cv2.absdiff(grey, previous_grey).astype(np.float32)
-    residual = cv2.GaussianBlur(residual, (0, 0), sigmaX=1.0)
-    return np.exp(-np.square(residual / float(tolerance))).astype(np.float32)
+    residual = cv2.GaussianBlur(cv2.absdiff(grey, previous_grey).astype(np.float32), (0, 0), sigmaX=1.0)
+    residual *= np.float32(1.0 / tolerance)
+    return np.exp(-np.square(residual))
 
 
 def smooth_probability(prob: np.ndarray, previous: np.ndarray, gate: np.ndarray, weight: float = 0.6) -> np.ndarray:
@@ -58,5 +58,8 @@ def smooth_probability(prob: np.ndarray, previous: np.ndarray, gate: np.ndarray,
     """
     if gate.shape != prob.shape:
         gate = cv2.resize(gate, (prob.shape[1], prob.shape[0]), interpolation=cv2.INTER_LINEAR)
-    share = np.float32(weight) * gate.astype(np.float32)
-    return np.clip(prob + share * (previous - prob), 0.0, 1.0).astype(np.float32)
+    out = previous - prob
+    out *= gate.astype(np.float32, copy=False)
+    out *= np.float32(weight)
+    out += prob
+    return np.clip(out, 0.0, 1.0, out=out)
