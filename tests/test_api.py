@@ -17,7 +17,7 @@ def test_example_image_is_shipped():
     assert bodyseg.read_image(path).shape == (512, 512, 3)
 
 
-@pytest.mark.parametrize("method", ["mediapipe-selfie", "mediapipe-pose"])
+@pytest.mark.parametrize("method", ["mediapipe-selfie", "mediapipe-pose", "bodyseg"])
 def test_segment_finds_the_astronaut(method):
     seg = bodyseg.segment(bodyseg.example_image(), method=method)
     assert isinstance(seg, bodyseg.Segmentation)

@@ -10,7 +10,7 @@ from bodyseg.segmenters.base import MIN_SIDE, Segmenter
 from bodyseg.segmenters.registry import available, check_options, create, register, segmenter_class
 
 #: The method used when none is named.
-DEFAULT_METHOD = "mediapipe-pose"
+DEFAULT_METHOD = "bodyseg"
 
 register(
     "bodyseg",
