@@ -18,6 +18,8 @@ import statistics
 import time
 from collections import defaultdict
 
+from tqdm import tqdm
+
 from bodyseg.datasets import open_dataset
 from bodyseg.metrics import iou
 from bodyseg.segmenters import create
@@ -61,7 +63,7 @@ def main() -> None:
     for set_name in args.sets:
         dataset = open_dataset(set_name, limit=args.limit, **SETS.get(set_name, {}))
         counts[set_name] = len(dataset)
-        for sample in dataset:
+        for sample in tqdm(dataset, desc=set_name, unit="image"):
             rgb = sample.load_image()
             for (method, prior), segmenter in segmenters.items():
                 seg = segmenter.segment(rgb)

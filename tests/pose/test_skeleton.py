@@ -68,7 +68,8 @@ def test_prior_is_one_on_bones_torso_and_head_and_gaussian_across_a_limb() -> No
     for d in (2, 5, 8):
         assert prior[170, 48 - d] == pytest.approx(np.exp(-0.5 * (d / 5.0) ** 2), abs=0.02)
     assert prior[5, 5] < 1e-6  # far from everything
-    assert prior[180, 60] == pytest.approx(np.exp(-0.5 * (12 / 5.0) ** 2), abs=0.01)  # between the shins, 12 px from each
+    # Between the shins, 12 px from each.
+    assert prior[180, 60] == pytest.approx(np.exp(-0.5 * (12 / 5.0) ** 2), abs=0.01)
 
 
 def test_mask_is_the_band_within_half_a_limb_width() -> None:

@@ -135,6 +135,11 @@ class ClassicalSegmenter(Segmenter):
         pose: a segmenter returning people with keypoints (``mediapipe-pose``), to share one pose
             model between methods; by default one is created on first use and closed by
             :meth:`close`.
+
+    Example:
+        >>> from bodyseg.segmenters import create
+        >>> create("kmeans", prior="centre").segment(np.zeros((32, 32, 3), np.uint8)).warnings
+        ['the image is uniform (one flat colour): there is nothing to segment']
     """
 
     #: Default longer side of the working image; subclasses set their own.

@@ -57,7 +57,12 @@ def fit_colour_gmm(
     components = max(1, min(components, distinct))
     means = start.means_ if start is not None and len(start.means_) == components else None
     model = GaussianMixture(
-        n_components=components, covariance_type="full", reg_covar=REG_COVAR, tol=EM_TOL, means_init=means, random_state=seed
+        n_components=components,
+        covariance_type="full",
+        reg_covar=REG_COVAR,
+        tol=EM_TOL,
+        means_init=means,
+        random_state=seed,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -83,9 +88,12 @@ def fit_colour_models(
         >>> round(float(person.means_[0, 0])), round(float(background.means_[0, 0]))
         (20, 80)
     """
-    person = fit_colour_gmm(weighted_sample(pixels, person_weights, FIT_SAMPLES, rng), components, seed, start[0])
-    background = fit_colour_gmm(weighted_sample(pixels, background_weights, FIT_SAMPLES, rng), components, seed, start[1])
-    return person, background
+    person_pixels = weighted_sample(pixels, person_weights, FIT_SAMPLES, rng)
+    background_pixels = weighted_sample(pixels, background_weights, FIT_SAMPLES, rng)
+    return (
+        fit_colour_gmm(person_pixels, components, seed, start[0]),
+        fit_colour_gmm(background_pixels, components, seed, start[1]),
+    )
 
 
 def person_log_odds(
@@ -143,11 +151,15 @@ class GMMSegmenter(ClassicalSegmenter):
         seed: seed of the pixel draws and the mixtures' starts (results are repeatable).
         prior, max_side, fallback, pose: see :class:`~.base.ClassicalSegmenter`.
 
-    Fails on: person and background of the same colours (the posterior hovers near the spatial
-    prior); thin or small people (the prior's pixels are few and mixed with background, so the
-    person mixture learns background colours); strong lighting changes across the person.
-    Cost: about 0.2-0.5 s per photo at the default 240-pixel working size, plus ~50 ms for the
-    pose model with ``prior="pose"``.
+    Failure modes:
+        - Person and background of the same colours leave the posterior at the spatial prior.
+        - Thin or small people give the person mixture few pixels, mixed with background.
+        - Parts of the person far from the skeleton (wide skirts, long hair) are cut off when
+          ``spatial_weight`` is near 1.
+
+    Cost: 0.35-0.45 s with ``prior="centre"``, 0.45-0.6 s with ``prior="pose"`` (the pose model
+    included) at the default 240-pixel working size (median per photo on CCP, DAVIS and COCO,
+    measured by ``benchmarks/classical_quick.py`` on a shared, busy 2-core machine).
 
     Example:
         >>> seg = GMMSegmenter(components=4, iterations=3).segment("photo.jpg")  # doctest: +SKIP

@@ -133,13 +133,13 @@ def grabcut(rgb: np.ndarray, seeds: np.ndarray, iterations: int) -> np.ndarray:
 class GrabCutSegmenter(ClassicalSegmenter):
     """GrabCut (OpenCV ``cv2.grabCut``): person/background colour GMMs and a graph cut, iterated.
 
-    Started from the skeleton (``init="skeleton"``, the default): sure person within a quarter
-    limb width of the bones, the torso and the head, probable person on the limbs, sure
-    background beyond 2.5 limb widths (and outside ``box`` if given), probable background
-    between. Or from a box (``init="box"``, and always when there are no keypoints:
-    ``prior="centre"`` or nobody found): the user's ``box``, else the box of the pose keypoints
-    grown by 12% of its longer side, else the centre box (the image without 15% on the left and
-    right and 2% at the top and bottom). ``meta["init"]`` says which was used. Runs on a down-sampled image (longer side ``max_side``);
+    Started from the skeleton (``init="skeleton"``, the default): sure person within a quarter limb
+    width of the bones, the torso and the head, probable person on the limbs, sure background beyond
+    2.5 limb widths (and outside ``box`` if given), probable background between. Or from a box
+    (``init="box"``, and always when there are no keypoints: ``prior="centre"`` or nobody found):
+    the user's ``box``, else the box of the pose keypoints grown by 12% of its longer side, else the
+    centre box (the image without 15% on the left and right and 2% at the top and bottom).
+    ``meta["init"]`` says which was used. Runs on a down-sampled image (longer side ``max_side``);
     ``prob`` is the hard mask, bilinear up to the input size (so 0/1 with a soft edge).
 
     Args:
@@ -150,11 +150,16 @@ class GrabCutSegmenter(ClassicalSegmenter):
         iterations: GrabCut's EM/graph-cut rounds.
         prior, max_side, fallback, pose: see :class:`~.base.ClassicalSegmenter`.
 
-    Fails on: a box that cuts off part of the person (outside the box is always background); a
-    background with the person's colours inside the box (it joins the person); with
-    ``init="skeleton"``, wrong keypoints (a misplaced limb seeds background as sure person).
-    Cost: about 0.3-0.6 s per photo at the default 320-pixel working size, plus ~50 ms for the
-    pose model with ``prior="pose"``.
+    Failure modes:
+        - A box that cuts off part of the person loses that part (outside the box is background).
+        - Background of the person's colours near the person (inside the box or the skeleton
+          band) joins the person.
+        - Wrong keypoints with ``init="skeleton"`` seed background as sure person.
+
+    Cost: 0.9 s from the centre box, 0.6-1.0 s with ``prior="pose"`` (the pose model included) at
+    the default 320-pixel working size (median per photo on CCP, DAVIS and COCO, measured by
+    ``benchmarks/classical_quick.py`` on a shared, busy 2-core machine); five GrabCut rounds
+    dominate.
 
     Example:
         >>> seg = GrabCutSegmenter(box=(120, 40, 420, 470)).segment("photo.jpg")  # doctest: +SKIP

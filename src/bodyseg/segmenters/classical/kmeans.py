@@ -53,11 +53,15 @@ class KMeansSegmenter(ClassicalSegmenter):
         vote: ``"region"`` (default; keeps same-coloured background elsewhere out) or ``"cluster"``.
         prior, max_side, fallback, pose: see :class:`~.base.ClassicalSegmenter`.
 
-    Fails on: clothes the colour of the background (they fall into a background cluster); a
-    background cluster that crosses the person's skeleton (a white wall behind a white shirt
-    joins the person); small k on busy scenes (clusters mix person and background).
-    Cost: about 0.1-0.3 s per photo at the default 200-pixel working size, plus ~50 ms for the
-    pose model with ``prior="pose"``.
+    Failure modes:
+        - Clothes the colour of the background fall into a background region and are lost.
+        - Background of the person's colour that touches the person joins it (one region
+          crosses the outline: a white wall behind a white shirt).
+        - A small ``k`` on a busy scene puts person and background colours in one cluster.
+
+    Cost: 0.25-0.3 s with ``prior="centre"``, 0.35-0.4 s with ``prior="pose"`` (the pose model
+    included) at the default 200-pixel working size (median per photo on CCP, DAVIS and COCO,
+    measured by ``benchmarks/classical_quick.py`` on a shared, busy 2-core machine).
 
     Example:
         >>> seg = KMeansSegmenter(k=4, prior="centre").segment("photo.jpg")  # doctest: +SKIP

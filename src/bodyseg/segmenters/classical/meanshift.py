@@ -54,8 +54,8 @@ def mean_shift_modes(points: np.ndarray, bandwidth: float, min_bin_freq: int = 1
 
     The algorithm of sklearn's ``MeanShift(bin_seeding=True)``: seeds on a grid of ``bandwidth``
     cells holding at least ``min_bin_freq`` points, each moved to the mean of the points within
-    ``bandwidth`` until it stops, then modes closer than ``bandwidth`` to a stronger one dropped. All seeds move at once (numpy), which
-    is ~50x faster than sklearn's per-seed loop here.
+    ``bandwidth`` until it stops, then modes closer than ``bandwidth`` to a stronger one dropped.
+    All seeds move at once (numpy): sklearn's per-seed loop took ~5 s on a 160-pixel photo here.
 
     Example:
         >>> x = np.array([[0.0], [0.5], [1.0], [10.0], [10.5]])
@@ -122,11 +122,14 @@ class MeanShiftSegmenter(ClassicalSegmenter):
         seed: seed of the pixel samples (results are repeatable).
         prior, max_side, fallback, pose: see :class:`~.base.ClassicalSegmenter`.
 
-    Fails on: a bandwidth too wide for the image (person and background merge into one mode, all
-    or nothing is person); too narrow (many small modes, a speckled mask); clothes the colour
-    of the background, as for every colour method.
-    Cost: about 0.3-0.8 s per photo at the default 160-pixel working size (the mode search
-    dominates), plus ~50 ms for the pose model with ``prior="pose"``.
+    Failure modes:
+        - A bandwidth too wide for the image merges person and background into one mode.
+        - A bandwidth too narrow splits the person into many small modes and speckles the mask.
+        - Clothes the colour of the background are lost, as with every colour clustering.
+
+    Cost: 0.16 s with ``prior="centre"``, 0.28 s with ``prior="pose"`` (the pose model included) at
+    the default 160-pixel working size (median per photo on CCP, DAVIS and COCO, measured by
+    ``benchmarks/classical_quick.py`` on a shared, busy 2-core machine); the mode search dominates.
 
     Example:
         >>> seg = MeanShiftSegmenter(bandwidth=8.0, prior="centre").segment("photo.jpg")  # doctest: +SKIP

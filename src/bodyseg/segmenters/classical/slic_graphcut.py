@@ -153,12 +153,15 @@ class SlicGraphCutSegmenter(ClassicalSegmenter):
         iterations: rounds of fitting the GMMs and cutting.
         prior, max_side, fallback, pose: see :class:`~.base.ClassicalSegmenter`.
 
-    Fails on: superpixels that straddle the person's outline (both sides get one label);
-    wrong keypoints (a background superpixel crossed by a misplaced limb is fixed as person);
-    background of the person's colours anywhere in the image (the colour cost calls it person,
-    only the seeds' band and the smoothness hold it back).
-    Cost: about 0.3-0.6 s per photo at the default 320-pixel working size (SLIC and the GMM
-    likelihoods dominate; the cut itself takes ~1 ms), plus ~50 ms for the pose model.
+    Failure modes:
+        - Superpixels that straddle the person's outline put both sides under one label.
+        - Wrong keypoints fix every background superpixel a misplaced limb crosses as person.
+        - Background of the person's colours close to the skeleton joins the person.
+
+    Cost: 0.6-0.85 s with ``prior="centre"``, 0.75-0.95 s with ``prior="pose"`` (the pose model
+    included) at the default 320-pixel working size (median per photo on CCP, DAVIS and COCO,
+    measured by ``benchmarks/classical_quick.py`` on a shared, busy 2-core machine); SLIC and the
+    colour likelihoods dominate, the min-cut itself takes about a millisecond.
 
     Example:
         >>> seg = SlicGraphCutSegmenter(segments=600).segment("photo.jpg")  # doctest: +SKIP
@@ -198,7 +201,8 @@ class SlicGraphCutSegmenter(ClassicalSegmenter):
         flat = labels.ravel()
         pixels = lab_pixels(rgb).reshape(-1, 3).astype(np.float64)
         size = np.bincount(flat, minlength=n).astype(np.float64)
-        means = np.stack([np.bincount(flat, weights=pixels[:, c], minlength=n) for c in range(3)], axis=1) / size[:, None]
+        sums = np.stack([np.bincount(flat, weights=pixels[:, c], minlength=n) for c in range(3)], axis=1)
+        means = sums / size[:, None]
         edges = superpixel_edges(labels)
         i, j, length = edges
         pairwise = (i, j, self.smoothness * contrast_weights(means, i, j, length))
