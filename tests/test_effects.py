@@ -112,3 +112,22 @@ def test_size_mismatch_is_refused(scene):
 def test_bad_colours(bad):
     with pytest.raises(InputError, match="colour"):
         effects.parse_colour(bad)
+
+
+def test_fast_background_blur_matches_the_full_resolution_one():
+    """The blur is computed on a shrunk copy; on a real photo it must match the exact one closely."""
+    import cv2
+
+    import bodyseg
+
+    image = bodyseg.read_image(bodyseg.example_image())
+    alpha = np.zeros(image.shape[:2], np.float32)
+    alpha[80:480, 120:420] = 1.0
+    alpha = cv2.GaussianBlur(alpha, (0, 0), 3)
+    weight = 1.0 - alpha
+    exact = cv2.GaussianBlur(image.astype(np.float32) * weight[..., None], (0, 0), 12) / np.maximum(
+        cv2.GaussianBlur(weight, (0, 0), 12)[..., None], 1e-3
+    )
+    fast = effects.blurred_background(image, alpha, 12.0)  # computed at 1/6 resolution
+    background = weight > 0.99
+    assert np.abs(fast - exact)[background].mean() < 1.5

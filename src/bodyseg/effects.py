@@ -92,12 +92,33 @@ def blur(image: np.ndarray, seg: Segmentation, strength: float | None = None, fe
     alpha = soft_alpha(seg, feather)
     if strength == 0:
         return image.copy()
-    weight = (1.0 - alpha)[..., None]
-    blurred_bg = cv2.GaussianBlur(image.astype(np.float32) * weight, (0, 0), sigmaX=strength)
-    blurred_w = cv2.GaussianBlur(weight[..., 0], (0, 0), sigmaX=strength)[..., None]
-    plain = cv2.GaussianBlur(image.astype(np.float32), (0, 0), sigmaX=strength)
-    background = np.where(blurred_w > 1e-3, blurred_bg / np.maximum(blurred_w, 1e-3), plain)
+    background = blurred_background(image, alpha, strength)
     return blend(image, background, alpha)
+
+
+def blurred_background(image: np.ndarray, alpha: np.ndarray, strength: float) -> np.ndarray:
+    """The photo blurred with the person cut out (normalised convolution), HxWx3 float32.
+
+    A Gaussian of sigma ``strength`` keeps nothing finer than about ``strength / 2`` pixels, so it
+    is computed on a copy shrunk by up to that factor (at most 8x) and scaled back: 10-50x less
+    work on a large photo, the same picture to a fraction of a grey level.
+    """
+    h, w = alpha.shape
+    factor = int(max(1, min(8, strength // 2)))
+    weight = 1.0 - alpha
+    weighted = image.astype(np.float32) * weight[..., None]  # the person's pixels weigh nothing
+    plain = image.astype(np.float32)
+    if factor > 1:
+        small_size = (max(1, w // factor), max(1, h // factor))
+        weighted, weight, plain = (cv2.resize(a, small_size, interpolation=cv2.INTER_AREA) for a in (weighted, weight, plain))
+    sigma = strength / factor
+    blurred = cv2.GaussianBlur(weighted, (0, 0), sigmaX=sigma)
+    blurred_w = cv2.GaussianBlur(weight, (0, 0), sigmaX=sigma)[..., None]
+    plain = cv2.GaussianBlur(plain, (0, 0), sigmaX=sigma)
+    background = np.where(blurred_w > 1e-3, blurred / np.maximum(blurred_w, 1e-3), plain)
+    if factor > 1:
+        background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
+    return background
 
 
 def fit_background(background: Background, shape: tuple[int, int]) -> np.ndarray:

@@ -163,6 +163,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except OSError as exc:
         raise OutputError(f"{path}: cannot write to {folder} ({exc.strerror or exc}); choose another output folder") from None
     tmp = Path(tmp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes owner-only files; outputs get the usual mode
     try:
         yield tmp
         os.replace(tmp, path)
