@@ -79,6 +79,17 @@ def parse_method_options(pairs: Iterable[str]) -> dict[str, object]:
         raise InputError(f"--{exc}") from None
 
 
+def chosen_method(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
+    """The method named by ``--method`` (or the default) and its ``--option`` values, checked now,
+    before any work, so a typo fails at once with the list of what exists."""
+    from bodyseg.segmenters import DEFAULT_METHOD, check_options
+
+    method = args.method or DEFAULT_METHOD
+    options = parse_method_options(args.option)
+    check_options(method, options)
+    return method, options
+
+
 def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
     """Files from paths, folders and globs, each with the root it is relative to.
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from bodyseg.bench import PER_IMAGE_FIELDS, WorstResults, format_summary, per_image_rows, run_cell, summarize, write_csv
 from bodyseg.bench.runner import LazySegmenter, safe_name
-from bodyseg.cli.common import add_method_options, parse_method_options
+from bodyseg.cli.common import add_method_options, chosen_method
 from bodyseg.datasets import KNOWN_DATASETS, Dataset, open_dataset
 from bodyseg.errors import InputError
-from bodyseg.segmenters import DEFAULT_METHOD, check_options
+
 
 log = logging.getLogger("bodyseg")
 
@@ -66,9 +66,7 @@ def open_datasets(args: argparse.Namespace) -> list[Dataset]:
 
 def run_eval(args: argparse.Namespace) -> int:
     """Score the method on each data set; print the figures, write the CSV and overlays asked for."""
-    method = args.method or DEFAULT_METHOD
-    options = parse_method_options(args.option)
-    check_options(method, options)
+    method, options = chosen_method(args)
     datasets = open_datasets(args)
     cells = []
     with LazySegmenter(method, options) as get_segmenter:

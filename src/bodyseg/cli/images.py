@@ -17,8 +17,8 @@ from bodyseg.cli.common import (
     Job,
     add_input_options,
     add_method_options,
+    chosen_method,
     expand_inputs,
-    parse_method_options,
     plan_jobs,
     print_summary,
     run_jobs,
@@ -26,7 +26,7 @@ from bodyseg.cli.common import (
 from bodyseg.errors import InputError
 from bodyseg.io import read_image, write_image
 from bodyseg.result import Segmentation
-from bodyseg.segmenters import DEFAULT_METHOD, MIN_SIDE, Segmenter, check_options, create
+from bodyseg.segmenters import MIN_SIDE, Segmenter, create
 
 Render = Callable[[np.ndarray, Segmentation, argparse.Namespace], np.ndarray]
 
@@ -141,9 +141,7 @@ def run_image_command(command: ImageCommand, args: argparse.Namespace) -> int:
         args.background_value = load_background(args.background, max_pixels)
     found, missing = expand_inputs(args.inputs)
     jobs = plan_jobs(found, args.output, command.name if command.name != "segment" else ("prob" if args.soft else "mask"), command.suffix)
-    method = args.method or DEFAULT_METHOD
-    options = parse_method_options(args.option)
-    check_options(method, options)
+    method, options = chosen_method(args)
     segmenters: list[Segmenter] = []  # created at the first image that needs it
 
     def work(job: Job) -> None:

@@ -31,7 +31,7 @@ def run_methods(args: argparse.Namespace) -> int:
     for name, summary in names.items():
         mark = "*" if name == DEFAULT_METHOD else " "
         print(f"{mark} {name:<{width}}  {summary}")
-    print(f"\n* the default. Pick one with --method NAME, options with --option KEY=VALUE.")
+    print("\n* the default. Pick one with --method NAME, options with --option KEY=VALUE.")
     return 0
 
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from bodyseg.cli.common import Job, add_method_options, check_target, parse_method_options
+from bodyseg.cli.common import Job, add_method_options, check_target, chosen_method
 from bodyseg.cli.images import load_background, render_blur, render_cutout, render_mask, render_overlay, render_replace
 from bodyseg.errors import InputError, OutputError
 from bodyseg.io.images import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
 from bodyseg.io.video import VideoReader, VideoWriter, is_video_file
-from bodyseg.segmenters import DEFAULT_METHOD, MIN_SIDE, check_options
+from bodyseg.segmenters import MIN_SIDE
 from bodyseg.video import VideoSegmenter
 
 log = logging.getLogger("bodyseg")
@@ -121,9 +121,7 @@ def check_video_target(source: Path, target: Path, overwrite: bool) -> None:
 
 def build_video_segmenter(args: argparse.Namespace) -> VideoSegmenter:
     """The VideoSegmenter the options ask for (the segmenter is created here)."""
-    method = args.method or DEFAULT_METHOD
-    options = parse_method_options(args.option)
-    check_options(method, options)
+    method, options = chosen_method(args)
     per_frame = args.per_frame
     return VideoSegmenter(
         method,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 
-import cv2
 import numpy as np
 
 from bodyseg.pose.detector import Detection, PoseDetector, box_iou
