@@ -11,7 +11,8 @@ import pytest
 
 from bodyseg.errors import InputError, OutputError
 from bodyseg.io import VideoReader, VideoWriter, probe_video, read_video_frames
-from tests.video.clips import decoded, square_clip, stream_facts, write_clip, write_frame_folder
+from bodyseg.io.video import display_rotation, turn_upright
+from tests.video.clips import decoded, rotated_clip, square_clip, stream_facts, write_clip, write_frame_folder
 
 RGB = [rgb for rgb, _ in square_clip(12)]
 
@@ -29,7 +30,63 @@ def test_reads_frames_with_times_size_and_rate(tmp_path):
     assert frames[0].rgb.shape == (64, 96, 3) and frames[0].rgb.dtype == np.uint8
     assert np.abs(frames[5].rgb.astype(int) - RGB[5]).mean() < 6  # RGB order (BGR would be ~100 off)
     info = probe_video(clip)
-    assert (info.width, info.height, info.fps, info.frames, info.codec) == (96, 64, 24, 12, "h264")
+    assert (info.width, info.height, info.fps, info.frames, info.codec, info.rotation) == (96, 64, 24, 12, "h264", 0)
+
+
+def portrait_with_marker(height: int = 96, width: int = 64) -> np.ndarray:
+    """A dark portrait frame with a white block in its top-left corner only (asymmetric under any turn)."""
+    rgb = np.full((height, width, 3), 20, np.uint8)
+    rgb[:16, :16] = 235
+    return rgb
+
+
+def corners(rgb: np.ndarray, side: int = 12) -> list[float]:
+    """Mean brightness of the top-left, top-right, bottom-left and bottom-right corners."""
+    return [float(rgb[rows, cols].mean()) for rows in (slice(0, side), slice(-side, None)) for cols in (slice(0, side), slice(-side, None))]
+
+
+@pytest.mark.parametrize("clockwise", [90, 180, 270])
+def test_phone_clips_with_a_display_rotation_are_read_upright(tmp_path, clockwise):
+    upright = portrait_with_marker()
+    clip = rotated_clip(tmp_path / "phone.mp4", [upright] * 3, clockwise)
+    stored = decoded(clip)[0][0]
+    assert stored.shape == ((64, 96, 3) if clockwise != 180 else (96, 64, 3)) and corners(stored)[0] < 100  # stored turned
+    info = probe_video(clip)
+    assert (info.width, info.height, info.rotation) == (64, 96, clockwise)
+    frames = list(read_video_frames(clip))
+    assert [f.rgb.shape for f in frames] == [(96, 64, 3)] * 3 and frames[0].rgb.flags.c_contiguous
+    top_left, *others = corners(frames[2].rgb)
+    assert top_left > 200 and max(others) < 60
+
+
+def test_too_many_pixels_are_refused_before_a_frame_is_decoded(tmp_path, monkeypatch):
+    clip = rotated_clip(tmp_path / "big.mp4", [portrait_with_marker()] * 2, 90)
+    monkeypatch.setattr(VideoReader, "_peek_rotation", lambda *_: pytest.fail("decoded a frame over the pixel limit"))
+    with pytest.raises(InputError, match="96x64 is .* over the limit"):
+        VideoReader(clip, max_pixels=96 * 64 - 1)
+
+
+@pytest.mark.parametrize(
+    ("frame_rotation", "tag", "clockwise"),
+    [
+        (None, None, 0), (0, None, 0), (-90, None, 90), (90, None, 270), (180, None, 180), (-180, None, 180),
+        (None, "90", 90), (0, "270", 270), (None, "-90", 270), (None, "450", 90), (-89.6, None, 90),
+        (-90, "90", 90),  # both say the same: turned once, not twice
+        (None, "sideways", 0),
+    ],
+)
+def test_display_rotation_decision(frame_rotation, tag, clockwise, caplog):
+    with caplog.at_level(logging.WARNING):
+        assert display_rotation(frame_rotation, tag) == clockwise
+    assert ("not a number" in caplog.text) == (tag == "sideways")
+
+
+def test_turn_upright_turns_clockwise():
+    a = np.arange(6).reshape(2, 3)
+    assert turn_upright(a, 0) is a
+    assert turn_upright(a, 90).tolist() == [[3, 0], [4, 1], [5, 2]]
+    assert turn_upright(a, 180).tolist() == [[5, 4, 3], [2, 1, 0]]
+    assert turn_upright(a, 270).tolist() == [[2, 5], [1, 4], [0, 3]]
 
 
 def test_reads_a_frame_folder_in_natural_order(tmp_path):

@@ -108,13 +108,17 @@ def write_clip(
     times: Sequence[float] | None = None,
     audio_seconds: float | None = None,
     codec: str = "libx264",
+    rotation: int = 0,
 ) -> Path:
-    """Encode frames with PyAV (not bodyseg's writer); optionally with ``times`` and a 440 Hz sine track."""
+    """Encode frames with PyAV (not bodyseg's writer); optionally with ``times``, a 440 Hz sine track
+    and a display ``rotation`` (clockwise degrees, as a phone's ``rotate`` tag says)."""
     suffix = path.suffix.lower()
     container = av.open(str(path), "w", format={".mkv": "matroska"}.get(suffix, suffix[1:]))
     stream = container.add_stream(codec, rate=fps)
     stream.height, stream.width = frames[0].shape[:2]
     stream.pix_fmt = "yuv420p"
+    if rotation:
+        set_display_rotation(stream, rotation)
     time_base = Fraction(1, 1000)
     stream.time_base = stream.codec_context.time_base = time_base
     audio = None
@@ -131,6 +135,19 @@ def write_clip(
         _write_sine(container, audio, audio_seconds)
     container.close()
     return path
+
+
+def set_display_rotation(stream: av.video.stream.VideoStream, clockwise: int) -> None:
+    """Tag a stream to be shown turned ``clockwise`` degrees (a display matrix: what phones write)."""
+    if not hasattr(stream, "set_display_rotation"):
+        pytest.skip("this PyAV cannot write a display rotation (VideoStream.set_display_rotation needs a newer av)")
+    stream.set_display_rotation(-clockwise)  # PyAV counts counter-clockwise
+
+
+def rotated_clip(path: Path, upright: Sequence[np.ndarray], clockwise: int) -> Path:
+    """A clip storing ``upright`` frames turned back by ``clockwise`` degrees, tagged to be shown upright."""
+    stored = [np.ascontiguousarray(np.rot90(rgb, k=clockwise // 90)) for rgb in upright]
+    return write_clip(path, stored, rotation=clockwise)
 
 
 def _write_sine(container: av.container.OutputContainer, stream: av.audio.stream.AudioStream, seconds: float, rate: int = 16000) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import av
 import numpy as np
 import pytest
 from PIL import Image
 
 from bodyseg.cli import main
 from bodyseg.io import probe_video, read_video_frames
-from tests.video.clips import SquareSegmenter, davis_clip, decoded, square_clip, square_segmenter, stream_facts, write_clip, write_frame_folder  # noqa: F401
+from tests.video.clips import SQUARE, SquareSegmenter, background, davis_clip, decoded, rotated_clip, square_clip, square_segmenter, stream_facts, write_clip, write_frame_folder  # noqa: F401
 from tests.io.test_video import _header_only, _truncated, _unknown_codec, leftovers
 
 FAKE = ["-m", "test-square"]
@@ -112,6 +113,21 @@ def test_odd_size_is_padded_with_a_warning(tmp_path, capsys):
     assert run(clip, *FAKE) == 0
     assert "padded to 96x64" in capsys.readouterr().err
     assert probe_video(tmp_path / "odd.blur.mp4").width == 96
+
+
+def test_a_phone_clip_with_rotate_90_comes_out_upright_without_a_rotation(tmp_path):
+    upright = background(96, 64)  # portrait, as the phone showed it
+    upright[8:28, 6:26] = SQUARE  # the "person" high up on the left
+    truth = np.zeros((96, 64), bool)
+    truth[8:28, 6:26] = True
+    clip = rotated_clip(tmp_path / "phone.mp4", [upright] * 4, 90)  # stored landscape 96x64, rotate=90
+    assert run(clip, *FAKE, "-e", "mask") == 0
+    out = tmp_path / "phone.mask.mp4"
+    with av.open(str(out)) as container:
+        first = next(container.decode(video=0))
+        assert (first.width, first.height, getattr(first, "rotation", 0)) == (64, 96, 0)  # stored portrait, no display rotation
+    mask = decoded(out)[0][2][..., 0] > 127
+    assert (mask == truth).mean() > 0.98 and mask[18, 16] and not mask[-18, -16]
 
 
 def test_variable_frame_rate_keeps_its_timestamps(tmp_path):

@@ -2,8 +2,11 @@
 
 Reading (:func:`read_video_frames`, :class:`VideoReader`) streams one frame at a time, with its
 timestamp in seconds, from a video file PyAV (FFmpeg) can decode (mp4, mov, mkv, webm, avi) or from
-a folder of images (sorted by name, numbers in names compared as numbers). Damaged, truncated or
-empty inputs and codecs FFmpeg cannot decode raise :class:`~bodyseg.errors.InputError`.
+a folder of images (sorted by name, numbers in names compared as numbers). Frames come upright, as
+players show them: phone videos store the sensor's frames with a display rotation (a display matrix,
+or the older ``rotate`` tag), which the reader applies (:func:`display_rotation`), so a portrait
+clip stored landscape is read as portrait. Damaged, truncated or empty inputs and codecs FFmpeg
+cannot decode raise :class:`~bodyseg.errors.InputError`.
 
 Writing (:class:`VideoWriter`) encodes H.264 (libx264, yuv420p; MPEG-4 part 2 when this FFmpeg
 has no libx264) into .mp4/.mov/.mkv/.avi, VP9 into .webm (``yuva420p`` when the frames carry
@@ -12,19 +15,21 @@ folder. Timestamps are kept (variable frame rates survive), the audio of a sourc
 packet by packet, and everything goes to a temporary file or folder beside the destination that
 is renamed into place only when the last frame is written: a failure or Ctrl-C leaves no partial
 output. H.264 and MPEG-4 need even sizes: odd widths or heights are padded by one pixel (the edge
-repeated) with a warning; write PNG frames to keep the exact size.
+repeated) with a warning; write PNG frames to keep the exact size. Written videos carry no
+rotation: their frames are stored upright.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -63,12 +68,14 @@ class VideoInfo:
 
     Attributes:
         path: the file or folder.
-        width, height: frame size in pixels.
+        width, height: frame size in pixels, upright (as the frames are read: after ``rotation``).
         fps: the average frame rate (for a folder: the one given, 25 by default).
         frames: the frame count, estimated from the duration where the container does not store it.
         codec: the video codec (for a folder: its first frame's suffix, ``"png"``, ``"jpg"``...).
         audio: the audio codec, or None without sound.
         duration: seconds, from the container's header (None when it does not say).
+        rotation: clockwise degrees (0, 90, 180, 270) the stored frames are turned to stand
+            upright, from the file's display rotation (see :func:`display_rotation`).
     """
 
     path: Path
@@ -79,6 +86,7 @@ class VideoInfo:
     codec: str
     audio: str | None = None
     duration: float | None = None
+    rotation: int = 0
 
 
 def import_av() -> Any:
@@ -128,7 +136,9 @@ class VideoReader:
         InputError: missing, empty, damaged or truncated input; no video stream; a codec FFmpeg
             cannot decode; no frames; frames of different sizes in a folder.
 
-    A reader streams its frames once; open another one to read them again.
+    A reader streams its frames once; open another one to read them again. Opening a video file
+    decodes its first frame (kept for the iteration): newer FFmpeg tells the display rotation only
+    on decoded frames, and :attr:`info` gives the upright size.
 
     Example:
         >>> with VideoReader("dance.mp4") as reader:  # doctest: +SKIP
@@ -141,6 +151,8 @@ class VideoReader:
         self.path = Path(path)
         self.max_pixels = max_pixels
         self._container: Any = None
+        self._decoded: Iterator[Any] = iter(())
+        self._stored_size: tuple[int, int] = (0, 0)
         if not self.path.exists():
             raise InputError(f"{self.path}: no such file or folder; check the path")
         self._files = frame_files(self.path) if self.path.is_dir() else []
@@ -165,7 +177,26 @@ class VideoReader:
             self._container = av.open(str(self.path), metadata_errors="ignore")
         except (av.FFmpegError, UnicodeDecodeError) as exc:
             raise InputError(f"{self.path}: not a video FFmpeg can read, or damaged or truncated ({_reason(exc)}); {_FIX_HINT}") from None
-        return self._describe(self._container)
+        info = self._describe(self._container)
+        _check_pixel_count(self.path, (info.width, info.height), self.max_pixels)  # before any frame is decoded
+        self._stored_size = (info.width, info.height)
+        rotation = self._peek_rotation(self._container.streams.video[0])
+        if rotation:
+            log.info("%s: stored %dx%d with a display rotation of %d degrees clockwise; frames are turned upright", self.path, info.width, info.height, rotation)
+        width, height = (info.height, info.width) if rotation in (90, 270) else (info.width, info.height)
+        return replace(info, width=width, height=height, rotation=rotation)
+
+    def _peek_rotation(self, stream: Any) -> int:
+        """Decode the first frame (kept for :meth:`_file_frames`) and read the display rotation."""
+        av = import_av()
+        stream.thread_type = "AUTO"
+        decoded = self._container.decode(stream)
+        try:
+            first = next(decoded, None)
+        except av.FFmpegError as exc:
+            raise InputError(f"{self.path}: the video is damaged or truncated at frame 0 ({_reason(exc)}); {_FIX_HINT}") from None
+        self._decoded = decoded if first is None else itertools.chain([first], decoded)
+        return display_rotation(getattr(first, "rotation", None), stream.metadata.get("rotate"))
 
     def _describe(self, container: Any) -> VideoInfo:
         if not container.streams.video:
@@ -201,11 +232,9 @@ class VideoReader:
 
     def _file_frames(self) -> Iterator[Frame]:
         av = import_av()
-        stream = self._container.streams.video[0]
-        stream.thread_type = "AUTO"
         step, first, last, index = 1.0 / float(self.info.fps), None, None, 0
         try:
-            for frame in self._container.decode(stream):
+            for frame in self._decoded:
                 time = frame.time
                 if time is None or (last is not None and time <= last):
                     time = 0.0 if last is None else last + step
@@ -228,12 +257,14 @@ class VideoReader:
             )
 
     def _to_rgb(self, frame: Any) -> np.ndarray:
-        if (frame.width, frame.height) != (self.info.width, self.info.height):
-            frame = frame.reformat(width=self.info.width, height=self.info.height)
-        return frame.to_ndarray(format="rgb24")
+        width, height = self._stored_size
+        if (frame.width, frame.height) != (width, height):
+            frame = frame.reformat(width=width, height=height)
+        return turn_upright(frame.to_ndarray(format="rgb24"), self.info.rotation)
 
     def close(self) -> None:
         """Close the file (safe to call twice)."""
+        self._decoded = iter(())
         if self._container is not None:
             self._container.close()
             self._container = None
@@ -260,7 +291,9 @@ def read_video_frames(path: str | os.PathLike, *, fps: float | Fraction | None =
 
 
 def probe_video(path: str | os.PathLike, *, fps: float | Fraction | None = None) -> VideoInfo:
-    """Size, frame rate, frame count, codecs of a video file or frame folder (no frame decoded).
+    """Size (upright), rotation, frame rate, frame count, codecs of a video file or frame folder.
+
+    Only the first frame is decoded (for the display rotation newer FFmpeg attaches to frames).
 
     Example:
         >>> probe_video("dance.mp4").fps  # doctest: +SKIP
@@ -268,6 +301,51 @@ def probe_video(path: str | os.PathLike, *, fps: float | Fraction | None = None)
     """
     with VideoReader(path, fps=fps, max_pixels=2**62) as reader:
         return reader.info
+
+
+def display_rotation(frame_rotation: float | None, rotate_tag: str | None) -> int:
+    """Clockwise degrees (0, 90, 180 or 270) a decoded frame must turn to look as players show it.
+
+    Phones store frames as the sensor sees them and say how to turn them for display: newer FFmpeg
+    as a display matrix on each decoded frame (PyAV's ``frame.rotation``, counter-clockwise degrees),
+    older FFmpeg as the stream's ``rotate`` tag (clockwise degrees). The frame's matrix wins where it
+    turns at all; angles are rounded to a quarter turn, and a tag that is not a number is ignored
+    with a warning. Mirroring in a display matrix is not applied (phones do not write it).
+
+    Args:
+        frame_rotation: ``frame.rotation`` of the first decoded frame (None when PyAV lacks it).
+        rotate_tag: the video stream's ``rotate`` metadata (None when absent).
+
+    Example:
+        >>> display_rotation(-90, None), display_rotation(0, "90"), display_rotation(None, "-90"), display_rotation(180, "90")
+        (90, 90, 270, 180)
+    """
+    if frame_rotation:
+        return _quarter_turn(-float(frame_rotation))
+    if rotate_tag is None:
+        return 0
+    try:
+        return _quarter_turn(float(rotate_tag))
+    except ValueError:
+        log.warning("the video's rotate tag %r is not a number of degrees; frames are read as stored", rotate_tag)
+        return 0
+
+
+def _quarter_turn(degrees: float) -> int:
+    """Degrees rounded to 0, 90, 180 or 270 (``-90 -> 270``)."""
+    return int(round(degrees / 90.0)) % 4 * 90
+
+
+def turn_upright(rgb: np.ndarray, clockwise: int) -> np.ndarray:
+    """The frame turned ``clockwise`` degrees (a multiple of 90), contiguous in memory.
+
+    Example:
+        >>> turn_upright(np.array([[0, 1, 2], [3, 4, 5]]), 90).tolist()
+        [[3, 0], [4, 1], [5, 2]]
+    """
+    if clockwise % 360 == 0:
+        return rgb
+    return np.ascontiguousarray(np.rot90(rgb, k=-(clockwise // 90)))
 
 
 def _decoder_name(stream: Any) -> str | None:
