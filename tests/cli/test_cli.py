@@ -20,13 +20,6 @@ from bodyseg.cli import main
 FAST = ["-m", "mediapipe-selfie"]
 
 
-@pytest.fixture
-def photo(tmp_path) -> Path:
-    path = tmp_path / "astronaut.jpg"
-    shutil.copyfile(bodyseg.example_image(), path)
-    return path
-
-
 def run(*args: object) -> int:
     return main([str(a) for a in args])
 

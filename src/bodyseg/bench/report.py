@@ -15,7 +15,7 @@ from typing import Any
 
 from bodyseg.bench.cell import Cell
 from bodyseg.bench.summary import SUMMARY_FIELDS, headline
-from bodyseg.io.images import atomic_path
+from bodyseg.io.images import write_text
 
 Summary = dict[str, Any]
 
@@ -105,13 +105,6 @@ def write_csv(path: Path, rows: list[dict[str, Any]], fields: Iterable[str]) -> 
     writer.writeheader()
     writer.writerows({k: f"{v:.6g}" if isinstance(v, float) else v for k, v in row.items()} for row in rows)
     return write_text(path, buffer.getvalue())
-
-
-def write_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
 
 
 def markdown_table(summaries: list[Summary]) -> str:

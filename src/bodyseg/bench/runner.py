@@ -22,8 +22,8 @@ from tqdm import tqdm
 from bodyseg.bench.cell import Cell, CellCache, Record
 from bodyseg.bench.memory import PeakMemory
 from bodyseg.datasets import Dataset, Entry, Sample
-from bodyseg.datasets.coco import encode_mask
 from bodyseg.errors import BodysegError
+from bodyseg.io.coco_rle import encode_mask
 from bodyseg.metrics import TemporalMeter, binary_counts, boundary_f_score, hausdorff95, scores_from_counts
 from bodyseg.result import Segmentation
 from bodyseg.segmenters import Segmenter, create

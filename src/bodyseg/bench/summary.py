@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from bodyseg.bench.cell import Cell, Record
-from bodyseg.datasets.coco import decode_mask
+from bodyseg.io.coco_rle import decode_mask
 from bodyseg.metrics import InstanceMeter, scores_from_counts
 
 #: A predicted person fraction above this marks a person-free frame as a false alarm.

@@ -6,6 +6,7 @@ import argparse
 import glob
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,7 +130,7 @@ def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] = IMAGE_SUFFI
 
 def _is_own_output(path: Path) -> bool:
     parts = path.name.split(".")
-    return len(parts) >= 3 and parts[-2] in OUTPUT_TAGS
+    return len(parts) >= 3 and (parts[-2] in OUTPUT_TAGS or re.fullmatch(r"person\d{2,}", parts[-2]) is not None)
 
 
 def plan_jobs(found: list[tuple[Path, Path]], output: Path | None, tag: str, suffix_for: Callable[[Path], str]) -> list[Job]:

@@ -23,10 +23,11 @@ from bodyseg.cli.common import (
     print_summary,
     run_jobs,
 )
+from bodyseg.cli.people import check_people_targets, people_base, write_people
 from bodyseg.errors import InputError
 from bodyseg.io import read_image, write_image
 from bodyseg.result import Segmentation
-from bodyseg.segmenters import MIN_SIDE, Segmenter, create
+from bodyseg.segmenters import MIN_SIDE, Segmenter, check_finds_people, create
 
 Render = Callable[[np.ndarray, Segmentation, argparse.Namespace], np.ndarray]
 
@@ -78,8 +79,13 @@ def render_splash(image: np.ndarray, seg: Segmentation, args: argparse.Namespace
     return effects.colour_splash(image, seg, feather=args.feather)
 
 
-def _soft_option(parser: argparse.ArgumentParser) -> None:
+def _segment_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--soft", action="store_true", help="write the probability as 8-bit grey (0..255) instead of a 0/255 mask")
+    parser.add_argument(
+        "--people", action="store_true",
+        help="also write one 0/255 mask per person (NAME.person01.png, ...) and NAME.people.json "
+        "(COCO: RLE masks, boxes, scores, 33 keypoints); needs a method that finds each person (bodyseg)",
+    )
 
 
 def _feather_option(parser: argparse.ArgumentParser) -> None:
@@ -103,7 +109,7 @@ def _overlay_options(parser: argparse.ArgumentParser) -> None:
 
 
 COMMANDS: tuple[ImageCommand, ...] = (
-    ImageCommand("segment", "write person masks as PNG", "Write one PNG mask per image: 255 person, 0 background (or the 8-bit probability with --soft).", render_mask, png_suffix, _soft_option),
+    ImageCommand("segment", "write person masks as PNG", "Write one PNG mask per image: 255 person, 0 background (or the 8-bit probability with --soft); with --people, a mask and COCO JSON per person too.", render_mask, png_suffix, _segment_options),
     ImageCommand("blur", "portrait mode: blur the background", "Blur the background and keep the people sharp, with a soft, feathered edge.", render_blur, keep_suffix, _blur_options),
     ImageCommand("replace", "put people on a new background", "Replace the background with an image (scaled to cover and centre-cropped) or a colour.", render_replace, keep_suffix, _replace_options),
     ImageCommand("cutout", "cut people out as RGBA PNG", "Write an RGBA PNG: people opaque, background transparent, soft alpha edge.", render_cutout, png_suffix, _feather_option),
@@ -112,7 +118,8 @@ COMMANDS: tuple[ImageCommand, ...] = (
 )
 
 EXAMPLES = {
-    "segment": "bodyseg segment photo.jpg                 # -> photo.mask.png\n  bodyseg segment shots/ -o masks/ --soft   # a folder, probabilities",
+    "segment": "bodyseg segment photo.jpg                 # -> photo.mask.png\n  bodyseg segment shots/ -o masks/ --soft   # a folder, probabilities\n"
+    "  bodyseg segment photo.jpg --people        # + photo.person01.png, ... and photo.people.json (COCO)",
     "blur": "bodyseg blur photo.jpg --strength 25      # -> photo.blur.jpg",
     "replace": "bodyseg replace photo.jpg -b beach.jpg     # -> photo.replace.jpg\n  bodyseg replace photo.jpg -b '#00b140' -o green.jpg",
     "cutout": "bodyseg cutout photo.jpg                  # -> photo.cutout.png",
@@ -140,17 +147,25 @@ def run_image_command(command: ImageCommand, args: argparse.Namespace) -> int:
     if command.name == "replace":
         args.background_value = load_background(args.background, max_pixels)
     found, missing = expand_inputs(args.inputs)
-    jobs = plan_jobs(found, args.output, command.name if command.name != "segment" else ("prob" if args.soft else "mask"), command.suffix)
+    tag = command.name if command.name != "segment" else ("prob" if args.soft else "mask")
+    jobs = plan_jobs(found, args.output, tag, command.suffix)
     method, options = chosen_method(args)
+    people = getattr(args, "people", False)
+    if people:
+        check_finds_people(method, "--people")
     segmenters: list[Segmenter] = []  # created at the first image that needs it
 
     def work(job: Job) -> None:
+        if people:
+            check_people_targets(people_base(job, tag), args.overwrite)
         image = read_image(job.source, max_pixels=max_pixels)
         if min(image.shape[:2]) < MIN_SIDE:
             raise InputError(f"{job.source}: the image is {image.shape[1]}x{image.shape[0]}; bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person")
         if not segmenters:
             segmenters.append(create(method, **options))
         seg = segmenters[0].segment(image)
+        if people:
+            write_people(people_base(job, tag), seg, job.source.name)
         write_image(job.target, command.render(image, seg, args))
 
     try:

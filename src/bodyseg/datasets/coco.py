@@ -1,4 +1,7 @@
-"""COCO instance annotations (a JSON file): polygons and RLE masks, rasterised by pycocotools."""
+"""COCO instance annotations (a JSON file): polygons and RLE masks, rasterised by pycocotools.
+
+One mask to or from a COCO RLE, without pycocotools: :mod:`bodyseg.io.coco_rle`.
+"""
 
 from __future__ import annotations
 
@@ -90,28 +93,6 @@ def person_annotations(coco: Any, image_id: int, category_ids: tuple[int, ...]) 
     """The non-crowd annotations of ``image_id`` in ``category_ids``."""
     ids = coco.getAnnIds(imgIds=[image_id], catIds=list(category_ids))
     return [ann for ann in coco.loadAnns(ids) if not ann.get("iscrowd", 0)]
-
-
-def encode_mask(mask: np.ndarray) -> dict[str, Any]:
-    """COCO RLE of a bool mask, JSON-ready (``counts`` as text).
-
-    Example:
-        >>> m = np.zeros((3, 4), bool); m[1, 1:3] = True
-        >>> bool((decode_mask(encode_mask(m)) == m).all())
-        True
-    """
-    from pycocotools import mask as mask_utils
-
-    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-    return {"size": [int(s) for s in rle["size"]], "counts": rle["counts"].decode("ascii")}
-
-
-def decode_mask(rle: dict[str, Any]) -> np.ndarray:
-    """The bool mask of a compressed RLE such as :func:`encode_mask` writes."""
-    from pycocotools import mask as mask_utils
-
-    with quiet_pycocotools():
-        return mask_utils.decode({"size": rle["size"], "counts": rle["counts"].encode("ascii")}).astype(bool)
 
 
 @contextlib.contextmanager

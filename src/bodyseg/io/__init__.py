@@ -7,6 +7,7 @@ from bodyseg.io.images import (
     load_image,
     read_image,
     write_image,
+    write_text,
 )
 from bodyseg.io.video import (
     VIDEO_SUFFIXES,
@@ -26,6 +27,7 @@ __all__ = [
     "load_image",
     "read_image",
     "write_image",
+    "write_text",
     # video
     "VIDEO_SUFFIXES",
     "Frame",

@@ -196,3 +196,14 @@ def write_image(path: str | os.PathLike, image: np.ndarray, *, quality: int = 92
     with atomic_path(path) as tmp:
         pil.save(tmp, format=fmt, **options)
     return path
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` as UTF-8 atomically (JSON, CSV, Markdown outputs).
+
+    Example:
+        >>> write_text("photo.people.json", json.dumps(document))  # doctest: +SKIP
+    """
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)

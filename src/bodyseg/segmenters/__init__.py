@@ -7,7 +7,7 @@ Example:
 """
 
 from bodyseg.segmenters.base import MIN_SIDE, Segmenter
-from bodyseg.segmenters.registry import available, check_options, create, register, segmenter_class
+from bodyseg.segmenters.registry import available, check_finds_people, check_options, create, people_methods, register, segmenter_class
 
 #: The method used when none is named.
 DEFAULT_METHOD = "bodyseg"
@@ -16,6 +16,7 @@ register(
     "bodyseg",
     "bodyseg.segmenters.pipeline:PeopleSegmenter",
     "bodyseg's pipeline: every person found (multi-person pose detector + tiles), a mask and 33 keypoints each, refined edges",
+    people=True,
 )
 register(
     "mediapipe-selfie",
@@ -28,7 +29,10 @@ register(
     "MediaPipe pose landmarker: mask plus 33 keypoints of one person; better on full bodies",
 )
 
-__all__ = ["DEFAULT_METHOD", "MIN_SIDE", "Segmenter", "available", "check_options", "create", "register", "segmenter_class"]
+__all__ = [
+    "DEFAULT_METHOD", "MIN_SIDE", "Segmenter", "available", "check_finds_people", "check_options", "create", "people_methods",
+    "register", "segmenter_class",
+]
 
 # Classical methods (issue 4): each with prior="pose" (skeleton from the pose model) or "centre".
 register(

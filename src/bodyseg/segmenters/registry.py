@@ -16,21 +16,49 @@ from bodyseg.segmenters.base import Segmenter
 
 @dataclass(frozen=True)
 class MethodInfo:
-    """A registered method: ``target`` is ``"module:Class"``."""
+    """A registered method: ``target`` is ``"module:Class"``; ``people`` if it finds each person
+    (fills ``Segmentation.people`` with one entry per person, not one mask for everyone)."""
 
     name: str
     target: str
     summary: str
+    people: bool = False
 
 
 _METHODS: dict[str, MethodInfo] = {}
 
 
-def register(name: str, target: str, summary: str) -> None:
-    """Register a segmenter class under ``name`` (``target`` is ``"package.module:Class"``)."""
+def register(name: str, target: str, summary: str, *, people: bool = False) -> None:
+    """Register a segmenter class under ``name`` (``target`` is ``"package.module:Class"``);
+    ``people=True`` if it finds each person apart."""
     if name in _METHODS and _METHODS[name].target != target:
         raise ValueError(f"segmenter name {name!r} is already taken by {_METHODS[name].target}")
-    _METHODS[name] = MethodInfo(name, target, summary)
+    _METHODS[name] = MethodInfo(name, target, summary, people)
+
+
+def people_methods() -> list[str]:
+    """Names of the methods that find each person apart (one ``Person`` each).
+
+    Example:
+        >>> "bodyseg" in people_methods() and "mediapipe-selfie" not in people_methods()
+        True
+    """
+    return sorted(name for name, info in _METHODS.items() if info.people)
+
+
+def check_finds_people(name: str, why: str) -> None:
+    """Raise :class:`MethodError` unless ``name`` finds each person; ``why`` names what needs it.
+
+    Example:
+        >>> check_finds_people("mediapipe-selfie", "--people")
+        Traceback (most recent call last):
+        ...
+        bodyseg.errors.MethodError: --people needs a method that finds each person (bodyseg); mediapipe-selfie gives one mask for everyone
+    """
+    if name not in _METHODS:
+        segmenter_class(name)  # raises, with the list of methods
+    if not _METHODS[name].people:
+        raise MethodError(f"{why} needs a method that finds each person ({', '.join(people_methods())}); {name} gives one mask for everyone")
 
 
 def available() -> dict[str, str]:
