@@ -1,4 +1,4 @@
-"""Fitting images into the fixed squares models take, and mapping results back."""
+"""Fitting images into the sizes models and filters work at, and mapping results back."""
 
 from __future__ import annotations
 
@@ -64,3 +64,33 @@ class Letterbox:
     def points_to_image(self, points: np.ndarray) -> np.ndarray:
         """Nx2 ``(x, y)`` square pixels to image pixels."""
         return (np.asarray(points, np.float64) - (self.left, self.top)) / self.scale
+
+
+def downscale(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """``(small, scale)``: ``image`` (HxW or HxWxC) shrunk (area interpolation) so its longer side
+    is at most ``max_side``; ``image`` itself when it is small enough.
+
+    Example:
+        >>> small, scale = downscale(np.zeros((100, 50, 3), np.uint8), 40)
+        >>> small.shape, scale
+        ((40, 20, 3), 0.4)
+    """
+    h, w = image.shape[:2]
+    scale = min(1.0, max_side / max(h, w))
+    if scale == 1.0:
+        return image, 1.0
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
+
+
+def upscale_prob(prob: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """HxW float32 probability at ``shape`` (bilinear, so mask edges are smooth), clipped to [0, 1].
+
+    Example:
+        >>> upscale_prob(np.eye(2, dtype=np.float32), (4, 4)).shape
+        (4, 4)
+    """
+    h, w = shape
+    if prob.shape != (h, w):
+        prob = cv2.resize(prob.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(prob, 0.0, 1.0).astype(np.float32)

@@ -14,6 +14,7 @@ import logging
 import cv2
 import numpy as np
 
+from bodyseg.geometry import downscale, upscale_prob
 from bodyseg.pose.skeleton import scale_keypoints, visible
 from bodyseg.result import Person, Segmentation, box_of_mask
 from bodyseg.segmenters.base import Segmenter
@@ -29,35 +30,6 @@ FALLBACKS: tuple[str, ...] = ("centre", "empty")
 UNIFORM_RANGE = 4.0
 
 NO_PERSON = "no person detected by the pose model"
-
-
-def downscale(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    """``(small, scale)``: ``rgb`` shrunk (area interpolation) so its longer side is at most ``max_side``.
-
-    Example:
-        >>> small, scale = downscale(np.zeros((100, 50, 3), np.uint8), 40)
-        >>> small.shape, scale
-        ((40, 20, 3), 0.4)
-    """
-    h, w = rgb.shape[:2]
-    scale = min(1.0, max_side / max(h, w))
-    if scale == 1.0:
-        return rgb, 1.0
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), scale
-
-
-def upscale_prob(prob: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """HxW float32 probability at ``shape`` (bilinear, so mask edges are smooth), clipped to [0, 1].
-
-    Example:
-        >>> upscale_prob(np.eye(2, dtype=np.float32), (4, 4)).shape
-        (4, 4)
-    """
-    h, w = shape
-    if prob.shape != (h, w):
-        prob = cv2.resize(prob.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    return np.clip(prob, 0.0, 1.0).astype(np.float32)
 
 
 def upscale_labels(labels: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
