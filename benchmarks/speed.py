@@ -3,7 +3,7 @@
 The machine is shared and noisy: every method sees the same images in the same rounds, and each
 figure is also given as a ratio to the baseline measured alongside it.
 
-    python benchmarks/speed.py --methods mediapipe-selfie,mediapipe-pose,bodyseg --baseline mediapipe-pose
+    python benchmarks/speed.py --methods mediapipe-selfie,mediapipe-pose,bodyseg,bodyseg:fast=true --baseline mediapipe-pose,mediapipe-selfie
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from bodyseg.segmenters.registry import parse_method_spec
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--methods", default="mediapipe-selfie,mediapipe-pose,bodyseg")
-    parser.add_argument("--baseline", default="mediapipe-pose")
+    parser.add_argument("--methods", default="mediapipe-selfie,mediapipe-pose,bodyseg,bodyseg:fast=true")
+    parser.add_argument("--baseline", default="mediapipe-pose,mediapipe-selfie", help="methods (of --methods) every figure is divided by")
     parser.add_argument("--data", default="ccp-val,davis_person,coco_person", help="data sets the images come from")
     parser.add_argument("--per-set", type=int, default=10, help="images taken from each data set (spread evenly)")
     parser.add_argument("--rounds", type=int, default=3)
@@ -42,13 +42,13 @@ def main() -> None:
                 start = time.perf_counter()
                 segmenter.segment(image)
                 times[spec].append((time.perf_counter() - start) * 1000)
-    base = statistics.median(times[args.baseline])
+    baselines = {name: statistics.median(times[name]) for name in args.baseline.split(",")}
     print(f"{len(images)} images ({args.data}, {args.per_set} each) x {args.rounds} rounds, interleaved")
-    print(f"| method | median ms | x {args.baseline} |")
-    print("|---|---:|---:|")
+    print("| method | median ms | " + " | ".join(f"x {name}" for name in baselines) + " |")
+    print("|---|---:|" + "---:|" * len(baselines))
     for spec in specs:
         median = statistics.median(times[spec])
-        print(f"| {spec} | {median:.1f} | {median / base:.2f} |")
+        print(f"| {spec} | {median:.1f} | " + " | ".join(f"{median / base:.2f}" for base in baselines.values()) + " |")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ import pytest
 from bodyseg.io import read_image
 from bodyseg.metrics import iou
 from bodyseg.segmenters import create
-from bodyseg.segmenters.pipeline import resolve_overlaps, tile_windows
+from bodyseg.pose.detector import Detection
+from bodyseg.segmenters.pipeline import gate_by_people, resolve_overlaps, tile_windows
 from tests.conftest import dataset_path
 
 
@@ -66,3 +67,28 @@ def test_pipeline_calls_few_background_pixels_person():
     with create("bodyseg") as segmenter:
         fractions = [segmenter.segment(p).mask().mean() for p in sorted((root / "images").iterdir())[::4]]
     assert np.mean(fractions) < 0.02
+
+
+def detection_at(cx: float, cy: float, radius: float) -> Detection:
+    keypoints = np.array([[cx, cy], [cx, cy + radius], [cx, cy - radius / 2], [cx, cy]], np.float32)
+    return Detection(0.9, np.zeros(4, np.float32), keypoints)
+
+
+def test_fast_mode_keeps_probability_only_inside_detected_bodies():
+    prob = np.full((50, 100), 0.9, np.float32)  # a whole-frame model that calls everything person
+    left, right = detection_at(20, 25, 10), detection_at(80, 25, 10)
+    gated, owner = gate_by_people(prob, [left, right], (100, 200))  # probability at half the image's size
+    assert gated[12, 10] == pytest.approx(0.9) and owner[12, 10] == 0  # (20, 25) in the image -> (10, 12.5) here
+    assert gated[12, 40] == pytest.approx(0.9) and owner[12, 40] == 1
+    assert gated[12, 25] == 0 and owner[12, 25] == -1  # between the two people
+    assert gated[45, 10] == 0  # below the first person's circle (radius 10 * 1.15 image px = 5.75 here)
+
+
+@pytest.mark.slow
+def test_fast_mode_on_ccp_val_and_backgrounds():
+    with create("bodyseg", fast=True) as segmenter:
+        scores = [iou(segmenter.segment(i).mask(), read_image(m)[..., 0] > 127) for i, m in ccp_val(20)]
+        root = dataset_path("backgrounds")
+        fractions = [segmenter.segment(p).mask().mean() for p in sorted((root / "images").iterdir())[::6]]
+    assert np.mean(scores) >= 0.90
+    assert np.mean(fractions) < 0.03  # the selfie model alone calls 16.7% of these pixels person

@@ -9,6 +9,7 @@ from pathlib import Path
 from bodyseg.datasets.coco import open_coco
 from bodyseg.datasets.folder import open_folder
 from bodyseg.datasets.sample import Dataset
+from bodyseg.datasets.splits import is_validation
 from bodyseg.errors import InputError
 
 
@@ -35,8 +36,11 @@ KNOWN_DATASETS: dict[str, KnownDataset] = {
     "camvid_person": KnownDataset("camvid_person", "CamVid street scenes, small pedestrians (147)"),
     "pfcn_portrait": KnownDataset("pfcn_portrait", "PFCN / EG1800 upper-body portraits, train list (1287)"),
     "picsart_portrait": KnownDataset("picsart_portrait", "PicsArt hackathon selfies and portraits (1369)"),
+    "pfcn-val": KnownDataset("pfcn_portrait", "PFCN portraits, the 15% hash validation split never trained on (175)", split="hash-val"),
+    "picsart-val": KnownDataset("picsart_portrait", "PicsArt portraits, the 15% hash validation split never trained on (198)", split="hash-val"),
     "cihp_samples": KnownDataset("cihp_samples", "CIHP multi-person parsing, 20 part labels (5 samples)"),
     "backgrounds": KnownDataset("backgrounds", "scenes without people (animals, a toy train): person-free (84)"),
+    "backgrounds-val": KnownDataset("backgrounds", "the person-free scenes never used for compositing: 15% hash split (14)", split="hash-val"),
 }
 
 
@@ -95,7 +99,16 @@ def _open_named(name: str, root: Path | None, split: str | None, video: bool | N
         raise InputError(
             f"data set {name!r}: {folder} is missing; put the data sets there or set {ROOT_VARIABLE}=/path/to/datasets"
         )
+    if split == "hash-val":
+        return hash_validation_part(open_folder(folder, name=name, video=video))
     return open_folder(folder, name=name, split=split, video=video)
+
+
+def hash_validation_part(dataset: Dataset) -> Dataset:
+    """The samples of ``dataset`` in the fixed 15% hash validation split (:mod:`bodyseg.datasets.splits`)."""
+    part = dataset.subset()
+    part.entries = [e for e in dataset.entries if is_validation(e.id)]
+    return part
 
 
 def _resolve_unlisted(name: str, root: Path, split: str | None, video: bool | None) -> tuple[Path, str | None, bool | None]:

@@ -343,7 +343,8 @@ def plot_curves(history: Sequence[Mapping[str, Any]], path: Path) -> Path:
     return path
 
 
-def train(config: TrainConfig, *, resume: bool = False, data: TrainData | None = None, until: int | None = None) -> TrainResult:
+def train(config: TrainConfig, *, resume: bool = False, data: TrainData | None = None, until: int | None = None,
+          model: nn.Module | None = None) -> TrainResult:
     """Train ``config.arch`` on ``config.data``; with ``resume``, continue the run in ``config.out``.
 
     Args:
@@ -353,6 +354,8 @@ def train(config: TrainConfig, *, resume: bool = False, data: TrainData | None =
         data: ready-made data (tests); built from ``config`` when None.
         until: stop after this epoch (1-based) in this call, keeping the schedule of
             ``config.epochs``: train a long run in slices, each resumed with ``resume=True``.
+        model: a ready-made net (one outside the zoo, such as the pipeline's refiner); built from
+            ``config.arch`` when None.
 
     Raises:
         InputError: bad options, missing data, a run folder inside the repository, or ``resume``
@@ -368,7 +371,7 @@ def train(config: TrainConfig, *, resume: bool = False, data: TrainData | None =
     torch.set_num_threads(config.threads)
     seed_everything(config.seed)
     data = data or build_data(config)
-    model = nets.create(config.arch, num_classes=data.num_classes, **config.arch_options)
+    model = model if model is not None else nets.create(config.arch, num_classes=data.num_classes, **config.arch_options)
     if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
     loss_fn = make_loss(config, data)

@@ -17,17 +17,14 @@ The torch Dataset over these splits is :class:`bodyseg.train.data.SegmentationDa
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from bodyseg.datasets import Dataset as SampleSet
 from bodyseg.datasets import open_dataset
+from bodyseg.datasets.splits import SPLIT_SALT, VAL_FRACTION, is_validation
 from bodyseg.errors import InputError
 
-#: Fraction of a source without a split file that goes to validation.
-VAL_FRACTION = 0.15
-#: Salt of the validation hash: changing it would reshuffle every hash split.
-SPLIT_SALT = "bodyseg-val:"
+__all__ = ["SOURCES", "SPLIT_SALT", "VAL_FRACTION", "is_validation", "open_source"]
 
 #: ``--data`` name -> (data set name in :mod:`bodyseg.datasets`, target kind).
 SOURCES: dict[str, tuple[str, str]] = {
@@ -39,19 +36,6 @@ SOURCES: dict[str, tuple[str, str]] = {
     "camvid": ("camvid_person", "mask"),
     "cihp-parts": ("cihp_samples", "parts"),
 }
-
-
-def is_validation(sample_id: str, fraction: float = VAL_FRACTION) -> bool:
-    """Whether a sample of a source without a split file belongs to the validation split.
-
-    Example:
-        >>> is_validation("00001"), is_validation("00003")
-        (False, False)
-        >>> sum(is_validation(f"{i:05d}") for i in range(10000)) / 10000
-        0.1495
-    """
-    digest = hashlib.sha1((SPLIT_SALT + sample_id).encode("utf-8")).hexdigest()
-    return int(digest[:8], 16) / 2**32 < fraction
 
 
 def open_source(name: str, split: str, *, root: str | Path | None = None, limit: int | None = None) -> tuple[SampleSet, str]:

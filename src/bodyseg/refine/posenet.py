@@ -1,0 +1,182 @@
+"""Pose-conditioned mask refinement: our trained net corrects the landmark model's mask, per person.
+
+The net works in the frame of the landmark model's rotated 256x256 crop, at :data:`REFINE_SIZE`:
+
+```
+inputs (6 x 128 x 128)                                  output
+  RGB crop (ImageNet-normalised)          -> small  ->  dM, a correction in logit space
+  prior: the landmark model's probability    U-Net
+  skeleton: Gaussian limbs, torso and head (bodyseg.pose.skeleton)
+  keypoints: a Gaussian bump per visible keypoint
+final probability = sigmoid(dM + logit(prior))
+```
+
+Starting from the prior means an untrained net (dM = 0) returns the landmark model's mask, and
+training only has to learn where that mask is wrong: cut-off limbs, loose hair and clothes,
+people the pose model only half sees. The correction is computed at 128 px and added to the
+prior's logits at the prior's own 256 px, so the prior's detail is kept where the net agrees.
+
+Example:
+    >>> x = refiner_input(np.zeros((256, 256, 3), np.uint8), np.full((256, 256), 0.5, np.float32), np.zeros((33, 3), np.float32))
+    >>> x.shape, x.dtype
+    ((6, 128, 128), dtype('float32'))
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from bodyseg.errors import MethodError
+from bodyseg.pose.skeleton import MIN_VISIBILITY, skeleton_prior
+
+log = logging.getLogger(__name__)
+
+#: Side of the square the refinement net sees.
+REFINE_SIZE = 128
+#: Input channels: RGB, prior, skeleton, keypoints.
+REFINE_CHANNELS = 6
+#: Index of the prior probability among the input channels (the net adds its logit to dM).
+PRIOR_CHANNEL = 3
+#: Probabilities are clipped to [EPS, 1 - EPS] before their logit is taken.
+EPS = 1e-4
+#: ImageNet normalisation of the RGB channels (as every net of :mod:`bodyseg.nets`).
+MEAN = np.array([0.485, 0.456, 0.406], np.float32)
+STD = np.array([0.229, 0.224, 0.225], np.float32)
+#: Name of the refinement weights shipped in the package (``bodyseg/weights/<name>.onnx`` + ``.json``).
+SHIPPED = "pose_refiner"
+
+
+def logit(prob: np.ndarray) -> np.ndarray:
+    """``log(p / (1 - p))`` with ``p`` clipped to ``[EPS, 1 - EPS]``.
+
+    Example:
+        >>> [round(float(v), 3) for v in logit(np.array([0.5, 0.880797, 0.0]))]
+        [0.0, 2.0, -9.21]
+    """
+    p = np.clip(np.asarray(prob, np.float32), EPS, 1 - EPS)
+    return np.log(p / (1 - p))
+
+
+def keypoint_bumps(keypoints: np.ndarray, shape: tuple[int, int], sigma: float, min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
+    """HxW float32: a Gaussian of ``sigma`` pixels on each visible keypoint (the maximum where they meet).
+
+    Example:
+        >>> kp = np.zeros((33, 3), np.float32); kp[0] = (4, 2, 1.0)
+        >>> bumps = keypoint_bumps(kp, (5, 8), sigma=1.0)
+        >>> float(bumps[2, 4]), round(float(bumps[2, 5]), 3), float(bumps.sum() > 0)
+        (1.0, 0.607, 1.0)
+    """
+    h, w = shape
+    out = np.zeros((h, w), np.float32)
+    ys, xs = np.arange(h, dtype=np.float32)[:, None], np.arange(w, dtype=np.float32)[None, :]
+    for x, y, v in np.asarray(keypoints, np.float32):
+        if v >= min_visibility and -3 * sigma <= x < w + 3 * sigma and -3 * sigma <= y < h + 3 * sigma:
+            np.maximum(out, np.exp(-((xs - x) ** 2 + (ys - y) ** 2) / (2 * sigma**2)), out=out)
+    return out
+
+
+def pose_maps(keypoints: np.ndarray, size: int = REFINE_SIZE) -> np.ndarray:
+    """2xSxS float32 pose channels from 33x3 keypoints in pixels of an SxS crop: skeleton prior, keypoint bumps.
+
+    Example:
+        >>> pose_maps(np.zeros((33, 3), np.float32), 16).shape
+        (2, 16, 16)
+    """
+    skeleton = skeleton_prior(keypoints, (size, size))
+    bumps = keypoint_bumps(keypoints, (size, size), sigma=size / 64)
+    return np.stack([skeleton, bumps])
+
+
+def refiner_input(crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.ndarray, size: int = REFINE_SIZE) -> np.ndarray:
+    """The net's 6xSxS input from the landmark model's crop, its probability and keypoints (crop pixels).
+
+    Args:
+        crop_rgb: the NxN uint8 RGB crop the landmark model saw (N = 256).
+        prior: the NxN probability the landmark model gave.
+        crop_keypoints: 33x3 ``(x, y, visibility)`` in pixels of that crop.
+        size: side of the net's input.
+    """
+    scale = size / crop_rgb.shape[0]
+    rgb = cv2.resize(crop_rgb, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    rgb = ((rgb - MEAN) / STD).transpose(2, 0, 1)
+    small_prior = cv2.resize(np.asarray(prior, np.float32), (size, size), interpolation=cv2.INTER_AREA)[None]
+    keypoints = np.asarray(crop_keypoints, np.float32).copy()
+    keypoints[:, :2] = (keypoints[:, :2] + 0.5) * scale - 0.5
+    return np.concatenate([rgb, small_prior, pose_maps(keypoints, size)]).astype(np.float32)
+
+
+def combine(correction: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """``sigmoid(dM + logit(prior))`` at the prior's resolution (dM is resized to it).
+
+    Example:
+        >>> out = combine(np.zeros((2, 2), np.float32), np.full((4, 4), 0.3, np.float32))
+        >>> out.shape, round(float(out[0, 0]), 4)
+        ((4, 4), 0.3)
+    """
+    h, w = prior.shape
+    up = cv2.resize(np.asarray(correction, np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    return (1.0 / (1.0 + np.exp(-np.clip(up + logit(prior), -30, 30)))).astype(np.float32)
+
+
+def shipped_refiner_card(name: str = SHIPPED) -> Path | None:
+    """The model card of the refinement weights shipped in the package, or None if there are none."""
+    card = Path(str(resources.files("bodyseg") / "weights" / f"{name}.json"))
+    return card if card.is_file() else None
+
+
+@dataclass
+class PoseRefiner:
+    """Runs the trained refinement net (ONNX) on one person's landmark crop.
+
+    Args:
+        card: the model card (``.json`` beside its ``.onnx``); the shipped one by default.
+        threads: onnxruntime intra-op threads.
+
+    Example:
+        >>> refiner = PoseRefiner.load()  # doctest: +SKIP
+        >>> prob256 = refiner(person.crop_rgb, person.crop_prob, person.crop_keypoints)  # doctest: +SKIP
+    """
+
+    session: Any
+    card: dict[str, Any]
+    size: int
+
+    @classmethod
+    def load(cls, card: str | Path | None = None, threads: int = 1) -> PoseRefiner:
+        """Open the net; raises MethodError when no weights are shipped or the file is damaged."""
+        from bodyseg.segmenters.net import load_card
+
+        path = Path(card) if card is not None else shipped_refiner_card()
+        if path is None:
+            raise MethodError("no refinement weights are shipped with this install; use refine='guided' or give a model card")
+        info = load_card(path)
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        session = ort.InferenceSession(info["_onnx_path"], options, providers=["CPUExecutionProvider"])
+        return cls(session, info, int(info["input"]["height"]))
+
+    def correction(self, inputs: np.ndarray) -> np.ndarray:
+        """dM (N x S x S) for a batch of N refiner inputs (N x 6 x S x S); the net returns final logits."""
+        logits = self.session.run(None, {"image": np.ascontiguousarray(inputs, np.float32)})[0][:, 0]
+        return logits - logit(inputs[:, PRIOR_CHANNEL])
+
+    def __call__(self, crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.ndarray) -> np.ndarray:
+        """The refined NxN probability of one person's crop."""
+        inputs = refiner_input(crop_rgb, prior, crop_keypoints, self.size)[None]
+        return combine(self.correction(inputs)[0], prior)
+
+
+def read_card(path: Path) -> dict[str, Any]:
+    """A model card as a dict (for reports)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -1,0 +1,415 @@
+"""Training the pose-conditioned refinement net (:mod:`bodyseg.refine.posenet`) of the default pipeline.
+
+The net corrects the landmark model's mask in the landmark model's own crop, so its training
+data must be what the pipeline sees at run time. We make it by running the pipeline's first
+stages (detector, landmark model) on composites of the training photos and keeping, per person
+found, the crop, the landmark model's probability, the keypoints and the true mask of the person
+that detection belongs to:
+
+* ``photo``: the training photo as it is;
+* ``scene``: 1-3 people pasted at random sizes and places onto a person-free background
+  (``backgrounds/images``, its training part only: :func:`split_backgrounds`); detections that
+  match nobody there are hard negatives (target: empty);
+* ``overlay``: the photo with 1-2 other people pasted over it (occlusion, several people).
+
+Which person a detection belongs to: the pasted instance whose mask overlaps the landmark
+model's mask most (IoU at least :data:`MIN_MATCH_IOU`). On real photos an unmatched detection
+may be an unlabelled bystander (CCP labels only the main person), so it is dropped, not used
+as a negative.
+
+Crops are written as ``.npz`` shards (:func:`make_crops`, resumable: existing shards are kept)
+and read back by :class:`RefineCrops`. Run it as a module::
+
+    python -m bodyseg.train.refiner crops --out /work/runs/refine-crops
+    python -m bodyseg.train.refiner fit --crops /work/runs/refine-crops --out /work/runs/refiner
+    python -m bodyseg.train.refiner export --run /work/runs/refiner --to src/bodyseg/weights/pose_refiner.onnx
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from bodyseg.pose.landmarks import LandmarkResult
+from bodyseg.refine.posenet import REFINE_SIZE, refiner_input
+from bodyseg.train.composite import cut_out, paste_random
+from bodyseg.train.sources import is_validation
+
+log = logging.getLogger(__name__)
+
+#: A detection belongs to the instance whose mask overlaps its landmark mask at least this much.
+MIN_MATCH_IOU = 0.2
+#: Composite kinds made from each training photo.
+VARIANTS = ("photo", "scene", "overlay")
+#: Fraction of training photos whose crops are kept aside to pick the best epoch (never ccp val).
+HOLDOUT_FRACTION = 0.08
+#: Salt of that hold-out hash (different from the sources' validation hash).
+HOLDOUT_SALT = "refiner-holdout:"
+
+
+def split_backgrounds(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """Person-free backgrounds for compositing and those kept aside for the false-positive test.
+
+    The split is by hash of the file stem (15%, :func:`bodyseg.train.sources.is_validation`).
+    """
+    train = [p for p in paths if not is_validation(p.stem)]
+    return train, [p for p in paths if is_validation(p.stem)]
+
+
+def is_holdout(sample_id: str) -> bool:
+    """Whether a training photo's crops go to the refiner's model-selection hold-out."""
+    return is_validation(HOLDOUT_SALT + sample_id, HOLDOUT_FRACTION)
+
+
+def instances_in_crop(instances: np.ndarray, person: LandmarkResult, size: int = 256) -> np.ndarray:
+    """The instance id map warped into a person's landmark crop (nearest, 0 outside the image)."""
+    matrix = person.roi.crop_matrix(size)
+    return cv2.warpAffine(instances.astype(np.uint8), matrix, (size, size), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def match_instance(crop_ids: np.ndarray, crop_prob: np.ndarray, min_iou: float = MIN_MATCH_IOU) -> int:
+    """The instance id (> 0) whose crop mask best overlaps ``crop_prob > 0.5``; 0 if none reaches ``min_iou``.
+
+    Example:
+        >>> ids = np.zeros((4, 4), np.uint8); ids[:2] = 1; ids[2:, :2] = 2
+        >>> prob = np.zeros((4, 4)); prob[2:, :] = 0.9
+        >>> match_instance(ids, prob)
+        2
+    """
+    predicted = crop_prob > 0.5
+    best, best_iou = 0, min_iou
+    for instance in np.unique(crop_ids):
+        if instance == 0:
+            continue
+        truth = crop_ids == instance
+        union = np.logical_or(truth, predicted).sum()
+        iou = np.logical_and(truth, predicted).sum() / union if union else 0.0
+        if iou >= best_iou:
+            best, best_iou = int(instance), iou
+    return best
+
+
+def paste_people(canvas: np.ndarray, instances: np.ndarray, people: Sequence[tuple[np.ndarray, np.ndarray]], rng: np.random.Generator,
+                 height_range: tuple[float, float] = (0.2, 1.05)) -> tuple[np.ndarray, np.ndarray]:
+    """Paste each ``(rgb, mask)`` person at a random size and place; each gets the next instance id."""
+    for rgb, mask in people:
+        piece = cut_out(rgb, mask)
+        if piece is None:
+            continue
+        if rng.random() < 0.5:
+            piece = (piece[0][:, ::-1], piece[1][:, ::-1])
+        next_id = int(instances.max()) + 1
+        canvas, instances = paste_random(canvas, instances, piece[0], (piece[1] > 0).astype(np.uint8) * next_id, rng, height_range)
+    return canvas, instances
+
+
+@dataclass
+class CropMaker:
+    """Makes refinement samples from photos: composites, then the pipeline's detector and landmark model.
+
+    Attributes:
+        photos: loads the ``i``-th training photo as ``(rgb, mask)``.
+        count: number of photos.
+        backgrounds: person-free scenes for the ``scene`` composites.
+        max_side: composites are shrunk to this longer side (as photos are, roughly, at run time).
+    """
+
+    photos: object
+    count: int
+    backgrounds: Sequence[Path]
+    max_side: int = 640
+
+    def __post_init__(self) -> None:
+        from bodyseg.pose.detector import PoseDetector
+        from bodyseg.pose.landmarks import LandmarkModel
+
+        self._detector = PoseDetector(min_score=0.5)
+        self._landmarks = LandmarkModel()
+
+    def composite(self, index: int, variant: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """``(rgb, instance ids)`` of one composite of photo ``index``."""
+        rgb, mask = self.photos(index)
+        if variant == "photo":
+            return rgb, (mask > 0).astype(np.uint8)
+        others = [self.photos(int(rng.integers(self.count))) for _ in range(int(rng.integers(1, 3)))]
+        if variant == "overlay":
+            return paste_people(rgb, (mask > 0).astype(np.uint8), others, rng, (0.3, 1.0))
+        from bodyseg.train.composite import _background
+
+        canvas = _background(Path(self.backgrounds[int(rng.integers(len(self.backgrounds)))]), self.max_side)
+        chosen = ([(rgb, mask)] + others)[: int(rng.integers(1, 4))]
+        return paste_people(canvas, np.zeros(canvas.shape[:2], np.uint8), chosen, rng)
+
+    def people(self, rgb: np.ndarray) -> list[LandmarkResult]:
+        """The pipeline's people (detections with presence >= 0.5), before refinement."""
+        from bodyseg.segmenters.pipeline import locate_people, segment_person
+
+        found = []
+        for det in locate_people(rgb, self._detector, tiles="empty")[:8]:
+            person = segment_person(rgb, det, self._landmarks)
+            if person.presence >= 0.5:
+                found.append(person)
+        return found
+
+    def samples(self, index: int, variant: str, seed: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(refiner input 6xSxS, target SxS in [0, 1])`` for each usable person of one composite."""
+        rng = np.random.default_rng((seed, index, VARIANTS.index(variant)))
+        rgb, instances = self.composite(index, variant, rng)
+        for person in self.people(rgb):
+            crop_ids = instances_in_crop(instances, person)
+            owner = match_instance(crop_ids, person.crop_prob)
+            if owner == 0 and variant != "scene":
+                continue  # maybe an unlabelled bystander: no truth to learn from
+            target = cv2.resize((crop_ids == owner).astype(np.float32) * (owner > 0), (REFINE_SIZE, REFINE_SIZE), interpolation=cv2.INTER_AREA)
+            yield refiner_input(person.crop_rgb, person.crop_prob, person.crop_keypoints), target
+
+
+def pack(inputs: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+    """Compact arrays of a shard: RGB and pose maps as uint8, the prior as float16, targets as uint8."""
+    from bodyseg.refine.posenet import MEAN, STD
+
+    x = np.stack(inputs)
+    rgb = np.clip((x[:, :3].transpose(0, 2, 3, 1) * STD + MEAN) * 255 + 0.5, 0, 255).astype(np.uint8)
+    return {
+        "rgb": rgb,
+        "prior": x[:, 3].astype(np.float16),
+        "pose": np.clip(x[:, 4:] * 255 + 0.5, 0, 255).astype(np.uint8),
+        "target": np.clip(np.stack(targets) * 255 + 0.5, 0, 255).astype(np.uint8),
+    }
+
+
+def unpack(shard: dict[str, np.ndarray], index: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sample ``index`` of a packed shard as ``(6xSxS float32 input, SxS float32 target)``."""
+    from bodyseg.refine.posenet import MEAN, STD
+
+    rgb = ((shard["rgb"][index].astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)
+    x = np.concatenate([rgb, shard["prior"][index][None].astype(np.float32), shard["pose"][index].astype(np.float32) / 255.0])
+    return x, shard["target"][index].astype(np.float32) / 255.0
+
+
+@dataclass(frozen=True)
+class Photo:
+    """One training photo: its source name, sample id and how to load it."""
+
+    source: str
+    id: str
+    sample: object
+
+    def load(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.sample.load_image(), self.sample.mask.astype(np.uint8)
+
+
+def training_photos(sources: Sequence[str], root: Path | None = None) -> list[Photo]:
+    """The training split of each ``--data`` source (never its validation split)."""
+    from bodyseg.train.sources import open_source
+
+    photos = []
+    for name in sources:
+        split, _ = open_source(name, "train", root=root)
+        photos.extend(Photo(name, entry.id, split[i]) for i, entry in enumerate(split.entries))
+    return photos
+
+
+def background_paths(root: Path | None = None) -> list[Path]:
+    """The training part of ``backgrounds/images`` (:func:`split_backgrounds`)."""
+    from bodyseg.datasets import data_root
+    from bodyseg.io.images import IMAGE_SUFFIXES
+
+    folder = Path(root or data_root("backgrounds")) / "backgrounds" / "images"
+    paths = sorted(p for p in folder.glob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    return split_backgrounds(paths)[0]
+
+
+def make_crops(out: Path, sources: Sequence[str] = ("ccp", "pfcn", "picsart"), *, part: tuple[int, int] = (0, 1), shard_size: int = 100,
+               seed: int = 0, root: Path | None = None, limit: int | None = None) -> list[Path]:
+    """Write refinement samples as ``.npz`` shards of ``shard_size`` photos each (existing shards are kept).
+
+    Args:
+        out: the crops folder (outside the repository).
+        sources: training sources (their ``train`` splits).
+        part: ``(k, n)``: make only every n-th shard starting at k (run n processes side by side).
+        shard_size: photos per shard.
+        seed: composites are drawn from ``(seed, photo index, variant)``.
+        root: the data sets folder.
+        limit: use only the first ``limit`` photos (quick trials).
+    """
+    from tqdm import tqdm
+
+    from bodyseg.io.images import atomic_path
+
+    out.mkdir(parents=True, exist_ok=True)
+    photos = training_photos(sources, root)[:limit]
+    maker = CropMaker(lambda i: photos[i].load(), len(photos), background_paths(root))
+    written = []
+    starts = list(range(0, len(photos), shard_size))[part[0]::part[1]]
+    for start in tqdm(starts, desc=f"shards {part[0] + 1}/{part[1]}", unit="shard"):
+        path = out / f"shard-{start:05d}.npz"
+        if path.is_file():
+            continue
+        inputs, targets, holdout, names = [], [], [], []
+        for index in range(start, min(start + shard_size, len(photos))):
+            for variant in VARIANTS:
+                for x, target in maker.samples(index, variant, seed):
+                    inputs.append(x)
+                    targets.append(target)
+                    holdout.append(is_holdout(f"{photos[index].source}/{photos[index].id}"))
+                    names.append(f"{photos[index].source}/{photos[index].id}/{variant}")
+        if not inputs:
+            continue
+        with atomic_path(path) as temp, open(temp, "wb") as handle:
+            np.savez(handle, **pack(inputs, targets), holdout=np.array(holdout), names=np.array(names))
+        written.append(path)
+    return written
+
+
+def load_shards(folder: Path) -> dict[str, np.ndarray]:
+    """Every shard of a crops folder, concatenated (a few GB at most: they stay in memory)."""
+    paths = sorted(Path(folder).glob("shard-*.npz"))
+    if not paths:
+        from bodyseg.errors import InputError
+
+        raise InputError(f"{folder}: no shard-*.npz crops; make them first with `python -m bodyseg.train.refiner crops --out {folder}`")
+    parts = [dict(np.load(p)) for p in paths]
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+
+
+def perturb_prior(prior: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The prior blurred, grown or shrunk by a few pixels (so the net learns to look at the image too)."""
+    kind = rng.integers(3)
+    if kind == 0:
+        return cv2.GaussianBlur(prior, (0, 0), float(rng.uniform(1.0, 3.0)))
+    kernel = np.ones((3, 3), np.uint8)
+    steps = int(rng.integers(1, 4))
+    return cv2.dilate(prior, kernel, iterations=steps) if kind == 1 else cv2.erode(prior, kernel, iterations=steps)
+
+
+class RefineCrops:
+    """Refinement samples as ``(6xSxS input, 1xSxS target)`` tensors, with flips, colour jitter and prior noise.
+
+    Has the interface the training loop needs (``len``, items, ``set_epoch``).
+
+    Example:
+        >>> shards = load_shards(Path("/work/runs/refine-crops"))  # doctest: +SKIP
+        >>> train = RefineCrops(shards, np.flatnonzero(~shards["holdout"]), augment=True)  # doctest: +SKIP
+    """
+
+    def __init__(self, shards: dict[str, np.ndarray], indices: np.ndarray, *, augment: bool, seed: int = 0, p_perturb: float = 0.2) -> None:
+        self.shards, self.indices, self.augment, self.seed, self.p_perturb = shards, np.asarray(indices), augment, seed, p_perturb
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __getitem__(self, item: int) -> tuple[object, object]:
+        import torch
+
+        from bodyseg.refine.posenet import MEAN, PRIOR_CHANNEL, STD
+        from bodyseg.train.augment import colour_jitter
+
+        index = int(self.indices[item])
+        x, target = unpack(self.shards, index)
+        if self.augment:
+            rng = np.random.default_rng((self.seed, self.epoch, index))
+            if rng.random() < 0.8:
+                rgb = colour_jitter(self.shards["rgb"][index], rng)
+                x[:3] = ((rgb.astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)
+            if rng.random() < self.p_perturb:
+                x[PRIOR_CHANNEL] = perturb_prior(np.ascontiguousarray(x[PRIOR_CHANNEL]), rng)
+            if rng.random() < 0.5:
+                x, target = x[:, :, ::-1], target[:, ::-1]
+        return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(np.ascontiguousarray(target))[None]
+
+
+def source_of(names: np.ndarray) -> np.ndarray:
+    """The source name (``ccp``, ``pfcn`` ...) of each sample name ``source/id/variant``."""
+    return np.array([str(n).split("/", 1)[0] for n in names])
+
+
+def fit(crops: Path, out: Path, *, epochs: int = 8, batch_size: int = 16, lr: float = 2e-3, threads: int = 2, resume: bool = False,
+        base: int = 12, depth: int = 3, steps_per_epoch: int | None = None) -> object:
+    """Train the refiner on a crops folder with the package's training loop (checkpoints, resume, curves).
+
+    Model selection uses the crops of the hold-out photos (:func:`is_holdout`), per source; no
+    validation split of any data set is touched.
+    """
+    from bodyseg.nets.pose_refiner import PoseRefinerNet
+    from bodyseg.train.loop import TrainConfig, TrainData, seed_everything, train
+
+    shards = load_shards(crops)
+    holdout, sources = shards["holdout"], source_of(shards["names"])
+    train_set = RefineCrops(shards, np.flatnonzero(~holdout), augment=True)
+    val = {name: RefineCrops(shards, np.flatnonzero(holdout & (sources == name)), augment=False) for name in sorted(set(sources[holdout]))}
+    log.info("%d training crops, hold-out: %s", len(train_set), ", ".join(f"{k} {len(v)}" for k, v in val.items()))
+    config = TrainConfig(arch="pose-refiner", data=tuple(sorted(set(sources))), size=REFINE_SIZE, epochs=epochs, batch_size=batch_size, lr=lr,
+                         out=out, threads=threads, composite=False, steps_per_epoch=steps_per_epoch, arch_options={"base": base, "depth": depth})
+    data = TrainData(train_set, val, "mask", 1)  # type: ignore[arg-type]
+    seed_everything(config.seed)  # the net's initial weights too
+    model = PoseRefinerNet(base=base, depth=depth)
+    return train(config, resume=resume, data=data, model=model)
+
+
+def export(run: Path, to: Path) -> tuple[Path, Path]:
+    """The best refiner of a run as ONNX with its model card (input 6 x 128 x 128, output final logits)."""
+    from bodyseg.nets.pose_refiner import PoseRefinerNet
+    from bodyseg.refine.posenet import REFINE_CHANNELS
+    from bodyseg.train.export import export_with_card
+    from bodyseg.train.loop import load_checkpoint
+
+    best = load_checkpoint(Path(run) / "best.pt")
+    config = best["config"]
+    model = PoseRefinerNet(**config["arch_options"])
+    model.load_state_dict(best["model"])
+    metrics = {f"{name}:holdout": {**scores, "threshold": 0.5} for name, scores in best["metrics"].items()}
+    recipe = {k: config[k] for k in ("epochs", "batch_size", "lr", "schedule", "loss", "seed")}
+    recipe["best_epoch"] = best["epoch"] + 1
+    recipe["inputs"] = "RGB crop (ImageNet-normalised), landmark-model probability, skeleton prior, keypoint bumps (bodyseg.refine.posenet.refiner_input)"
+    recipe["crops"] = "python -m bodyseg.train.refiner crops (photo, scene and overlay composites of the training splits)"
+    return export_with_card(model, to, arch="pose-refiner", data=[f"{d}:train" for d in config["data"]], size=config["size"], num_classes=1,
+                            metrics=metrics, in_channels=REFINE_CHANNELS, recipe=recipe)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m bodyseg.train.refiner crops|fit|export``: see the module docstring."""
+    parser = argparse.ArgumentParser(prog="python -m bodyseg.train.refiner", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    crops = commands.add_parser("crops", help="make the training crops (runs the detector and landmark model)")
+    crops.add_argument("--out", type=Path, required=True)
+    crops.add_argument("--data", default="ccp,pfcn,picsart", help="training sources (their train splits)")
+    crops.add_argument("--part", default="0/1", help="K/N: this process makes every N-th shard from K (run N side by side)")
+    crops.add_argument("--limit", type=int, default=None)
+    fit_cmd = commands.add_parser("fit", help="train the refiner on the crops")
+    fit_cmd.add_argument("--crops", type=Path, required=True)
+    fit_cmd.add_argument("--out", type=Path, required=True)
+    fit_cmd.add_argument("--epochs", type=int, default=8)
+    fit_cmd.add_argument("--batch-size", type=int, default=16)
+    fit_cmd.add_argument("--lr", type=float, default=2e-3)
+    fit_cmd.add_argument("--threads", type=int, default=2)
+    fit_cmd.add_argument("--steps-per-epoch", type=int, default=None)
+    fit_cmd.add_argument("--resume", action="store_true")
+    exp = commands.add_parser("export", help="export the best epoch to ONNX + model card")
+    exp.add_argument("--run", type=Path, required=True)
+    exp.add_argument("--to", type=Path, required=True)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "crops":
+        k, n = (int(v) for v in args.part.split("/"))
+        make_crops(args.out, tuple(args.data.split(",")), part=(k, n), limit=args.limit)
+    elif args.command == "fit":
+        fit(args.crops, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, threads=args.threads, resume=args.resume,
+            steps_per_epoch=args.steps_per_epoch)
+    else:
+        export(args.run, args.to)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

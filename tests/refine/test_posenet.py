@@ -1,0 +1,88 @@
+"""The refinement net's inputs, its residual on the prior, and running it through ONNX."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bodyseg.errors import MethodError
+from bodyseg.refine.posenet import (
+    MEAN,
+    PRIOR_CHANNEL,
+    REFINE_CHANNELS,
+    STD,
+    PoseRefiner,
+    combine,
+    keypoint_bumps,
+    logit,
+    refiner_input,
+)
+
+
+def test_logit_inverts_the_sigmoid_and_clips():
+    p = np.array([0.1, 0.5, 0.9], np.float32)
+    np.testing.assert_allclose(1 / (1 + np.exp(-logit(p))), p, atol=1e-6)
+    assert np.isfinite(logit(np.array([0.0, 1.0]))).all()
+
+
+def test_zero_correction_returns_the_prior_and_a_positive_one_raises_it():
+    prior = np.random.default_rng(0).uniform(0.01, 0.99, (256, 256)).astype(np.float32)
+    np.testing.assert_allclose(combine(np.zeros((128, 128), np.float32), prior), prior, atol=1e-5)
+    raised = combine(np.full((128, 128), 2.0, np.float32), prior)
+    np.testing.assert_allclose(raised, 1 / (1 + np.exp(-(logit(prior) + 2.0))), atol=1e-5)
+
+
+def test_keypoint_bumps_peak_on_visible_keypoints_only():
+    kp = np.zeros((33, 3), np.float32)
+    kp[0] = (10, 20, 0.9)
+    kp[1] = (30, 5, 0.1)  # not visible
+    bumps = keypoint_bumps(kp, (40, 40), sigma=2.0)
+    assert bumps[20, 10] == pytest.approx(1.0)
+    assert bumps[20, 12] == pytest.approx(np.exp(-4 / 8), abs=1e-6)  # 2 px off: exp(-d^2 / 2 sigma^2)
+    assert bumps[5, 30] < 1e-6
+
+
+def test_refiner_input_channels():
+    rng = np.random.default_rng(1)
+    crop = rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    prior = np.zeros((256, 256), np.float32)
+    prior[64:192, 96:160] = 1.0
+    kp = np.zeros((33, 3), np.float32)
+    kp[0] = (127.5, 63.5, 1.0)  # pixel centre (127.5, 63.5) at 256 px -> (63.5, 31.5) at 128 px
+    x = refiner_input(crop, prior, kp)
+    assert x.shape == (REFINE_CHANNELS, 128, 128) and x.dtype == np.float32
+    mean_rgb = crop.reshape(128, 2, 128, 2, 3).mean(axis=(1, 3)) / 255.0
+    np.testing.assert_allclose(x[:3].transpose(1, 2, 0), (mean_rgb - MEAN) / STD, atol=0.51 / 255 / STD.min())  # INTER_AREA rounds to 8 bits
+    assert x[PRIOR_CHANNEL, 64, 64] == 1.0 and x[PRIOR_CHANNEL, 10, 10] == 0.0
+    bumps = x[5]
+    assert np.unravel_index(bumps.argmax(), bumps.shape) in {(31, 63), (31, 64), (32, 63), (32, 64)}
+
+
+@pytest.fixture(scope="module")
+def exported_refiner(tmp_path_factory):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from bodyseg.nets.pose_refiner import PoseRefinerNet
+    from bodyseg.train.export import export_with_card
+
+    net = PoseRefinerNet(base=4, depth=2)
+    with torch.no_grad():
+        net.core.head.bias.fill_(1.5)  # dM = 1.5 everywhere (the head's weights start at zero)
+    folder = tmp_path_factory.mktemp("refiner")
+    _, card = export_with_card(net, folder / "refiner.onnx", arch="pose-refiner", data=["test"], size=128, num_classes=1,
+                               metrics={}, in_channels=REFINE_CHANNELS)
+    return card
+
+
+def test_onnx_refiner_adds_its_correction_to_the_prior_logit(exported_refiner):
+    refiner = PoseRefiner.load(exported_refiner)
+    prior = np.full((256, 256), 0.3, np.float32)
+    prior[100:150, 100:150] = 0.9
+    out = refiner(np.zeros((256, 256, 3), np.uint8), prior, np.zeros((33, 3), np.float32))
+    assert out.shape == (256, 256)
+    np.testing.assert_allclose(out, 1 / (1 + np.exp(-(logit(prior) + 1.5))), atol=2e-3)
+
+
+def test_missing_refiner_card_is_a_clear_error(tmp_path):
+    with pytest.raises(MethodError, match="model card|missing|no "):
+        PoseRefiner.load(tmp_path / "nope.json")
