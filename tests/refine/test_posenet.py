@@ -54,7 +54,7 @@ def test_refiner_input_channels():
     mean_rgb = crop.reshape(128, 2, 128, 2, 3).mean(axis=(1, 3)) / 255.0
     np.testing.assert_allclose(x[:3].transpose(1, 2, 0), (mean_rgb - MEAN) / STD, atol=0.51 / 255 / STD.min())  # INTER_AREA rounds to 8 bits
     assert x[PRIOR_CHANNEL, 64, 64] == 1.0 and x[PRIOR_CHANNEL, 10, 10] == 0.0
-    bumps = x[5]
+    bumps = x[6]
     assert np.unravel_index(bumps.argmax(), bumps.shape) in {(31, 63), (31, 64), (32, 63), (32, 64)}
 
 
@@ -86,3 +86,16 @@ def test_onnx_refiner_adds_its_correction_to_the_prior_logit(exported_refiner):
 def test_missing_refiner_card_is_a_clear_error(tmp_path):
     with pytest.raises(MethodError, match="model card|missing|no "):
         PoseRefiner.load(tmp_path / "nope.json")
+
+
+def test_selfie_probability_is_warped_into_the_crop_and_fed_as_its_own_channel():
+    from bodyseg.pose.landmarks import RotatedSquare
+    from bodyseg.refine.posenet import SELFIE_CHANNEL, warp_into_crop
+
+    frame = np.zeros((64, 64), np.float32)
+    frame[:, :32] = 1.0  # left half of the image is person
+    roi = RotatedSquare(cx=100.0, cy=100.0, side=200.0, angle=0.0)  # the crop is the whole 200x200 image
+    selfie = warp_into_crop(frame, (200, 200), roi, size=128)
+    assert selfie[64, 10] == pytest.approx(1.0) and selfie[64, 120] == pytest.approx(0.0)
+    x = refiner_input(np.zeros((256, 256, 3), np.uint8), np.zeros((256, 256), np.float32), np.zeros((33, 3), np.float32), selfie)
+    np.testing.assert_array_equal(x[SELFIE_CHANNEL], selfie)

@@ -92,3 +92,22 @@ def test_fast_mode_on_ccp_val_and_backgrounds():
         fractions = [segmenter.segment(p).mask().mean() for p in sorted((root / "images").iterdir())[::6]]
     assert np.mean(scores) >= 0.90
     assert np.mean(fractions) < 0.03  # the selfie model alone calls 16.7% of these pixels person
+
+
+def test_a_refiner_that_corrects_nothing_leaves_the_pipeline_unchanged(tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from bodyseg.nets.pose_refiner import PoseRefinerNet
+    from bodyseg.refine.posenet import REFINE_CHANNELS
+    from bodyseg.train.export import export_with_card
+
+    torch.manual_seed(0)
+    _, card = export_with_card(PoseRefinerNet(base=4, depth=2), tmp_path / "identity.onnx", arch="pose-refiner", data=["test"], size=128,
+                               num_classes=1, metrics={}, in_channels=REFINE_CHANNELS)  # zero head: dM = 0
+    from bodyseg import example_image
+
+    photo = read_image(example_image())
+    plain = create("bodyseg", refiner="none").segment(photo)
+    refined = create("bodyseg", refiner=str(card)).segment(photo)
+    assert len(refined.people) == len(plain.people) == 1
+    np.testing.assert_allclose(refined.prob, plain.prob, atol=2e-3)  # the 128 px identity, resized to 256, stays the prior

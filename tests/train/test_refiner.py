@@ -60,13 +60,13 @@ def test_pack_and_unpack_round_trip_within_8_bit_steps():
     from bodyseg.refine.posenet import MEAN, STD
 
     rgb = rng.uniform(0, 1, (8, 8, 3)).astype(np.float32)
-    x = np.concatenate([((rgb - MEAN) / STD).transpose(2, 0, 1), rng.uniform(0, 1, (3, 8, 8))]).astype(np.float32)
+    x = np.concatenate([((rgb - MEAN) / STD).transpose(2, 0, 1), rng.uniform(0, 1, (4, 8, 8))]).astype(np.float32)
     target = rng.uniform(0, 1, (8, 8)).astype(np.float32)
     shard = pack([x], [target])
     y, t = unpack(shard, 0)
     np.testing.assert_allclose(y[:3], x[:3], atol=0.51 / 255 / 0.224)
-    np.testing.assert_allclose(y[PRIOR_CHANNEL], x[PRIOR_CHANNEL], atol=1e-3)  # float16
-    np.testing.assert_allclose(y[4:], x[4:], atol=0.51 / 255)
+    np.testing.assert_allclose(y[PRIOR_CHANNEL : PRIOR_CHANNEL + 2], x[PRIOR_CHANNEL : PRIOR_CHANNEL + 2], atol=1e-3)  # float16
+    np.testing.assert_allclose(y[5:], x[5:], atol=0.51 / 255)
     np.testing.assert_allclose(t, target, atol=0.51 / 255)
 
 
@@ -86,7 +86,7 @@ def synthetic_shards(count: int = 8, size: int = 32) -> dict[str, np.ndarray]:
         target[6:26, 8 + i % 4 : 20 + i % 4] = 1
         rgb = np.where(target[None] > 0, 1.5, -1.0).astype(np.float32) * np.ones((3, 1, 1), np.float32)
         prior = np.roll(target, 4, axis=1) * 0.8 + 0.1
-        inputs.append(np.concatenate([rgb, prior[None], np.zeros((2, size, size), np.float32)]))
+        inputs.append(np.concatenate([rgb, prior[None], np.zeros((3, size, size), np.float32)]))
         targets.append(target)
     shards = pack(inputs, targets)
     shards["holdout"] = np.array([i % 4 == 0 for i in range(count)])
@@ -98,7 +98,7 @@ def test_refine_crops_flip_input_and_target_together():
     data = RefineCrops(synthetic_shards(), np.arange(8), augment=True, p_perturb=0.0)
     for item in range(8):
         x, target = data[item]
-        assert x.shape == (6, 32, 32) and target.shape == (1, 32, 32)
+        assert x.shape == (7, 32, 32) and target.shape == (1, 32, 32)
         person = x[0] > 0
         assert (person.numpy() == (target[0].numpy() > 0.5)).mean() > 0.97  # flipped or not, still aligned
 
@@ -116,3 +116,14 @@ def test_refiner_learns_to_move_a_shifted_prior(tmp_path):
     prior_iou = 8 / 16  # the prior is the 12 px wide figure shifted by 4 px
     assert result.history[-1]["per_source"]["ccp"]["iou"] > 0.9 > prior_iou
     assert result.history[-1]["train_loss"] < 0.6 * result.history[0]["train_loss"]
+
+
+def test_crop_pixels_outside_the_image_are_marked_and_neutral():
+    from bodyseg.train.refiner import inside_image, neutral_outside
+
+    roi = RotatedSquare(cx=50.0, cy=80.0, side=100.0, angle=0.0)  # rows 30..130 of a 100-row image
+    person = LandmarkResult(np.zeros((33, 3)), 1.0, np.zeros((100, 100)), roi, np.zeros((2, 2)))
+    inside = inside_image(person, (100, 100), size=100)
+    assert inside[:69].min() == pytest.approx(1.0) and inside[71:].max() == pytest.approx(0.0)
+    target = neutral_outside(np.ones((100, 100), np.float32), np.full((100, 100), 0.3, np.float32), inside)
+    assert target[10, 10] == 1.0 and target[90, 10] == pytest.approx(0.3)

@@ -1,8 +1,8 @@
 """The default pipeline's refinement net: a small U-Net that corrects a prior mask in logit space.
 
 Not one of the literature's architectures of the zoo (it is not in :func:`bodyseg.nets.available`):
-it takes the 6-channel input of :func:`bodyseg.refine.posenet.refiner_input` (RGB, the landmark
-model's probability, skeleton and keypoint maps) and returns ``dM + logit(prior)``, so it starts
+it takes the 7-channel input of :func:`bodyseg.refine.posenet.refiner_input` (RGB, the landmark
+model's and the selfie model's probabilities, skeleton and keypoint maps) and returns ``dM + logit(prior)``, so it starts
 from the prior and learns only the correction. Parameters (measured): 117,633 (``base=12``, ``depth=3``).
 """
 
@@ -22,19 +22,19 @@ class PoseRefinerNet(nn.Module):
     """U-Net core whose output is added to the logit of the prior channel.
 
     Args:
-        in_channels: input channels (6: RGB, prior, skeleton, keypoints).
+        in_channels: input channels (7: RGB, prior, selfie, skeleton, keypoints).
         num_classes: 1 (a person probability).
         base: filters of the first U-Net level.
         depth: U-Net down-sampling steps.
 
     Example:
         >>> net = PoseRefinerNet().eval()
-        >>> x = torch.zeros(1, 6, 64, 64); x[:, PRIOR_CHANNEL] = 0.5
+        >>> x = torch.zeros(1, 7, 64, 64); x[:, PRIOR_CHANNEL] = 0.5
         >>> net(x).shape
         torch.Size([1, 1, 64, 64])
     """
 
-    def __init__(self, in_channels: int = 6, num_classes: int = 1, *, base: int = 12, depth: int = 3) -> None:
+    def __init__(self, in_channels: int = 7, num_classes: int = 1, *, base: int = 12, depth: int = 3) -> None:
         super().__init__()
         if in_channels <= PRIOR_CHANNEL or num_classes != 1:
             raise ValueError(f"the refiner needs at least {PRIOR_CHANNEL + 1} input channels and one output, got {in_channels} and {num_classes}")

@@ -3,9 +3,10 @@
 The net works in the frame of the landmark model's rotated 256x256 crop, at :data:`REFINE_SIZE`:
 
 ```
-inputs (6 x 128 x 128)                                  output
+inputs (7 x 128 x 128)                                  output
   RGB crop (ImageNet-normalised)          -> small  ->  dM, a correction in logit space
   prior: the landmark model's probability    U-Net
+  selfie: the whole-frame selfie model's probability, warped into the crop (strong on portraits)
   skeleton: Gaussian limbs, torso and head (bodyseg.pose.skeleton)
   keypoints: a Gaussian bump per visible keypoint
 final probability = sigmoid(dM + logit(prior))
@@ -19,12 +20,11 @@ prior's logits at the prior's own 256 px, so the prior's detail is kept where th
 Example:
     >>> x = refiner_input(np.zeros((256, 256, 3), np.uint8), np.full((256, 256), 0.5, np.float32), np.zeros((33, 3), np.float32))
     >>> x.shape, x.dtype
-    ((6, 128, 128), dtype('float32'))
+    ((7, 128, 128), dtype('float32'))
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from importlib import resources
@@ -35,16 +35,19 @@ import cv2
 import numpy as np
 
 from bodyseg.errors import MethodError
+from bodyseg.pose.landmarks import RotatedSquare
 from bodyseg.pose.skeleton import MIN_VISIBILITY, skeleton_prior
 
 log = logging.getLogger(__name__)
 
 #: Side of the square the refinement net sees.
 REFINE_SIZE = 128
-#: Input channels: RGB, prior, skeleton, keypoints.
-REFINE_CHANNELS = 6
+#: Input channels: RGB, prior, selfie, skeleton, keypoints.
+REFINE_CHANNELS = 7
 #: Index of the prior probability among the input channels (the net adds its logit to dM).
 PRIOR_CHANNEL = 3
+#: Index of the selfie model's probability.
+SELFIE_CHANNEL = 4
 #: Probabilities are clipped to [EPS, 1 - EPS] before their logit is taken.
 EPS = 1e-4
 #: ImageNet normalisation of the RGB channels (as every net of :mod:`bodyseg.nets`).
@@ -95,13 +98,31 @@ def pose_maps(keypoints: np.ndarray, size: int = REFINE_SIZE) -> np.ndarray:
     return np.stack([skeleton, bumps])
 
 
-def refiner_input(crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.ndarray, size: int = REFINE_SIZE) -> np.ndarray:
-    """The net's 6xSxS input from the landmark model's crop, its probability and keypoints (crop pixels).
+def warp_into_crop(frame_prob: np.ndarray, image_shape: tuple[int, int], roi: RotatedSquare, size: int = REFINE_SIZE) -> np.ndarray:
+    """A whole-frame probability at any resolution (e.g. the selfie model's 256x256, stretched over the
+    image) warped into an SxS crop of ``roi``; 0 outside the image.
+
+    Example:
+        >>> roi = RotatedSquare(cx=50.0, cy=50.0, side=100.0, angle=0.0)
+        >>> warp_into_crop(np.ones((10, 10), np.float32), (100, 100), roi, size=20).mean()
+        1.0
+    """
+    grid_h, grid_w = frame_prob.shape
+    to_image = np.array([[image_shape[1] / grid_w, 0, 0.5 * image_shape[1] / grid_w - 0.5],
+                         [0, image_shape[0] / grid_h, 0.5 * image_shape[0] / grid_h - 0.5], [0, 0, 1]])
+    matrix = roi.crop_matrix(size) @ to_image
+    return cv2.warpAffine(np.asarray(frame_prob, np.float32), matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+
+
+def refiner_input(crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.ndarray, selfie: np.ndarray | None = None,
+                  size: int = REFINE_SIZE) -> np.ndarray:
+    """The net's 7xSxS input from the landmark model's crop, its probability and keypoints (crop pixels).
 
     Args:
         crop_rgb: the NxN uint8 RGB crop the landmark model saw (N = 256).
         prior: the NxN probability the landmark model gave.
         crop_keypoints: 33x3 ``(x, y, visibility)`` in pixels of that crop.
+        selfie: the selfie model's probability in the crop at SxS (:func:`warp_into_crop`); zeros if None.
         size: side of the net's input.
     """
     scale = size / crop_rgb.shape[0]
@@ -110,7 +131,8 @@ def refiner_input(crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.nd
     small_prior = cv2.resize(np.asarray(prior, np.float32), (size, size), interpolation=cv2.INTER_AREA)[None]
     keypoints = np.asarray(crop_keypoints, np.float32).copy()
     keypoints[:, :2] = (keypoints[:, :2] + 0.5) * scale - 0.5
-    return np.concatenate([rgb, small_prior, pose_maps(keypoints, size)]).astype(np.float32)
+    selfie = np.zeros((size, size), np.float32) if selfie is None else np.asarray(selfie, np.float32)
+    return np.concatenate([rgb, small_prior, selfie[None], pose_maps(keypoints, size)]).astype(np.float32)
 
 
 def combine(correction: np.ndarray, prior: np.ndarray) -> np.ndarray:
@@ -171,12 +193,7 @@ class PoseRefiner:
         logits = self.session.run(None, {"image": np.ascontiguousarray(inputs, np.float32)})[0][:, 0]
         return logits - logit(inputs[:, PRIOR_CHANNEL])
 
-    def __call__(self, crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.ndarray) -> np.ndarray:
+    def __call__(self, crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.ndarray, selfie: np.ndarray | None = None) -> np.ndarray:
         """The refined NxN probability of one person's crop."""
-        inputs = refiner_input(crop_rgb, prior, crop_keypoints, self.size)[None]
+        inputs = refiner_input(crop_rgb, prior, crop_keypoints, selfie, self.size)[None]
         return combine(self.correction(inputs)[0], prior)
-
-
-def read_card(path: Path) -> dict[str, Any]:
-    """A model card as a dict (for reports)."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -24,7 +24,7 @@ import numpy as np
 from bodyseg.pose.detector import Detection, PoseDetector, box_iou
 from bodyseg.pose.landmarks import LandmarkModel, LandmarkResult, paste, roi_from_detection
 from bodyseg.refine.guided import guided_filter
-from bodyseg.refine.posenet import PoseRefiner, combine, refiner_input, shipped_refiner_card
+from bodyseg.refine.posenet import PoseRefiner, combine, refiner_input, shipped_refiner_card, warp_into_crop
 from bodyseg.result import Person, Segmentation, box_of_mask
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.tflite import TFLiteModel, mediapipe_model_path
@@ -86,11 +86,15 @@ def segment_person(rgb: np.ndarray, det: Detection, model: LandmarkModel, *, sec
     return result
 
 
-def refine_in_crops(rgb: np.ndarray, people: list[LandmarkResult], refiner: PoseRefiner) -> list[LandmarkResult]:
-    """Each person's mask corrected by the refinement net in its crop (one batched call), pasted back."""
+def refine_in_crops(rgb: np.ndarray, people: list[LandmarkResult], refiner: PoseRefiner, selfie: np.ndarray) -> list[LandmarkResult]:
+    """Each person's mask corrected by the refinement net in its crop (one batched call), pasted back.
+
+    ``selfie`` is the selfie model's whole-frame probability (at its own resolution).
+    """
     if not people:
         return people
-    inputs = np.stack([refiner_input(p.crop_rgb, p.crop_prob, p.crop_keypoints, refiner.size) for p in people])
+    inputs = np.stack([refiner_input(p.crop_rgb, p.crop_prob, p.crop_keypoints, warp_into_crop(selfie, rgb.shape[:2], p.roi, refiner.size),
+                                     refiner.size) for p in people])
     corrections = refiner.correction(inputs)
     refined = []
     for person, correction in zip(people, corrections):
@@ -235,7 +239,7 @@ class PeopleSegmenter(Segmenter):
         tiles: bool | str = "empty",
         tile_min_score: float = 0.75,
         second_pass: bool = False,
-        refiner: str = "auto",
+        refiner: str | None = "auto",
         refine: str = "guided",
         fast: bool = False,
     ) -> None:
@@ -256,16 +260,16 @@ class PeopleSegmenter(Segmenter):
         self._detector = PoseDetector(min_score=min_score)
         self.fast = fast
         self._landmarks = LandmarkModel()
-        self._selfie = SelfieModel() if fast else None
         if fast:
             refiner = "none"
         if refiner == "auto":
             self._refiner = PoseRefiner.load() if shipped_refiner_card() is not None else None
         else:
-            self._refiner = None if refiner == "none" else PoseRefiner.load(refiner)
+            self._refiner = None if refiner in (None, "none") else PoseRefiner.load(refiner)
+        self._selfie = SelfieModel() if fast or self._refiner is not None else None
 
     def _segment(self, rgb: np.ndarray) -> Segmentation:
-        if self._selfie is not None:
+        if self.fast:
             return self._segment_fast(rgb)
         detections = locate_people(rgb, self._detector, tiles=self.tiles, tile_min_score=self.tile_min_score)[: self.max_people * 2]
         found = []
@@ -275,7 +279,7 @@ class PeopleSegmenter(Segmenter):
                 found.append((det.score * person.presence, person))
         if self._refiner is not None:
             scores = [score for score, _ in found]
-            found = list(zip(scores, refine_in_crops(rgb, [person for _, person in found], self._refiner)))
+            found = list(zip(scores, refine_in_crops(rgb, [person for _, person in found], self._refiner, self._selfie(rgb))))
         found = drop_duplicates(found)[: self.max_people]
         h, w = rgb.shape[:2]
         if not found:

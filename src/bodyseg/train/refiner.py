@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from bodyseg.pose.landmarks import LandmarkResult
-from bodyseg.refine.posenet import REFINE_SIZE, refiner_input
+from bodyseg.refine.posenet import PRIOR_CHANNEL, REFINE_SIZE, SELFIE_CHANNEL, refiner_input, warp_into_crop
 from bodyseg.train.composite import cut_out, paste_random
 from bodyseg.train.sources import is_validation
 
@@ -71,6 +71,13 @@ def instances_in_crop(instances: np.ndarray, person: LandmarkResult, size: int =
     """The instance id map warped into a person's landmark crop (nearest, 0 outside the image)."""
     matrix = person.roi.crop_matrix(size)
     return cv2.warpAffine(instances.astype(np.uint8), matrix, (size, size), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def inside_image(person: LandmarkResult, shape: tuple[int, int], size: int = REFINE_SIZE) -> np.ndarray:
+    """SxS float32: the share of each crop pixel that lies inside the image (the rest is replicated border)."""
+    matrix = person.roi.crop_matrix(256) * np.array([[size / 256], [size / 256]])
+    ones = np.ones(shape, np.float32)
+    return cv2.warpAffine(ones, matrix, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
 
 
 def match_instance(crop_ids: np.ndarray, crop_prob: np.ndarray, min_iou: float = MIN_MATCH_IOU) -> int:
@@ -129,8 +136,11 @@ class CropMaker:
         from bodyseg.pose.detector import PoseDetector
         from bodyseg.pose.landmarks import LandmarkModel
 
+        from bodyseg.segmenters.pipeline import SelfieModel
+
         self._detector = PoseDetector(min_score=0.5)
         self._landmarks = LandmarkModel()
+        self._selfie = SelfieModel()
 
     def composite(self, index: int, variant: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """``(rgb, instance ids)`` of one composite of photo ``index``."""
@@ -158,38 +168,57 @@ class CropMaker:
         return found
 
     def samples(self, index: int, variant: str, seed: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """``(refiner input 6xSxS, target SxS in [0, 1])`` for each usable person of one composite."""
+        """``(refiner input 7xSxS, target SxS in [0, 1])`` for each usable person of one composite."""
         rng = np.random.default_rng((seed, index, VARIANTS.index(variant)))
         rgb, instances = self.composite(index, variant, rng)
+        selfie = self._selfie(rgb)
         for person in self.people(rgb):
             crop_ids = instances_in_crop(instances, person)
             owner = match_instance(crop_ids, person.crop_prob)
             if owner == 0 and variant != "scene":
                 continue  # maybe an unlabelled bystander: no truth to learn from
-            target = cv2.resize((crop_ids == owner).astype(np.float32) * (owner > 0), (REFINE_SIZE, REFINE_SIZE), interpolation=cv2.INTER_AREA)
-            yield refiner_input(person.crop_rgb, person.crop_prob, person.crop_keypoints), target
+            truth = cv2.resize((crop_ids == owner).astype(np.float32) * (owner > 0), (REFINE_SIZE, REFINE_SIZE), interpolation=cv2.INTER_AREA)
+            x = refiner_input(person.crop_rgb, person.crop_prob, person.crop_keypoints, warp_into_crop(selfie, rgb.shape[:2], person.roi))
+            yield x, neutral_outside(truth, x[PRIOR_CHANNEL], inside_image(person, rgb.shape[:2]))
+
+
+def neutral_outside(truth: np.ndarray, prior: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """The target: the truth inside the image, the prior itself outside it.
+
+    Outside the image the crop holds replicated border pixels and nothing there is ever pasted
+    back, so it must not teach the net anything: with the prior as target, the loss's gradient
+    there is zero when the net leaves the prior unchanged (dM = 0).
+
+    Example:
+        >>> neutral_outside(np.array([1.0, 1.0]), np.array([0.2, 0.2]), np.array([1.0, 0.0])).tolist()
+        [1.0, 0.20000000298023224]
+    """
+    inside = np.clip(inside, 0.0, 1.0).astype(np.float32)
+    return (inside * truth + (1 - inside) * prior).astype(np.float32)
 
 
 def pack(inputs: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
-    """Compact arrays of a shard: RGB and pose maps as uint8, the prior as float16, targets as uint8."""
+    """Compact arrays of a shard: RGB and pose maps as uint8, the two model probabilities as float16, targets as uint8."""
     from bodyseg.refine.posenet import MEAN, STD
 
     x = np.stack(inputs)
     rgb = np.clip((x[:, :3].transpose(0, 2, 3, 1) * STD + MEAN) * 255 + 0.5, 0, 255).astype(np.uint8)
     return {
         "rgb": rgb,
-        "prior": x[:, 3].astype(np.float16),
-        "pose": np.clip(x[:, 4:] * 255 + 0.5, 0, 255).astype(np.uint8),
+        "prior": x[:, PRIOR_CHANNEL].astype(np.float16),
+        "selfie": x[:, SELFIE_CHANNEL].astype(np.float16),
+        "pose": np.clip(x[:, SELFIE_CHANNEL + 1 :] * 255 + 0.5, 0, 255).astype(np.uint8),
         "target": np.clip(np.stack(targets) * 255 + 0.5, 0, 255).astype(np.uint8),
     }
 
 
 def unpack(shard: dict[str, np.ndarray], index: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sample ``index`` of a packed shard as ``(6xSxS float32 input, SxS float32 target)``."""
+    """Sample ``index`` of a packed shard as ``(7xSxS float32 input, SxS float32 target)``."""
     from bodyseg.refine.posenet import MEAN, STD
 
     rgb = ((shard["rgb"][index].astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)
-    x = np.concatenate([rgb, shard["prior"][index][None].astype(np.float32), shard["pose"][index].astype(np.float32) / 255.0])
+    probs = np.stack([shard["prior"][index], shard["selfie"][index]]).astype(np.float32)
+    x = np.concatenate([rgb, probs, shard["pose"][index].astype(np.float32) / 255.0])
     return x, shard["target"][index].astype(np.float32) / 255.0
 
 
@@ -290,7 +319,7 @@ def perturb_prior(prior: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 class RefineCrops:
-    """Refinement samples as ``(6xSxS input, 1xSxS target)`` tensors, with flips, colour jitter and prior noise.
+    """Refinement samples as ``(7xSxS input, 1xSxS target)`` tensors, with flips, colour jitter and prior noise.
 
     Has the interface the training loop needs (``len``, items, ``set_epoch``).
 
@@ -358,7 +387,7 @@ def fit(crops: Path, out: Path, *, epochs: int = 8, batch_size: int = 16, lr: fl
 
 
 def export(run: Path, to: Path) -> tuple[Path, Path]:
-    """The best refiner of a run as ONNX with its model card (input 6 x 128 x 128, output final logits)."""
+    """The best refiner of a run as ONNX with its model card (input 7 x 128 x 128, output final logits)."""
     from bodyseg.nets.pose_refiner import PoseRefinerNet
     from bodyseg.refine.posenet import REFINE_CHANNELS
     from bodyseg.train.export import export_with_card
@@ -371,7 +400,7 @@ def export(run: Path, to: Path) -> tuple[Path, Path]:
     metrics = {f"{name}:holdout": {**scores, "threshold": 0.5} for name, scores in best["metrics"].items()}
     recipe = {k: config[k] for k in ("epochs", "batch_size", "lr", "schedule", "loss", "seed")}
     recipe["best_epoch"] = best["epoch"] + 1
-    recipe["inputs"] = "RGB crop (ImageNet-normalised), landmark-model probability, skeleton prior, keypoint bumps (bodyseg.refine.posenet.refiner_input)"
+    recipe["inputs"] = "RGB crop (ImageNet-normalised), landmark-model probability, selfie-model probability, skeleton prior, keypoint bumps (bodyseg.refine.posenet.refiner_input)"
     recipe["crops"] = "python -m bodyseg.train.refiner crops (photo, scene and overlay composites of the training splits)"
     return export_with_card(model, to, arch="pose-refiner", data=[f"{d}:train" for d in config["data"]], size=config["size"], num_classes=1,
                             metrics=metrics, in_channels=REFINE_CHANNELS, recipe=recipe)
