@@ -99,3 +99,20 @@ def test_selfie_probability_is_warped_into_the_crop_and_fed_as_its_own_channel()
     assert selfie[64, 10] == pytest.approx(1.0) and selfie[64, 120] == pytest.approx(0.0)
     x = refiner_input(np.zeros((256, 256, 3), np.uint8), np.zeros((256, 256), np.float32), np.zeros((33, 3), np.float32), selfie)
     np.testing.assert_array_equal(x[SELFIE_CHANNEL], selfie)
+
+
+def test_refine_crop_frames_the_visible_person():
+    from bodyseg.refine.posenet import CROP_SIZE, refine_crop
+
+    rgb = np.zeros((300, 200, 3), np.uint8)
+    prob = np.zeros((300, 200), np.float32)
+    prob[200:300, 50:150] = 0.9  # a bust cut off by the bottom edge
+    kp = np.zeros((33, 3), np.float32)
+    kp[0] = (100, 250, 1.0)  # the box centre
+    crop = refine_crop(rgb, prob, kp, np.zeros((64, 64), np.float32))
+    assert crop.roi.side == pytest.approx(130.0) and (crop.roi.cx, crop.roi.cy) == (100.0, 250.0)  # 100 px + 15% a side
+    np.testing.assert_allclose(crop.keypoints[0, :2], (CROP_SIZE / 2 - 0.5, CROP_SIZE / 2 - 0.5), atol=1.0)
+    inner = crop.prior[40:200, 40:216]
+    assert inner.min() > 0.85 and crop.prior[5, 5] == 0.0  # the person fills the middle; the margin is background
+    assert crop.net_input().shape == (7, 128, 128)
+    assert refine_crop(rgb, np.zeros((300, 200), np.float32), kp, np.zeros((64, 64), np.float32)) is None

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bodyseg.pose.landmarks import LandmarkResult, RotatedSquare
+from bodyseg.pose.landmarks import RotatedSquare
 from bodyseg.refine.posenet import PRIOR_CHANNEL, REFINE_SIZE
 from bodyseg.train.refiner import (
     RefineCrops,
@@ -38,8 +38,7 @@ def test_instances_are_warped_into_the_landmark_crop():
     instances = np.zeros((100, 100), np.uint8)
     instances[20:40, 50:70] = 3
     roi = RotatedSquare(cx=60.0, cy=50.0, side=100.0, angle=0.0)  # crop = image shifted by 10 px in x
-    person = LandmarkResult(np.zeros((33, 3)), 1.0, np.zeros((100, 100)), roi, np.zeros((2, 2)))
-    crop = instances_in_crop(instances, person, size=100)
+    crop = instances_in_crop(instances, roi, size=100)
     assert set(np.unique(crop)) == {0, 3}
     ys, xs = np.nonzero(crop == 3)
     assert (ys.min(), ys.max(), xs.min(), xs.max()) == (20, 39, 40, 59)
@@ -122,8 +121,7 @@ def test_crop_pixels_outside_the_image_are_marked_and_neutral():
     from bodyseg.train.refiner import inside_image, neutral_outside
 
     roi = RotatedSquare(cx=50.0, cy=80.0, side=100.0, angle=0.0)  # rows 30..130 of a 100-row image
-    person = LandmarkResult(np.zeros((33, 3)), 1.0, np.zeros((100, 100)), roi, np.zeros((2, 2)))
-    inside = inside_image(person, (100, 100), size=100)
+    inside = inside_image(roi, (100, 100), size=100)
     assert inside[:69].min() == pytest.approx(1.0) and inside[71:].max() == pytest.approx(0.0)
     target = neutral_outside(np.ones((100, 100), np.float32), np.full((100, 100), 0.3, np.float32), inside)
     assert target[10, 10] == 1.0 and target[90, 10] == pytest.approx(0.3)

@@ -1,6 +1,9 @@
 """Pose-conditioned mask refinement: our trained net corrects the landmark model's mask, per person.
 
-The net works in the frame of the landmark model's rotated 256x256 crop, at :data:`REFINE_SIZE`:
+The net works on a square crop around what the landmark model's mask shows of the person inside
+the image (:func:`refine_crop`: the mask's box with a margin), at :data:`REFINE_SIZE`. Not the
+landmark model's own crop: that is sized for a whole body, so a portrait's head and shoulders
+fill a corner of it; around the visible part they fill the crop.
 
 ```
 inputs (7 x 128 x 128)                                  output
@@ -112,6 +115,66 @@ def warp_into_crop(frame_prob: np.ndarray, image_shape: tuple[int, int], roi: Ro
                          [0, image_shape[0] / grid_h, 0.5 * image_shape[0] / grid_h - 0.5], [0, 0, 1]])
     matrix = roi.crop_matrix(size) @ to_image
     return cv2.warpAffine(np.asarray(frame_prob, np.float32), matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+
+
+@dataclass
+class RefineCrop:
+    """One person's refinement crop: where it is, and the net's raw inputs in it.
+
+    Attributes:
+        roi: the square (axis-aligned) in image pixels.
+        rgb: the 256x256 RGB crop (edges replicated beyond the image).
+        prior: the person's probability in the crop, 256x256 (0 beyond the image).
+        keypoints: 33x3 keypoints in pixels of the 256 crop.
+        selfie: the selfie model's probability in the crop at :data:`REFINE_SIZE`.
+    """
+
+    roi: RotatedSquare
+    rgb: np.ndarray
+    prior: np.ndarray
+    keypoints: np.ndarray
+    selfie: np.ndarray
+
+    def net_input(self, size: int = REFINE_SIZE) -> np.ndarray:
+        """The 7 x S x S input of the net (:func:`refiner_input`)."""
+        return refiner_input(self.rgb, self.prior, self.keypoints, self.selfie, size)
+
+
+#: Margin around the person's box, as a fraction of its longer side, on each side.
+CROP_MARGIN = 0.15
+#: Crop side the RGB, prior and keypoints are taken at (the net sees them shrunk to REFINE_SIZE).
+CROP_SIZE = 256
+
+
+def box_roi(box: tuple[int, int, int, int], margin: float = CROP_MARGIN) -> RotatedSquare:
+    """The square around ``(x0, y0, x1, y1)`` with ``margin`` of its longer side on each side.
+
+    Example:
+        >>> box_roi((10, 20, 30, 60), margin=0.25)
+        RotatedSquare(cx=20.0, cy=40.0, side=60.0, angle=0.0)
+    """
+    x0, y0, x1, y1 = box
+    side = max(x1 - x0, y1 - y0, 1) * (1 + 2 * margin)
+    return RotatedSquare((x0 + x1) / 2, (y0 + y1) / 2, float(side), 0.0)
+
+
+def refine_crop(rgb: np.ndarray, prob: np.ndarray, keypoints: np.ndarray, selfie: np.ndarray, *, margin: float = CROP_MARGIN,
+                min_prob: float = 0.3) -> RefineCrop | None:
+    """The refinement crop of one person from its image-sized probability, keypoints (image pixels)
+    and the selfie model's whole-frame probability; None when the probability is empty."""
+    from bodyseg.pose.landmarks import crop
+    from bodyseg.result import box_of_mask
+
+    box = box_of_mask(prob > min_prob)
+    if box[2] <= box[0]:
+        return None
+    roi = box_roi(box, margin)
+    matrix = roi.crop_matrix(CROP_SIZE)
+    prior = cv2.warpAffine(np.asarray(prob, np.float32), matrix, (CROP_SIZE, CROP_SIZE), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    points = np.asarray(keypoints, np.float32).copy()
+    points[:, :2] = points[:, :2] @ matrix[:, :2].T + matrix[:, 2]
+    return RefineCrop(roi, crop(rgb, roi, CROP_SIZE), prior, points, warp_into_crop(selfie, rgb.shape[:2], roi))
 
 
 def refiner_input(crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.ndarray, selfie: np.ndarray | None = None,

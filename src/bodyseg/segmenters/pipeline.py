@@ -24,7 +24,7 @@ import numpy as np
 from bodyseg.pose.detector import Detection, PoseDetector, box_iou
 from bodyseg.pose.landmarks import LandmarkModel, LandmarkResult, paste, roi_from_detection
 from bodyseg.refine.guided import guided_filter
-from bodyseg.refine.posenet import PoseRefiner, combine, refiner_input, shipped_refiner_card, warp_into_crop
+from bodyseg.refine.posenet import PoseRefiner, combine, refine_crop, shipped_refiner_card
 from bodyseg.result import Person, Segmentation, box_of_mask
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.tflite import TFLiteModel, mediapipe_model_path
@@ -87,19 +87,19 @@ def segment_person(rgb: np.ndarray, det: Detection, model: LandmarkModel, *, sec
 
 
 def refine_in_crops(rgb: np.ndarray, people: list[LandmarkResult], refiner: PoseRefiner, selfie: np.ndarray) -> list[LandmarkResult]:
-    """Each person's mask corrected by the refinement net in its crop (one batched call), pasted back.
+    """Each person's mask corrected by the refinement net in a crop around it (one batched call), pasted back.
 
     ``selfie`` is the selfie model's whole-frame probability (at its own resolution).
     """
-    if not people:
+    crops = [refine_crop(rgb, p.prob, p.keypoints, selfie) for p in people]
+    todo = [i for i, c in enumerate(crops) if c is not None]
+    if not todo:
         return people
-    inputs = np.stack([refiner_input(p.crop_rgb, p.crop_prob, p.crop_keypoints, warp_into_crop(selfie, rgb.shape[:2], p.roi, refiner.size),
-                                     refiner.size) for p in people])
-    corrections = refiner.correction(inputs)
-    refined = []
-    for person, correction in zip(people, corrections):
-        crop_prob = combine(correction, person.crop_prob)
-        refined.append(dataclasses.replace(person, prob=paste(crop_prob, person.roi, rgb.shape[:2]), crop_prob=crop_prob))
+    corrections = refiner.correction(np.stack([crops[i].net_input(refiner.size) for i in todo]))
+    refined = list(people)
+    for i, correction in zip(todo, corrections):
+        prob = paste(combine(correction, crops[i].prior), crops[i].roi, rgb.shape[:2])
+        refined[i] = dataclasses.replace(people[i], prob=prob)
     return refined
 
 

@@ -36,8 +36,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bodyseg.pose.landmarks import LandmarkResult
-from bodyseg.refine.posenet import PRIOR_CHANNEL, REFINE_SIZE, SELFIE_CHANNEL, refiner_input, warp_into_crop
+from bodyseg.pose.landmarks import LandmarkResult, RotatedSquare
+from bodyseg.refine.posenet import PRIOR_CHANNEL, REFINE_SIZE, SELFIE_CHANNEL, refine_crop
 from bodyseg.train.composite import cut_out, paste_random
 from bodyseg.train.sources import is_validation
 
@@ -67,15 +67,15 @@ def is_holdout(sample_id: str) -> bool:
     return is_validation(HOLDOUT_SALT + sample_id, HOLDOUT_FRACTION)
 
 
-def instances_in_crop(instances: np.ndarray, person: LandmarkResult, size: int = 256) -> np.ndarray:
-    """The instance id map warped into a person's landmark crop (nearest, 0 outside the image)."""
-    matrix = person.roi.crop_matrix(size)
+def instances_in_crop(instances: np.ndarray, roi: RotatedSquare, size: int = 256) -> np.ndarray:
+    """The instance id map warped into a person's crop (nearest, 0 outside the image)."""
+    matrix = roi.crop_matrix(size)
     return cv2.warpAffine(instances.astype(np.uint8), matrix, (size, size), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
-def inside_image(person: LandmarkResult, shape: tuple[int, int], size: int = REFINE_SIZE) -> np.ndarray:
+def inside_image(roi: RotatedSquare, shape: tuple[int, int], size: int = REFINE_SIZE) -> np.ndarray:
     """SxS float32: the share of each crop pixel that lies inside the image (the rest is replicated border)."""
-    matrix = person.roi.crop_matrix(256) * np.array([[size / 256], [size / 256]])
+    matrix = roi.crop_matrix(size)
     ones = np.ones(shape, np.float32)
     return cv2.warpAffine(ones, matrix, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
 
@@ -173,13 +173,16 @@ class CropMaker:
         rgb, instances = self.composite(index, variant, rng)
         selfie = self._selfie(rgb)
         for person in self.people(rgb):
-            crop_ids = instances_in_crop(instances, person)
-            owner = match_instance(crop_ids, person.crop_prob)
+            crop = refine_crop(rgb, person.prob, person.keypoints, selfie)
+            if crop is None:
+                continue
+            crop_ids = instances_in_crop(instances, crop.roi)
+            owner = match_instance(crop_ids, crop.prior)
             if owner == 0 and variant != "scene":
                 continue  # maybe an unlabelled bystander: no truth to learn from
             truth = cv2.resize((crop_ids == owner).astype(np.float32) * (owner > 0), (REFINE_SIZE, REFINE_SIZE), interpolation=cv2.INTER_AREA)
-            x = refiner_input(person.crop_rgb, person.crop_prob, person.crop_keypoints, warp_into_crop(selfie, rgb.shape[:2], person.roi))
-            yield x, neutral_outside(truth, x[PRIOR_CHANNEL], inside_image(person, rgb.shape[:2]))
+            x = crop.net_input()
+            yield x, neutral_outside(truth, x[PRIOR_CHANNEL], inside_image(crop.roi, rgb.shape[:2]))
 
 
 def neutral_outside(truth: np.ndarray, prior: np.ndarray, inside: np.ndarray) -> np.ndarray:
