@@ -127,3 +127,20 @@ def test_part_segmentation_trains_on_ccp_part_maps(datasets, tmp_path) -> None:
     record = result.history[0]
     assert np.isfinite(record["train_loss"]) and 0.0 <= record["per_source"]["ccp-parts"]["iou"] <= 1.0
     assert result.model.state_dict()["head.weight"].shape[0] == 59
+
+
+def test_validation_iou_reads_soft_targets_at_one_half() -> None:
+    import torch
+
+    from bodyseg.train.loop import evaluate
+    from bodyseg.train.losses import get_loss
+
+    class Constant(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x[:, :1] * 10 - 5  # logit > 0 where the first channel is 1
+
+    x = torch.zeros(1, 3, 2, 2)
+    x[0, 0, 0] = 1.0  # predicts the top row
+    target = torch.tensor([[[[0.8, 0.6], [0.3, 0.0]]]])  # soft: the top row is person at 0.5
+    loader = [(x, target)]
+    assert evaluate(Constant(), loader, get_loss("bce"), num_classes=1, channels_last=False)["iou"] == pytest.approx(1.0)

@@ -52,17 +52,49 @@ def tile_windows(shape: tuple[int, int], tile: int, overlap: float = 0.25) -> li
     return [(x, y, x + side, y + side) for y in starts(h) for x in starts(w)]
 
 
+#: Zoomed-out views tried when the frame shows nobody: (canvas side / image's longer side, where
+#: the image's top sits in the spare height: 0 top, 0.5 centred).
+ZOOM_OUTS: tuple[tuple[float, float], ...] = ((1.5, 0.5), (2.0, 0.25))
+
+
+def detect_zoomed_out(rgb: np.ndarray, detector: PoseDetector, factor: float, vertical: float = 0.5) -> list[Detection]:
+    """Detections on the image shrunk into a larger black canvas, in the image's own pixels.
+
+    Close-ups (a face and shoulders filling the frame) are too big for the detector, which was
+    made for whole bodies; shown smaller, with room below for the body it expects, they are found.
+    """
+    h, w = rgb.shape[:2]
+    side = int(round(max(h, w) * factor))
+    top, left = int((side - h) * vertical), (side - w) // 2
+    canvas = np.zeros((side, side, 3), np.uint8)
+    canvas[top : top + h, left : left + w] = rgb
+    offset = np.array([left, top], np.float32)
+    found = detector.detect(canvas)
+    for det in found:
+        det.keypoints = det.keypoints - offset
+        det.face_box = det.face_box - np.tile(offset, 2)
+    return found
+
+
 def locate_people(
-    rgb: np.ndarray, detector: PoseDetector, *, tiles: bool | str = True, tile_scale: float = 2.0, tile_min_score: float = 0.75
+    rgb: np.ndarray, detector: PoseDetector, *, tiles: bool | str = True, tile_scale: float = 2.0, tile_min_score: float = 0.75,
+    zoom_out: bool = False,
 ) -> list[Detection]:
-    """Detections on the whole frame, plus on tiles (for people too small at the detector's 224 px).
+    """Detections on the whole frame, plus on tiles (for people too small at the detector's 224 px)
+    and on zoomed-out views (for people too big for it).
 
     Tiles are used only when the image's long side exceeds ``tile_scale`` x 224, and with
     ``tiles="empty"`` only when the whole frame shows nobody (cheaper). A tile detection
     must score at least ``tile_min_score`` (tiles see more clutter at a larger scale, so they
-    invent more people) and overlap no kept detection by more than half.
+    invent more people) and overlap no kept detection by more than half. With ``zoom_out``, a
+    frame where nobody is found is tried again shrunk into a larger canvas (:data:`ZOOM_OUTS`, in
+    turn, until someone is found).
     """
     found = detector.detect(rgb)
+    for factor, vertical in ZOOM_OUTS if zoom_out and not found else ():
+        found = detect_zoomed_out(rgb, detector, factor, vertical)
+        if found:
+            break
     if not tiles or max(rgb.shape[:2]) < tile_scale * 224 or (tiles == "empty" and found):
         return found
     side = int(max(224, min(rgb.shape[:2]) * 0.6, max(rgb.shape[:2]) / 2.5))
@@ -208,6 +240,9 @@ class PeopleSegmenter(Segmenter):
             the whole frame shows nobody, ``True`` always (finds more people in crowds, 2-3x
             slower on large images), ``False`` never.
         tile_min_score: detector threshold on tiles (stricter: tiles invent more people).
+        zoom_out: when the frame shows nobody, look again on zoomed-out views (finds close-up
+            portraits the detector misses: 10 of 373 portrait val photos here; but it also finds
+            "people" in 3x more person-free scenes, so it is off by default).
         second_pass: re-run each person on the region its landmarks suggest.
         refiner: correct each person's mask with our trained refinement net
             (:mod:`bodyseg.refine.posenet`): ``"auto"`` (default: the shipped weights, if any),
@@ -238,6 +273,7 @@ class PeopleSegmenter(Segmenter):
         max_people: int = 20,
         tiles: bool | str = "empty",
         tile_min_score: float = 0.75,
+        zoom_out: bool = False,
         second_pass: bool = False,
         refiner: str | None = "auto",
         refine: str = "guided",
@@ -255,6 +291,7 @@ class PeopleSegmenter(Segmenter):
         self.max_people = max_people
         self.tiles = tiles
         self.tile_min_score = tile_min_score
+        self.zoom_out = zoom_out
         self.second_pass = second_pass
         self.refine = refine
         self._detector = PoseDetector(min_score=min_score)
@@ -271,7 +308,8 @@ class PeopleSegmenter(Segmenter):
     def _segment(self, rgb: np.ndarray) -> Segmentation:
         if self.fast:
             return self._segment_fast(rgb)
-        detections = locate_people(rgb, self._detector, tiles=self.tiles, tile_min_score=self.tile_min_score)[: self.max_people * 2]
+        detections = locate_people(rgb, self._detector, tiles=self.tiles, tile_min_score=self.tile_min_score,
+                                   zoom_out=self.zoom_out)[: self.max_people * 2]
         found = []
         for det in detections:
             person = segment_person(rgb, det, self._landmarks, second_pass=self.second_pass)

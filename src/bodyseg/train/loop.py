@@ -307,7 +307,7 @@ def evaluate(model: nn.Module, loader: torch.utils.data.DataLoader, loss_fn, num
         total += float(loss_fn(logits, target)) * len(x)
         images += len(x)
         if num_classes == 1:
-            pred, truth = (logits > 0).numpy().astype(np.int64), target.numpy().astype(np.int64)
+            pred, truth = (logits > 0).numpy().astype(np.int64), (target.numpy() > 0.5).astype(np.int64)  # soft targets too
         else:
             pred, truth = logits.argmax(1).numpy(), target.numpy()
         cm += confusion_matrix(pred, truth, classes)

@@ -367,19 +367,21 @@ def source_of(names: np.ndarray) -> np.ndarray:
 
 
 def fit(crops: Path, out: Path, *, epochs: int = 8, batch_size: int = 16, lr: float = 2e-3, threads: int = 2, resume: bool = False,
-        base: int = 12, depth: int = 3, steps_per_epoch: int | None = None) -> object:
+        base: int = 12, depth: int = 3, steps_per_epoch: int | None = None, variants: Sequence[str] = VARIANTS) -> object:
     """Train the refiner on a crops folder with the package's training loop (checkpoints, resume, curves).
 
     Model selection uses the crops of the hold-out photos (:func:`is_holdout`), per source; no
-    validation split of any data set is touched.
+    validation split of any data set is touched. ``variants`` keeps only the crops of those
+    composite kinds (training and hold-out alike).
     """
     from bodyseg.nets.pose_refiner import PoseRefinerNet
     from bodyseg.train.loop import TrainConfig, TrainData, seed_everything, train
 
     shards = load_shards(crops)
     holdout, sources = shards["holdout"], source_of(shards["names"])
-    train_set = RefineCrops(shards, np.flatnonzero(~holdout), augment=True)
-    val = {name: RefineCrops(shards, np.flatnonzero(holdout & (sources == name)), augment=False) for name in sorted(set(sources[holdout]))}
+    kept = np.isin(np.array([str(n).rsplit("/", 1)[-1] for n in shards["names"]]), list(variants))
+    train_set = RefineCrops(shards, np.flatnonzero(~holdout & kept), augment=True)
+    val = {name: RefineCrops(shards, np.flatnonzero(holdout & kept & (sources == name)), augment=False) for name in sorted(set(sources[holdout]))}
     log.info("%d training crops, hold-out: %s", len(train_set), ", ".join(f"{k} {len(v)}" for k, v in val.items()))
     config = TrainConfig(arch="pose-refiner", data=tuple(sorted(set(sources))), size=REFINE_SIZE, epochs=epochs, batch_size=batch_size, lr=lr,
                          out=out, threads=threads, composite=False, steps_per_epoch=steps_per_epoch, arch_options={"base": base, "depth": depth})
@@ -427,6 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     fit_cmd.add_argument("--threads", type=int, default=2)
     fit_cmd.add_argument("--steps-per-epoch", type=int, default=None)
     fit_cmd.add_argument("--resume", action="store_true")
+    fit_cmd.add_argument("--variants", default=",".join(VARIANTS), help="composite kinds to train on (default: all)")
     exp = commands.add_parser("export", help="export the best epoch to ONNX + model card")
     exp.add_argument("--run", type=Path, required=True)
     exp.add_argument("--to", type=Path, required=True)
@@ -437,7 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         make_crops(args.out, tuple(args.data.split(",")), part=(k, n), limit=args.limit)
     elif args.command == "fit":
         fit(args.crops, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, threads=args.threads, resume=args.resume,
-            steps_per_epoch=args.steps_per_epoch)
+            steps_per_epoch=args.steps_per_epoch, variants=tuple(args.variants.split(",")))
     else:
         export(args.run, args.to)
     return 0
