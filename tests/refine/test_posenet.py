@@ -116,3 +116,17 @@ def test_refine_crop_frames_the_visible_person():
     assert inner.min() > 0.85 and crop.prior[5, 5] == 0.0  # the person fills the middle; the margin is background
     assert crop.net_input().shape == (7, 128, 128)
     assert refine_crop(rgb, np.zeros((300, 200), np.float32), kp, np.zeros((64, 64), np.float32)) is None
+
+
+def test_the_shipped_refiner_loads_checks_its_card_and_is_the_default():
+    from bodyseg.refine.posenet import shipped_refiner_card
+    from bodyseg.segmenters import create
+
+    card = shipped_refiner_card()
+    assert card is not None, "the package must ship its refinement weights (src/bodyseg/weights/pose_refiner.*)"
+    refiner = PoseRefiner.load(card)
+    assert refiner.card["architecture"] == "pose-refiner" and refiner.size == 128
+    assert len(refiner.card["input"]["channels"]) == REFINE_CHANNELS
+    assert refiner.card["bytes"] < 5_000_000  # a few MB at most
+    assert create("bodyseg")._refiner is not None
+    assert create("bodyseg", refiner="none")._refiner is None

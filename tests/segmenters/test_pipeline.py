@@ -108,8 +108,59 @@ def test_a_refiner_that_corrects_nothing_leaves_the_pipeline_unchanged(tmp_path)
 
     photo = read_image(example_image())
     plain = create("bodyseg", refiner="none").segment(photo)
-    refined = create("bodyseg", refiner=str(card)).segment(photo)
+    refined = create("bodyseg", refiner=str(card), refine_people="all").segment(photo)
     assert len(refined.people) == len(plain.people) == 1
     # dM = 0: the prior comes back, resampled through the 256 px crop around the person
     assert iou(refined.mask(), plain.mask()) > 0.995
     assert np.abs(refined.prob - plain.prob).mean() < 2e-3
+
+
+def test_close_up_means_no_hip_visible_inside_the_image():
+    from bodyseg.pose.landmarks import LandmarkResult
+    from bodyseg.segmenters.pipeline import LEFT_HIP, RIGHT_HIP, is_close_up
+
+    kp = np.zeros((33, 3), np.float32)
+    kp[LEFT_HIP] = (50, 90, 0.9)
+    kp[RIGHT_HIP] = (60, 95, 0.2)  # not visible
+    person = LandmarkResult(kp, 1.0, np.zeros((100, 100)), None, np.zeros((2, 2)))
+    assert not is_close_up(person, (100, 100))  # one visible hip in the frame: a full or half body
+    kp[LEFT_HIP] = (50, 130, 0.9)  # below the frame
+    assert is_close_up(person, (100, 100))
+    kp[LEFT_HIP] = (50, 90, 0.3)  # in the frame but not visible
+    assert is_close_up(person, (100, 100))
+
+
+def test_only_close_ups_are_refined_by_default(monkeypatch):
+    from bodyseg.pose.landmarks import LandmarkResult, RotatedSquare
+    from bodyseg.segmenters import pipeline
+
+    calls = []
+
+    class Recorder:
+        size = 128
+
+        def correction(self, inputs):
+            calls.append(len(inputs))
+            return np.zeros((len(inputs), 128, 128), np.float32)
+
+    def person(hip_y: float) -> LandmarkResult:
+        kp = np.zeros((33, 3), np.float32)
+        kp[:, 2] = 0.9
+        kp[:, :2] = (50, 40)
+        kp[[pipeline.LEFT_HIP, pipeline.RIGHT_HIP], 1] = hip_y
+        prob = np.zeros((100, 100), np.float32)
+        prob[20:90, 30:70] = 0.9
+        return LandmarkResult(kp, 1.0, prob, RotatedSquare(50.0, 50.0, 100.0, 0.0), np.zeros((2, 2)))
+
+    rgb = np.zeros((100, 100, 3), np.uint8)
+    selfie_calls = []
+
+    def selfie():
+        selfie_calls.append(1)
+        return np.zeros((64, 64), np.float32)
+
+    people = [person(70.0), person(150.0)]  # hips in view; hips below the frame
+    out = pipeline.refine_in_crops(rgb, people, Recorder(), selfie, who="close-up")
+    assert calls == [1] and out[0] is people[0] and out[1] is not people[1]
+    assert pipeline.refine_in_crops(rgb, people[:1], Recorder(), selfie, who="close-up")[0] is people[0]
+    assert len(selfie_calls) == 1  # the selfie model runs only when someone is refined

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -25,7 +26,7 @@ from bodyseg.pose.detector import Detection, PoseDetector, box_iou
 from bodyseg.pose.landmarks import LandmarkModel, LandmarkResult, paste, roi_from_detection
 from bodyseg.refine.guided import guided_filter
 from bodyseg.refine.posenet import PoseRefiner, combine, refine_crop, shipped_refiner_card
-from bodyseg.result import Person, Segmentation, box_of_mask
+from bodyseg.result import POSE_LANDMARKS, Person, Segmentation, box_of_mask
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.tflite import TFLiteModel, mediapipe_model_path
 
@@ -51,6 +52,8 @@ def tile_windows(shape: tuple[int, int], tile: int, overlap: float = 0.25) -> li
 
     return [(x, y, x + side, y + side) for y in starts(h) for x in starts(w)]
 
+
+LEFT_HIP, RIGHT_HIP = POSE_LANDMARKS.index("left_hip"), POSE_LANDMARKS.index("right_hip")
 
 #: Zoomed-out views tried when the frame shows nobody: (canvas side / image's longer side, where
 #: the image's top sits in the spare height: 0 top, 0.5 centred).
@@ -118,13 +121,48 @@ def segment_person(rgb: np.ndarray, det: Detection, model: LandmarkModel, *, sec
     return result
 
 
-def refine_in_crops(rgb: np.ndarray, people: list[LandmarkResult], refiner: PoseRefiner, selfie: np.ndarray) -> list[LandmarkResult]:
+def is_close_up(person: LandmarkResult, shape: tuple[int, int], min_visibility: float = 0.5) -> bool:
+    """Whether a person is seen close up: neither hip is visible inside the image (head and shoulders,
+    upper body), where the landmark model, made for whole bodies, is weakest.
+
+    Example:
+        >>> kp = np.zeros((33, 3), np.float32); kp[23] = (50, 90, 0.9); kp[24] = (60, 120, 0.9)
+        >>> p = LandmarkResult(kp, 1.0, np.zeros((100, 100)), None, np.zeros((2, 2)))
+        >>> is_close_up(p, (100, 100)), is_close_up(p, (200, 100))
+        (False, False)
+        >>> kp[23] = (50, 130, 0.9); is_close_up(p, (100, 100))
+        True
+    """
+    h, w = shape
+    hips = person.keypoints[[LEFT_HIP, RIGHT_HIP]]
+    inside = (hips[:, 2] >= min_visibility) & (hips[:, 0] >= 0) & (hips[:, 0] < w) & (hips[:, 1] >= 0) & (hips[:, 1] < h)
+    return not inside.any()
+
+
+#: Which people the refinement net corrects (``refine_people=``).
+REFINE_WHO = ("close-up", "all")
+
+
+def refine_in_crops(rgb: np.ndarray, people: list[LandmarkResult], refiner: PoseRefiner, selfie: np.ndarray | Callable[[], np.ndarray],
+                    min_side: float = 0.0, who: str = "all") -> list[LandmarkResult]:
     """Each person's mask corrected by the refinement net in a crop around it (one batched call), pasted back.
 
-    ``selfie`` is the selfie model's whole-frame probability (at its own resolution).
+    ``selfie`` is the selfie model's whole-frame probability (at its own resolution), or a function
+    that computes it (called only when someone is refined). People whose
+    crop is smaller than ``min_side`` image pixels keep their mask: the net was trained on people
+    seen large, and on a crop blown up from a few pixels it does harm. With ``who="close-up"``
+    only people seen close up (:func:`is_close_up`) are refined.
     """
-    crops = [refine_crop(rgb, p.prob, p.keypoints, selfie) for p in people]
-    todo = [i for i, c in enumerate(crops) if c is not None]
+
+    def wanted(person: LandmarkResult) -> bool:
+        return who == "all" or is_close_up(person, rgb.shape[:2])
+
+    chosen = [wanted(p) for p in people]
+    if not any(chosen):
+        return people
+    frame_selfie = selfie() if callable(selfie) else selfie
+    crops = [refine_crop(rgb, p.prob, p.keypoints, frame_selfie) if keep else None for p, keep in zip(people, chosen)]
+    todo = [i for i, c in enumerate(crops) if c is not None and c.roi.side >= min_side]
     if not todo:
         return people
     corrections = refiner.correction(np.stack([crops[i].net_input(refiner.size) for i in todo]))
@@ -204,8 +242,8 @@ def resolve_overlaps(probs: list[np.ndarray], threshold: float = 0.5) -> list[np
         >>> [m.astype(int).tolist() for m in resolve_overlaps([a, b])]
         [[[1, 0, 0]], [[0, 1, 1]]]
     """
-    if not probs:
-        return []
+    if len(probs) <= 1:
+        return [p > threshold for p in probs]
     stack = np.stack(probs)
     owner = stack.argmax(axis=0)
     return [(owner == i) & (p > threshold) for i, p in enumerate(probs)]
@@ -247,6 +285,10 @@ class PeopleSegmenter(Segmenter):
         refiner: correct each person's mask with our trained refinement net
             (:mod:`bodyseg.refine.posenet`): ``"auto"`` (default: the shipped weights, if any),
             ``"none"``, or the path of a refiner's model card (``.json``).
+        refine_min_side: only people whose refinement crop spans at least this many image pixels
+            are refined (the net was trained on people seen large).
+        refine_people: ``"close-up"`` (default: only people whose hips are out of view, where it
+            gains most and the landmark model is weakest) or ``"all"``.
         refine: edges: ``"guided"`` (default: fast guided filter), ``"crf"`` (dense CRF,
             pydensecrf2: +0.004-0.008 IoU and sharper boundaries for ~300-450 ms more per image;
             docs/bench/crf.md) or ``"none"``.
@@ -276,6 +318,8 @@ class PeopleSegmenter(Segmenter):
         zoom_out: bool = False,
         second_pass: bool = False,
         refiner: str | None = "auto",
+        refine_min_side: float = 160.0,
+        refine_people: str = "close-up",
         refine: str = "guided",
         fast: bool = False,
     ) -> None:
@@ -292,6 +336,12 @@ class PeopleSegmenter(Segmenter):
         self.tiles = tiles
         self.tile_min_score = tile_min_score
         self.zoom_out = zoom_out
+        self.refine_min_side = refine_min_side
+        if refine_people not in REFINE_WHO:
+            from bodyseg.errors import MethodError
+
+            raise MethodError(f"refine_people must be one of {', '.join(REFINE_WHO)}, got {refine_people!r}")
+        self.refine_people = refine_people
         self.second_pass = second_pass
         self.refine = refine
         self._detector = PoseDetector(min_score=min_score)
@@ -317,7 +367,8 @@ class PeopleSegmenter(Segmenter):
                 found.append((det.score * person.presence, person))
         if self._refiner is not None:
             scores = [score for score, _ in found]
-            found = list(zip(scores, refine_in_crops(rgb, [person for _, person in found], self._refiner, self._selfie(rgb))))
+            found = list(zip(scores, refine_in_crops(rgb, [person for _, person in found], self._refiner, lambda: self._selfie(rgb),
+                                                          self.refine_min_side, self.refine_people)))
         found = drop_duplicates(found)[: self.max_people]
         h, w = rgb.shape[:2]
         if not found:

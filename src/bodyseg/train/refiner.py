@@ -28,6 +28,7 @@ and read back by :class:`RefineCrops`. Run it as a module::
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 
 #: A detection belongs to the instance whose mask overlaps its landmark mask at least this much.
 MIN_MATCH_IOU = 0.2
+#: What each input channel of the net holds (written into the model card).
+INPUT_CHANNELS = ("R", "G", "B", "landmark-model probability", "selfie-model probability", "skeleton prior", "keypoint bumps")
 #: Composite kinds made from each training photo.
 VARIANTS = ("photo", "scene", "overlay")
 #: Fraction of training photos whose crops are kept aside to pick the best epoch (never ccp val).
@@ -395,7 +398,7 @@ def export(run: Path, to: Path) -> tuple[Path, Path]:
     """The best refiner of a run as ONNX with its model card (input 7 x 128 x 128, output final logits)."""
     from bodyseg.nets.pose_refiner import PoseRefinerNet
     from bodyseg.refine.posenet import REFINE_CHANNELS
-    from bodyseg.train.export import export_with_card
+    from bodyseg.train.export import export_with_card, write_model_card
     from bodyseg.train.loop import load_checkpoint
 
     best = load_checkpoint(Path(run) / "best.pt")
@@ -407,8 +410,14 @@ def export(run: Path, to: Path) -> tuple[Path, Path]:
     recipe["best_epoch"] = best["epoch"] + 1
     recipe["inputs"] = "RGB crop (ImageNet-normalised), landmark-model probability, selfie-model probability, skeleton prior, keypoint bumps (bodyseg.refine.posenet.refiner_input)"
     recipe["crops"] = "python -m bodyseg.train.refiner crops (photo, scene and overlay composites of the training splits)"
-    return export_with_card(model, to, arch="pose-refiner", data=[f"{d}:train" for d in config["data"]], size=config["size"], num_classes=1,
-                            metrics=metrics, in_channels=REFINE_CHANNELS, recipe=recipe)
+    onnx_path, card_path = export_with_card(model, to, arch="pose-refiner", data=[f"{d}:train" for d in config["data"]], size=config["size"],
+                                            num_classes=1, metrics=metrics, in_channels=REFINE_CHANNELS, recipe=recipe)
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card["input"]["channels"] = list(INPUT_CHANNELS)
+    card["input"]["resize"] = "a square around the person's prior mask (bodyseg.refine.posenet.refine_crop), 256 px shrunk to 128 by area"
+    card["output"]["meaning"] = "final logits = dM + logit(prior channel); the pipeline adds dM to the prior's logit at 256 px"
+    write_model_card(card, card_path)
+    return onnx_path, card_path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
