@@ -65,7 +65,7 @@ def add_method_options(parser: argparse.ArgumentParser, *, threshold: bool = Tru
     )
     parser.add_argument("--fast", action="store_true",
                         help="the default method's fast mode: the selfie model kept only where the person detector finds people "
-                             "(about 2x mediapipe-selfie's time; no keypoints)")
+                             "(half the default's time, measured 0.7x mediapipe-pose; no keypoints)")
     parser.add_argument("--crf", action="store_true",
                         help="sharpen the default method's edges with a dense CRF (needs pydensecrf2; "
                              "+0.004-0.008 IoU for ~0.3-0.5 s more per image)")

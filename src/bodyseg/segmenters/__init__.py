@@ -15,7 +15,7 @@ DEFAULT_METHOD = "bodyseg"
 register(
     "bodyseg",
     "bodyseg.segmenters.pipeline:PeopleSegmenter",
-    "bodyseg's pipeline: every person found (multi-person pose detector + tiles), a mask and 33 keypoints each, refined edges",
+    "bodyseg's pipeline: every person found (multi-person pose detector + tiles), a mask and 33 keypoints each, close-ups corrected by our trained refinement net, refined edges",
     people=True,
 )
 register(
