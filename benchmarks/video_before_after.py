@@ -9,7 +9,7 @@ IoU and dtSSD of both runs on those frames, so the caption can say what the smoo
 Example (from the project root, on the shared data sets)::
 
     python benchmarks/video_before_after.py
-    python benchmarks/video_before_after.py --sequence lucia --method mediapipe-selfie --out /tmp/lucia.gif
+    python benchmarks/video_before_after.py --sequence lucia --method mediapipe-selfie --out lucia.gif
 """
 
 from __future__ import annotations

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 
 from bodyseg.errors import MethodError
+from bodyseg.nets import MEAN, STD
 from bodyseg.refine.posenet import (
-    MEAN,
     PRIOR_CHANNEL,
     REFINE_CHANNELS,
-    STD,
     PoseRefiner,
     combine,
     keypoint_bumps,
@@ -52,7 +51,8 @@ def test_refiner_input_channels():
     x = refiner_input(crop, prior, kp)
     assert x.shape == (REFINE_CHANNELS, 128, 128) and x.dtype == np.float32
     mean_rgb = crop.reshape(128, 2, 128, 2, 3).mean(axis=(1, 3)) / 255.0
-    np.testing.assert_allclose(x[:3].transpose(1, 2, 0), (mean_rgb - MEAN) / STD, atol=0.51 / 255 / STD.min())  # INTER_AREA rounds to 8 bits
+    mean, std = np.array(MEAN, np.float32), np.array(STD, np.float32)
+    np.testing.assert_allclose(x[:3].transpose(1, 2, 0), (mean_rgb - mean) / std, atol=0.51 / 255 / std.min())  # INTER_AREA rounds to 8 bits
     assert x[PRIOR_CHANNEL, 64, 64] == 1.0 and x[PRIOR_CHANNEL, 10, 10] == 0.0
     bumps = x[6]
     assert np.unravel_index(bumps.argmax(), bumps.shape) in {(31, 63), (31, 64), (32, 63), (32, 64)}

@@ -24,10 +24,29 @@ import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from bodyseg.errors import MethodError
 
 if TYPE_CHECKING:
     from torch import Tensor, nn
+
+
+#: ImageNet mean and std (RGB, for inputs scaled to [0, 1]): the normalisation every net is trained with.
+MEAN = (0.485, 0.456, 0.406)
+STD = (0.229, 0.224, 0.225)
+
+
+def normalise(rgb: np.ndarray) -> np.ndarray:
+    """An HxWx3 uint8 RGB image as the nets take it: a 3xHxW float32 array, scaled to [0, 1] and
+    ImageNet-normalised (:data:`MEAN`, :data:`STD`).
+
+    Example:
+        >>> [round(float(v), 3) for v in normalise(np.full((1, 2, 3), 255, np.uint8))[:, 0, 0]]
+        [2.249, 2.429, 2.64]
+    """
+    image = (np.asarray(rgb, np.float32) / 255.0 - np.asarray(MEAN, np.float32)) / np.asarray(STD, np.float32)
+    return np.ascontiguousarray(image.transpose(2, 0, 1))
 
 
 @dataclass(frozen=True)
@@ -127,4 +146,4 @@ register("hourglass", "bodyseg.nets.hourglass:StackedHourglass", "stacked hourgl
 register("gcn", "bodyseg.nets.gcn:GCN", "global convolutional network: k x 1 + 1 x k large kernels, boundary refinement")
 register("ksac", "bodyseg.nets.ksac:KSAC", "DeepLabv3+ with kernel-sharing atrous convolution (one 3x3 kernel for all rates)")
 
-__all__ = ["NetInfo", "available", "count_parameters", "create", "main_output", "net_class", "register"]
+__all__ = ["MEAN", "STD", "NetInfo", "available", "count_parameters", "create", "main_output", "net_class", "normalise", "register"]

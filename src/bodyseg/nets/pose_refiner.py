@@ -12,10 +12,8 @@ import torch
 from torch import Tensor, nn
 
 from bodyseg.nets.unet import UNet
+from bodyseg.refine.posenet import EPS, PRIOR_CHANNEL
 
-#: Input channel holding the prior probability (as :data:`bodyseg.refine.posenet.PRIOR_CHANNEL`).
-PRIOR_CHANNEL = 3
-EPS = 1e-4
 
 
 class PoseRefinerNet(nn.Module):

@@ -97,9 +97,6 @@ class LandmarkResult:
         roi: the region the model looked at.
         alignment: 2x2 mid-hip and body-scale points (the model's auxiliary landmarks 33 and 34),
             from which the next region is computed (:meth:`next_roi`).
-        crop_rgb: the 256x256 crop the model saw (None when not kept).
-        crop_prob: the model's 256x256 probability on that crop.
-        crop_keypoints: 33x3 keypoints in crop pixels, for refinement in the crop's frame.
     """
 
     keypoints: np.ndarray
@@ -107,9 +104,6 @@ class LandmarkResult:
     prob: np.ndarray
     roi: RotatedSquare
     alignment: np.ndarray
-    crop_rgb: np.ndarray | None = None
-    crop_prob: np.ndarray | None = None
-    crop_keypoints: np.ndarray | None = None
 
     def next_roi(self) -> RotatedSquare:
         """The region the landmarks themselves suggest (MediaPipe's second pass / next video frame)."""
@@ -135,11 +129,8 @@ class LandmarkModel:
 
     def run(self, rgb: np.ndarray, roi: RotatedSquare) -> LandmarkResult:
         """Landmarks and mask of the person in ``roi``, mapped back to ``rgb``'s pixels."""
-        crop_rgb = crop(rgb, roi)
-        landmarks, presence, crop_prob = self.run_crop(crop_rgb)
+        landmarks, presence, crop_prob = self.run_crop(crop(rgb, roi))
         points = crop_points_to_image(landmarks[:35, :2].astype(np.float64), roi)
         visibility = sigmoid(landmarks[:33, 3])
         keypoints = np.column_stack([points[:33], visibility]).astype(np.float32)
-        crop_keypoints = np.column_stack([landmarks[:33, :2], visibility]).astype(np.float32)
-        return LandmarkResult(keypoints, presence, paste(crop_prob, roi, rgb.shape[:2]), roi, points[33:35].astype(np.float32),
-                              crop_rgb, crop_prob.astype(np.float32), crop_keypoints)
+        return LandmarkResult(keypoints, presence, paste(crop_prob, roi, rgb.shape[:2]), roi, points[33:35].astype(np.float32))

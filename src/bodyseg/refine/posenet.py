@@ -28,7 +28,6 @@ Example:
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -38,10 +37,9 @@ import cv2
 import numpy as np
 
 from bodyseg.errors import MethodError
+from bodyseg.nets import normalise
 from bodyseg.pose.landmarks import RotatedSquare
 from bodyseg.pose.skeleton import MIN_VISIBILITY, skeleton_prior
-
-log = logging.getLogger(__name__)
 
 #: Side of the square the refinement net sees.
 REFINE_SIZE = 128
@@ -53,9 +51,6 @@ PRIOR_CHANNEL = 3
 SELFIE_CHANNEL = 4
 #: Probabilities are clipped to [EPS, 1 - EPS] before their logit is taken.
 EPS = 1e-4
-#: ImageNet normalisation of the RGB channels (as every net of :mod:`bodyseg.nets`).
-MEAN = np.array([0.485, 0.456, 0.406], np.float32)
-STD = np.array([0.229, 0.224, 0.225], np.float32)
 #: Name of the refinement weights shipped in the package (``bodyseg/weights/<name>.onnx`` + ``.json``).
 SHIPPED = "pose_refiner"
 
@@ -189,8 +184,7 @@ def refiner_input(crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.nd
         size: side of the net's input.
     """
     scale = size / crop_rgb.shape[0]
-    rgb = cv2.resize(crop_rgb, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-    rgb = ((rgb - MEAN) / STD).transpose(2, 0, 1)
+    rgb = normalise(cv2.resize(crop_rgb, (size, size), interpolation=cv2.INTER_AREA))
     small_prior = cv2.resize(np.asarray(prior, np.float32), (size, size), interpolation=cv2.INTER_AREA)[None]
     keypoints = np.asarray(crop_keypoints, np.float32).copy()
     keypoints[:, :2] = (keypoints[:, :2] + 0.5) * scale - 0.5

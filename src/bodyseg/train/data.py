@@ -2,7 +2,7 @@
 
 Targets: binary masks become a float ``(1, H, W)`` tensor of 0/1; part maps a long ``(H, W)``
 tensor of label ids. Images become float ``(3, H, W)`` tensors, scaled to [0, 1] and normalised
-with the ImageNet mean and std (:data:`bodyseg.train.export.MEAN`, ``STD``).
+with the ImageNet mean and std (:func:`bodyseg.nets.normalise`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import torch
 
 from bodyseg.datasets import Dataset as SampleSet
 from bodyseg.errors import InputError
-from bodyseg.train.export import MEAN, STD
+from bodyseg.nets import normalise
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,7 @@ def to_tensors(rgb: np.ndarray, target: np.ndarray, kind: str) -> tuple[torch.Te
         >>> tuple(x.shape), tuple(y.shape), y.dtype
         ((3, 4, 5), (1, 4, 5), torch.float32)
     """
-    image = (rgb.astype(np.float32) / 255.0 - np.asarray(MEAN, np.float32)) / np.asarray(STD, np.float32)
-    x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
+    x = torch.from_numpy(normalise(rgb))
     if kind == "parts":
         return x, torch.from_numpy(target.astype(np.int64))
     return x, torch.from_numpy((target > 0).astype(np.float32))[None]

@@ -22,15 +22,12 @@ import torch
 from torch import nn
 
 from bodyseg.io.images import atomic_path
-from bodyseg.nets import count_parameters
+from bodyseg.nets import MEAN, STD, count_parameters
 
 log = logging.getLogger(__name__)
 
 #: The ONNX opset the exports use (onnxruntime >= 1.17 runs it).
 OPSET = 17
-#: ImageNet mean and std (RGB, for inputs scaled to [0, 1]): the normalisation every net is trained with.
-MEAN = (0.485, 0.456, 0.406)
-STD = (0.229, 0.224, 0.225)
 
 
 class _EvalOutput(nn.Module):

@@ -205,10 +205,10 @@ def neutral_outside(truth: np.ndarray, prior: np.ndarray, inside: np.ndarray) ->
 
 def pack(inputs: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
     """Compact arrays of a shard: RGB and pose maps as uint8, the two model probabilities as float16, targets as uint8."""
-    from bodyseg.refine.posenet import MEAN, STD
+    from bodyseg.nets import MEAN, STD
 
     x = np.stack(inputs)
-    rgb = np.clip((x[:, :3].transpose(0, 2, 3, 1) * STD + MEAN) * 255 + 0.5, 0, 255).astype(np.uint8)
+    rgb = np.clip((x[:, :3].transpose(0, 2, 3, 1) * np.asarray(STD) + np.asarray(MEAN)) * 255 + 0.5, 0, 255).astype(np.uint8)
     return {
         "rgb": rgb,
         "prior": x[:, PRIOR_CHANNEL].astype(np.float16),
@@ -220,9 +220,9 @@ def pack(inputs: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> dict[st
 
 def unpack(shard: dict[str, np.ndarray], index: int) -> tuple[np.ndarray, np.ndarray]:
     """Sample ``index`` of a packed shard as ``(7xSxS float32 input, SxS float32 target)``."""
-    from bodyseg.refine.posenet import MEAN, STD
+    from bodyseg.nets import normalise
 
-    rgb = ((shard["rgb"][index].astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)
+    rgb = normalise(shard["rgb"][index])
     probs = np.stack([shard["prior"][index], shard["selfie"][index]]).astype(np.float32)
     x = np.concatenate([rgb, probs, shard["pose"][index].astype(np.float32) / 255.0])
     return x, shard["target"][index].astype(np.float32) / 255.0
@@ -347,7 +347,7 @@ class RefineCrops:
     def __getitem__(self, item: int) -> tuple[object, object]:
         import torch
 
-        from bodyseg.refine.posenet import MEAN, PRIOR_CHANNEL, STD
+        from bodyseg.nets import normalise
         from bodyseg.train.augment import colour_jitter
 
         index = int(self.indices[item])
@@ -356,7 +356,7 @@ class RefineCrops:
             rng = np.random.default_rng((self.seed, self.epoch, index))
             if rng.random() < 0.8:
                 rgb = colour_jitter(self.shards["rgb"][index], rng)
-                x[:3] = ((rgb.astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)
+                x[:3] = normalise(rgb)
             if rng.random() < self.p_perturb:
                 x[PRIOR_CHANNEL] = perturb_prior(np.ascontiguousarray(x[PRIOR_CHANNEL]), rng)
             if rng.random() < 0.5:
