@@ -278,9 +278,9 @@ class PeopleSegmenter(Segmenter):
             the whole frame shows nobody, ``True`` always (finds more people in crowds, 2-3x
             slower on large images), ``False`` never.
         tile_min_score: detector threshold on tiles (stricter: tiles invent more people).
-        zoom_out: when the frame shows nobody, look again on zoomed-out views (finds close-up
-            portraits the detector misses: 10 of 373 portrait val photos here; but it also finds
-            "people" in 3x more person-free scenes, so it is off by default).
+        zoom_out: when the frame shows nobody, look again on zoomed-out views: finds close-up
+            portraits the detector misses (pfcn-val 0.926 -> 0.952), but calls 4.3% of
+            person-free pixels person instead of 1.1%, so it is off by default.
         second_pass: re-run each person on the region its landmarks suggest.
         refiner: correct each person's mask with our trained refinement net
             (:mod:`bodyseg.refine.posenet`): ``"auto"`` (default: the shipped weights, if any),
