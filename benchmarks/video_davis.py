@@ -42,7 +42,7 @@ from bodyseg.video import VideoSegmenter
 
 DATA = Path(os.environ.get("BODYSEG_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets")) / "davis_person"
 METHODS = ("mediapipe-selfie", "mediapipe-pose", "bodyseg")
-PER_FRAME = {"smoothing": "off", "reuse": False, "tracking": False}
+PER_FRAME = {"smoothing": "off", "reuse": False, "tracking": False, "follow": False}
 #: VideoSegmenter settings compared: its defaults, and more key-frame reuse (faster, less exact).
 CONFIGS = {
     "default": ({}, []),

@@ -164,3 +164,25 @@ def test_only_close_ups_are_refined_by_default(monkeypatch):
     assert calls == [1] and out[0] is people[0] and out[1] is not people[1]
     assert pipeline.refine_in_crops(rgb, people[:1], Recorder(), selfie, who="close-up")[0] is people[0]
     assert len(selfie_calls) == 1  # the selfie model runs only when someone is refined
+
+
+@pytest.mark.slow
+def test_following_a_dancer_skips_the_detector_and_keeps_the_mask(monkeypatch):
+    """Video: from one frame's result the next is segmented by the landmark model alone, on the
+    region the last landmarks suggest; as good as detecting again; and None when nobody is there."""
+    root = dataset_path("davis_person", "dance-twirl")
+    frames = [read_image(p) for p in sorted((root / "images").iterdir())[:4]]
+    truths = [read_image(p)[..., 0] > 127 for p in sorted((root / "masks").iterdir())[:4]]
+    with create("bodyseg") as segmenter:
+        first = segmenter.segment(frames[0])
+        assert len(first.meta["landmark_rois"]) == len(first.people) >= 1
+        calls = []
+        monkeypatch.setattr(segmenter._detector, "detect", lambda rgb: calls.append(1) or [])
+        previous = first
+        for frame, truth in zip(frames[1:], truths[1:]):
+            followed = segmenter.segment_next(frame, previous)
+            assert followed is not None and iou(followed.mask(), truth) > 0.8
+            previous = followed
+        assert calls == []  # the detector never ran
+        empty = np.full_like(frames[0], 128)
+        assert segmenter.segment_next(empty, first) is None  # nobody there any more: a full run is needed

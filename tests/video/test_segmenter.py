@@ -104,6 +104,56 @@ def test_a_changed_frame_forces_a_new_key_frame():
     assert video.calls == 8
 
 
+class FollowingSquareSegmenter(SquareSegmenter):
+    """Follows the square from its last result (as bodyseg follows people without its detector);
+    loses it on the follow calls numbered in ``lose`` (from 0)."""
+
+    def __init__(self, lose=()) -> None:
+        super().__init__()
+        self.lose = set(lose)
+        self.followed_from: list[int] = []
+
+    def _segment(self, rgb):
+        result = super()._segment(rgb)
+        result.meta["call"] = self.own_calls - 1
+        return result
+
+    def _segment_next(self, rgb, previous):
+        follow = len(self.followed_from)
+        self.followed_from.append(previous.meta["call"])
+        if follow in self.lose:
+            return None
+        return self._segment(rgb)
+
+
+def test_between_full_runs_the_segmenter_follows_its_last_result():
+    clip = square_clip(10, step=6)
+    segmenter = FollowingSquareSegmenter()
+    with VideoSegmenter(segmenter, redetect_every=4) as video:
+        results = list(video.segment_frames(f for f, _ in clip))
+    followed = [r.meta["followed"] for r in results]
+    assert followed == [False, True, True, True, False, True, True, True, False, True]  # a full run every 4th frame
+    assert segmenter.followed_from == [0, 1, 2, 4, 5, 6, 8]  # each time from the result just before
+    assert video.follows == 7 and video.calls == 10
+    assert min(iou(r.mask(), m) for r, (_, m) in zip(results, clip)) > 0.9
+
+
+def test_a_lost_follow_falls_back_to_a_full_run():
+    clip = square_clip(6, step=6)
+    segmenter = FollowingSquareSegmenter(lose=[1])
+    results = list(VideoSegmenter(segmenter, redetect_every=10).segment_frames(f for f, _ in clip))
+    assert [r.meta["followed"] for r in results] == [False, True, False, True, True, True]
+    assert all(r.mask().any() for r in results)
+
+
+def test_per_frame_settings_never_follow():
+    segmenter = FollowingSquareSegmenter()
+    results = list(VideoSegmenter(segmenter, **OFF, follow=False).segment_frames(f for f, _ in square_clip(5)))
+    assert not any(r.meta["followed"] for r in results) and segmenter.followed_from == []
+    with pytest.raises(MethodError, match="redetect_every"):
+        VideoSegmenter(segmenter, redetect_every=0)
+
+
 def test_tracking_fills_a_missed_detection():
     clip = square_clip(10, step=2)
     truth = clip[6][1]

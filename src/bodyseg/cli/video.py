@@ -20,7 +20,9 @@ from bodyseg.cli.common import Job, add_method_options, check_target, chosen_met
 from bodyseg.cli.images import load_background, render_blur, render_cutout, render_mask, render_overlay, render_replace
 from bodyseg.errors import InputError, OutputError
 from bodyseg.io.images import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
-from bodyseg.io.video import VideoReader, VideoWriter, is_video_file
+from bodyseg.io.background import BackgroundWorker, prefetched
+from bodyseg.io.video import Frame, VideoReader, VideoWriter, is_video_file
+from bodyseg.result import Segmentation
 from bodyseg.segmenters import MIN_SIDE
 from bodyseg.video import VideoSegmenter
 
@@ -161,11 +163,21 @@ def run_video(args: argparse.Namespace) -> int:
 
 
 def process_frames(reader: VideoReader, video: VideoSegmenter, writer: VideoWriter, args: argparse.Namespace, total: int | None) -> tuple[int, float]:
-    """Segment, render and write each frame, with a progress bar (frames/s and time left) on a terminal."""
+    """Segment, render and write each frame, with a progress bar (frames/s and time left) on a terminal.
+
+    Three stages overlap on their own threads: decoding the next frames, segmenting this one, and
+    rendering and encoding the last ones (frames stay in order; at most a few wait in between).
+    """
     render = RENDERERS[args.effect]
     start = time.perf_counter()
     with tqdm(total=total, unit="frame", desc=f"{args.effect} ({video.name})", leave=False, dynamic_ncols=True, disable=None) as progress:
-        for frame in reader:
-            writer.write(np.asarray(render(frame.rgb, video.segment(frame), args)), frame.time)
+
+        def write(job: tuple[Frame, Segmentation]) -> None:
+            frame, seg = job
+            writer.write(np.asarray(render(frame.rgb, seg, args)), frame.time)
             progress.update()
+
+        with BackgroundWorker(write) as output:
+            for frame in prefetched(reader):
+                output.submit((frame, video.segment(frame)))
     return writer.frames_written, time.perf_counter() - start

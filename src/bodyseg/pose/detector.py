@@ -77,8 +77,9 @@ def decode_detections(
 ) -> list[Detection]:
     """Detections above ``min_score`` from the raw outputs, in normalised [0, 1] coordinates.
 
-    ``raw_boxes`` is N x 12 (centre x, centre y, width, height, then 4 keypoints x, y) in pixels of
-    the input relative to each anchor centre; ``raw_scores`` are logits (clipped to +-100).
+    ``raw_boxes`` is N x (4 + 2K) (centre x, centre y, width, height, then K keypoints x, y: 4 for
+    the pose detector, 6 for the face detector) in pixels of the input relative to each anchor
+    centre; ``raw_scores`` are logits (clipped to +-100).
     """
     scores = 1.0 / (1.0 + np.exp(-np.clip(raw_scores.reshape(-1).astype(np.float64), -100, 100)))
     keep = np.flatnonzero(scores >= min_score)
@@ -87,7 +88,7 @@ def decode_detections(
         values = raw_boxes[i] / input_size
         cx, cy = values[0] + anchors[i, 0], values[1] + anchors[i, 1]
         w, h = values[2], values[3]
-        keypoints = values[4:12].reshape(4, 2) + anchors[i]
+        keypoints = values[4:].reshape(-1, 2) + anchors[i]
         box = np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], np.float32)
         detections.append(Detection(float(scores[i]), box, keypoints.astype(np.float32)))
     return detections
@@ -145,10 +146,10 @@ class PoseDetector:
         >>> people[0].keypoints[0]  # mid-hip, in pixels  # doctest: +SKIP
     """
 
-    def __init__(self, min_score: float = 0.5, iou_threshold: float = 0.3) -> None:
+    def __init__(self, min_score: float = 0.5, iou_threshold: float = 0.3, threads: int = 1) -> None:
         self.min_score = min_score
         self.iou_threshold = iou_threshold
-        self._model = TFLiteModel(mediapipe_model_path("pose_detection/pose_detection.tflite"))
+        self._model = TFLiteModel(mediapipe_model_path("pose_detection/pose_detection.tflite"), num_threads=threads)
         self._anchors = ssd_anchors()
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:

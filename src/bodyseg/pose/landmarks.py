@@ -119,8 +119,8 @@ class LandmarkModel:
         (33, 3)
     """
 
-    def __init__(self) -> None:
-        self._model = TFLiteModel(mediapipe_model_path("pose_landmark/pose_landmark_full.tflite"))
+    def __init__(self, threads: int = 1) -> None:
+        self._model = TFLiteModel(mediapipe_model_path("pose_landmark/pose_landmark_full.tflite"), num_threads=threads)
 
     def run_crop(self, crop_rgb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
         """Raw model on a 256x256 RGB crop: (39x5 landmarks in crop pixels, presence, 256x256 probability)."""

@@ -24,14 +24,17 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int = 8, eps: floa
         >>> bool(out[5, 3] < 0.5 and out[5, 15] > 0.99)
         True
     """
-    full = cv2.cvtColor(guide, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0 if guide.ndim == 3 else guide.astype(np.float32)
-    h, w = full.shape
-    i, p, r = full, src.astype(np.float32), radius
+    grey = cv2.cvtColor(guide, cv2.COLOR_RGB2GRAY) if guide.ndim == 3 else guide
+    h, w = grey.shape
+    p, r = src.astype(np.float32, copy=False), radius
     if subsample > 1:
         small = (max(1, w // subsample), max(1, h // subsample))
-        i = cv2.resize(full, small, interpolation=cv2.INTER_AREA)
+        i = cv2.resize(grey, small, interpolation=cv2.INTER_AREA)  # shrunk before the float copy: cheaper
         p = cv2.resize(p, small, interpolation=cv2.INTER_AREA)
         r = max(1, radius // subsample)
+    else:
+        i = grey
+    i = i.astype(np.float32) * np.float32(1 / 255) if i.dtype == np.uint8 else i.astype(np.float32)
     mean_i, mean_p = box_mean(i, r), box_mean(p, r)
     var_i = box_mean(i * i, r) - mean_i * mean_i
     cov_ip = box_mean(i * p, r) - mean_i * mean_p
@@ -41,4 +44,7 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int = 8, eps: floa
     if subsample > 1:
         mean_a = cv2.resize(mean_a, (w, h), interpolation=cv2.INTER_LINEAR)
         mean_b = cv2.resize(mean_b, (w, h), interpolation=cv2.INTER_LINEAR)
-    return mean_a * full + mean_b
+    full = grey.astype(np.float32) * np.float32(1 / 255) if grey.dtype == np.uint8 else grey.astype(np.float32)
+    mean_a *= full
+    mean_a += mean_b
+    return mean_a

@@ -48,9 +48,41 @@ class Segmenter(abc.ABC):
         result.meta["ms"] = (time.perf_counter() - start) * 1000.0
         return result
 
+    def segment_next(self, image: ImageLike, previous: Segmentation) -> Segmentation | None:
+        """Segment the next frame of a video starting from ``previous`` (this segmenter's result on
+        an earlier frame), more cheaply than :meth:`segment`; None when a full :meth:`segment` is
+        needed (this segmenter cannot follow, or it lost someone).
+
+        :class:`~bodyseg.video.VideoSegmenter` calls it between full runs. The base class never
+        follows; a subclass that can implements :meth:`_segment_next`.
+
+        Example:
+            >>> class Everything(Segmenter):
+            ...     name = "everything"
+            ...     def _segment(self, rgb):
+            ...         return Segmentation(prob=np.ones(rgb.shape[:2], np.float32))
+            >>> frame = np.zeros((20, 20, 3), np.uint8)
+            >>> Everything().segment_next(frame, Everything().segment(frame)) is None
+            True
+        """
+        rgb = load_image(image)
+        if min(rgb.shape[:2]) < MIN_SIDE or previous.prob.shape != rgb.shape[:2]:
+            return None
+        start = time.perf_counter()
+        result = self._segment_next(rgb, previous)
+        if result is None:
+            return None
+        result.meta.setdefault("method", self.name)
+        result.meta["ms"] = (time.perf_counter() - start) * 1000.0
+        return result
+
     @abc.abstractmethod
     def _segment(self, rgb: np.ndarray) -> Segmentation:
         """Segment an HxWx3 RGB uint8 array of at least MIN_SIDE pixels a side."""
+
+    def _segment_next(self, rgb: np.ndarray, previous: Segmentation) -> Segmentation | None:
+        """Follow ``previous`` onto ``rgb`` (see :meth:`segment_next`); None: not possible."""
+        return None
 
     def close(self) -> None:
         """Release native resources (models, sessions). Safe to call twice."""

@@ -4,7 +4,10 @@ Per frame, in order:
 
 1. optical flow from the previous frame (DIS on a small grey copy, :mod:`bodyseg.video.flow`);
 2. key-frame decision (:class:`~bodyseg.video.keyframes.KeyframeScheduler`): run the segmenter,
-   or reuse the last result moved along the flow;
+   or reuse the last result moved along the flow; a segmenter that can follow people from the
+   previous frame (:meth:`~bodyseg.segmenters.Segmenter.segment_next`: for ``bodyseg``, the
+   landmark model on the regions the last landmarks suggest, no detector) does so between full
+   runs, which come at least every ``redetect_every`` frames, and whenever it loses someone;
 3. motion-gated smoothing of the probability (:mod:`bodyseg.video.smoothing`);
 4. people tracking (:class:`~bodyseg.video.tracking.PeopleTracker`): keypoints filtered, people
    the detector missed carried forward and their probability kept.
@@ -63,10 +66,14 @@ class VideoSegmenter:
         max_missed: see ``tracking``.
         flow: ``"dis"`` (fast) or ``"farneback"``.
         flow_size: long side in pixels of the grey copy the flow is computed on.
+        follow: between full runs, let the segmenter follow the people of its last result
+            (cheaper: ``bodyseg`` skips its person detector, as MediaPipe's pose tracking does).
+        redetect_every: with ``follow``, run the full segmenter at least every this many frames
+            (new people are found within that many frames).
         **options: options of the segmenter created from a method name.
 
     Each result's ``meta`` adds ``frame`` (index), ``time`` (seconds, when frames carry it),
-    ``keyframe`` (the segmenter ran), ``tracked`` (someone was carried by the tracker, not
+    ``keyframe`` (the segmenter ran), ``followed`` (it ran following the last result), ``tracked`` (someone was carried by the tracker, not
     found by the detector), ``tracked_people`` (that flag per person) and ``track_ids``.
 
     Example:
@@ -91,6 +98,8 @@ class VideoSegmenter:
         max_missed: int = 5,
         flow: str = "dis",
         flow_size: int = 320,
+        follow: bool = True,
+        redetect_every: int = 8,
         **options: Any,
     ) -> None:
         self.smoothing = {True: "flow", False: "off"}.get(smoothing, smoothing)  # type: ignore[call-overload]
@@ -110,6 +119,10 @@ class VideoSegmenter:
         self.scheduler = KeyframeScheduler(change_threshold, max_stale if reuse else 0)
         self.tracker = PeopleTracker(max_missed=max_missed) if tracking else None
         self.flow_size = int(flow_size)
+        if redetect_every < 1:
+            raise MethodError(f"redetect_every must be >= 1, got {redetect_every}")
+        self.follow = bool(follow)
+        self.redetect_every = int(redetect_every)
         self._flow = FlowEstimator(flow)
         self.reset()
 
@@ -124,8 +137,11 @@ class VideoSegmenter:
         self.scheduler.reset()
         if self.tracker is not None:
             self.tracker.reset()
+        self._followable: Segmentation | None = None  # the segmenter's last own result
+        self._since_full = 0
         self.frames = 0
         self.calls = 0
+        self.follows = 0
 
     def segment_frames(self, frames: Iterable[np.ndarray | Frame]) -> Iterator[Segmentation]:
         """Segment a stream of frames (RGB arrays or :class:`~bodyseg.io.Frame`), one result each.
@@ -145,8 +161,9 @@ class VideoSegmenter:
         previous = self._state if self._state is not None and self._state.prob.shape == rgb.shape[:2] else None
         motion = Motion(self._flow.backward(grey, previous.grey), rgb.shape[:2]) if previous is not None and self._needs_flow() else None
         key = self._is_key(grey, previous)
+        followed = False
         if key:
-            result = self.segmenter.segment(rgb)
+            result, followed = self._run_segmenter(rgb, previous)
             self.calls += 1
             if previous is not None and self.smoothing != "off":
                 result.prob = self._smooth(result.prob, grey, previous, motion)
@@ -155,12 +172,25 @@ class VideoSegmenter:
             result = self._reuse(previous, motion)
         if self.tracker is not None:
             self._track(result, previous, motion, detected=key)
-        result.meta.update(frame=self.frames, keyframe=key)
+        result.meta.update(frame=self.frames, keyframe=key, followed=followed)
         if time is not None:
             result.meta["time"] = time
         self._state = _State(grey, result.prob, result.parts)
         self.frames += 1
         return result
+
+    def _run_segmenter(self, rgb: np.ndarray, previous: _State | None) -> tuple[Segmentation, bool]:
+        """The segmenter on this frame: following its last result when allowed and possible, else in full."""
+        result = None
+        if self.follow and previous is not None and self._followable is not None and self._since_full < self.redetect_every - 1:
+            result = self.segmenter.segment_next(rgb, self._followable)
+        followed = result is not None
+        if result is None:
+            result = self.segmenter.segment(rgb)
+        self._since_full = self._since_full + 1 if followed else 0
+        self.follows += int(followed)
+        self._followable = result
+        return result, followed
 
     def _needs_flow(self) -> bool:
         return self.smoothing == "flow" or self.scheduler.max_stale > 0 or self.tracker is not None

@@ -104,6 +104,21 @@ def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float
     return inter / union if union > 0 else 0.0
 
 
+def move_box(box: tuple[int, int, int, int], motion: Motion | None) -> tuple[int, int, int, int]:
+    """A box moved along the flow at its centre (its size kept): for matching, without warping a mask.
+
+    Example:
+        >>> move_box((10, 20, 30, 60), None)
+        (10, 20, 30, 60)
+    """
+    if motion is None:
+        return box
+    x0, y0, x1, y1 = box
+    (cx, cy), = motion.move_points(np.array([[(x0 + x1) / 2, (y0 + y1) / 2]]))
+    dx, dy = int(round(cx - (x0 + x1) / 2)), int(round(cy - (y0 + y1) / 2))
+    return (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
+
+
 def move_person(person: Person, motion: Motion | None, score_decay: float = 1.0) -> Person:
     """The person moved onto the current frame along the flow (unchanged without motion)."""
     if motion is None:
@@ -158,11 +173,11 @@ class PeopleTracker:
         person over the video. With ``detected=False`` (the segmenter did not run on this frame)
         every track is carried without counting as a miss.
         """
-        moved = [move_person(track.person, motion, self.score_decay) for track in self.tracks]
+        moved_boxes = [move_box(track.person.box, motion) for track in self.tracks]
         for track in self.tracks:
             if track.kalman is not None:
                 track.kalman.predict()
-        pairs = dict(self._match(moved, people)) if detected else {}
+        pairs = dict(self._match(moved_boxes, people)) if detected else {}
         by_detection = {d: t for t, d in pairs.items()}
         order: list[tuple[Track, bool]] = []
         for d, person in enumerate(people):
@@ -174,17 +189,17 @@ class PeopleTracker:
                 continue
             track.missed += int(detected)
             if track.missed <= self.max_missed and (track.hits >= self.min_hits or not detected):
-                track.person = self._carry(track, moved[t], motion)
+                track.person = self._carry(track, move_person(track.person, motion, self.score_decay), motion)  # masks moved only when carried
                 order.append((track, True))
         self.tracks = [track for track, _ in order]
         return [t.person for t, _ in order], [carried for _, carried in order], [t.id for t, _ in order]
 
-    def _match(self, moved: list[Person], people: list[Person]) -> list[tuple[int, int]]:
-        if not moved or not people:
+    def _match(self, moved_boxes: list[tuple[int, int, int, int]], people: list[Person]) -> list[tuple[int, int]]:
+        if not moved_boxes or not people:
             return []
         from scipy.optimize import linear_sum_assignment  # scipy.optimize takes long to import: only when needed
 
-        iou = np.array([[box_iou(m.box, p.box) for p in people] for m in moved])
+        iou = np.array([[box_iou(m, p.box) for p in people] for m in moved_boxes])
         rows, cols = linear_sum_assignment(-iou)
         return [(int(r), int(c)) for r, c in zip(rows, cols) if iou[r, c] >= self.min_iou]
 
