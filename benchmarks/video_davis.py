@@ -43,10 +43,11 @@ from bodyseg.video import VideoSegmenter
 DATA = Path(os.environ.get("BODYSEG_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets")) / "davis_person"
 METHODS = ("mediapipe-selfie", "mediapipe-pose", "bodyseg")
 PER_FRAME = {"smoothing": "off", "reuse": False, "tracking": False, "follow": False}
-#: VideoSegmenter settings compared: its defaults, and more key-frame reuse (faster, less exact).
+#: VideoSegmenter settings compared: its defaults, and without following people between full runs
+#: (the segmenter runs in full on every frame it is asked to).
 CONFIGS = {
     "default": ({}, []),
-    "reuse 4 @0.05": ({"max_stale": 4, "change_threshold": 0.05}, ["--max-stale", "4", "--change-threshold", "0.05"]),
+    "no following": ({"redetect_every": 1}, ["--redetect-every", "1"]),
 }
 #: DAVIS 2016 is filmed at 24 frames/s.
 FPS = 24

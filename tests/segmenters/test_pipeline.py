@@ -186,3 +186,17 @@ def test_following_a_dancer_skips_the_detector_and_keeps_the_mask(monkeypatch):
         assert calls == []  # the detector never ran
         empty = np.full_like(frames[0], 128)
         assert segmenter.segment_next(empty, first) is None  # nobody there any more: a full run is needed
+
+
+@pytest.mark.parametrize(("option", "match"), [({"zoom_out": "sometimes"}, "zoom_out must be one of off, face, always"), ({"threads": 0}, "threads must be >= 1")])
+def test_bad_options_are_named(option, match):
+    from bodyseg.errors import MethodError
+
+    with pytest.raises(MethodError, match=match):
+        create("bodyseg", **option)
+
+
+def test_zoom_out_accepts_the_old_booleans():
+    with create("bodyseg", zoom_out=True) as always, create("bodyseg", zoom_out=False) as never:
+        assert (always.zoom_out, never.zoom_out) == ("always", "off")
+        assert never._faces is None

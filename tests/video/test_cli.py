@@ -190,3 +190,13 @@ def test_real_clip_with_mediapipe(tmp_path):
     clip, _ = davis_clip(tmp_path, "tennis", 12)
     assert run(clip, "-m", "mediapipe-selfie", "-o", tmp_path / "t.mp4") == 0
     assert [f.rgb.shape for f in read_video_frames(tmp_path / "t.mp4")] == [(480, 854, 3)] * 12
+
+
+@pytest.mark.parametrize(("flags", "follow", "every"), [([], True, 8), (["--redetect-every", "3"], True, 3), (["--redetect-every", "1"], False, 1), (["--per-frame"], False, 8)])
+def test_following_options(flags, follow, every, square_segmenter):
+    from bodyseg.cli import build_parser
+    from bodyseg.cli.video import build_video_segmenter
+
+    args = build_parser().parse_args(["video", "in.mp4", "-m", "test-square", *flags])
+    with build_video_segmenter(args) as video:
+        assert (video.follow, video.redetect_every) == (follow, every)

@@ -154,6 +154,20 @@ def test_per_frame_settings_never_follow():
         VideoSegmenter(segmenter, redetect_every=0)
 
 
+def test_running_the_segmenter_ahead_gives_the_same_results():
+    clip = square_clip(12, step=3)
+    results = {}
+    for ahead in (0, 3):
+        segmenter = FollowingSquareSegmenter()
+        segmenter.noise, segmenter._rng = 0.2, np.random.default_rng(7)  # flicker, the same draws in both runs
+        with VideoSegmenter(segmenter, redetect_every=3) as video:
+            pairs = list(video.segment_stream((f for f, _ in clip), ahead=ahead))
+        assert [frame is f for (frame, _), (f, _) in zip(pairs, clip)] == [True] * 12  # each result with its own frame
+        results[ahead] = [seg for _, seg in pairs]
+    for a, b in zip(results[0], results[3], strict=True):
+        assert np.array_equal(a.prob, b.prob) and a.meta["followed"] == b.meta["followed"] and a.meta["keyframe"] == b.meta["keyframe"]
+
+
 def test_tracking_fills_a_missed_detection():
     clip = square_clip(10, step=2)
     truth = clip[6][1]

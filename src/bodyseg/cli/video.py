@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +79,10 @@ def _add_temporal_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-stale", type=int, default=2, metavar="N", help="reuse a result for at most N frames when the frame barely changed; 0 segments every frame (default %(default)s)")
     group.add_argument("--change-threshold", type=float, default=0.02, metavar="X", help="frame change (0-1) that forces a new segmentation (default %(default)s)")
     group.add_argument("--no-tracking", action="store_true", help="do not carry people the detector misses")
-    group.add_argument("--per-frame", action="store_true", help="no memory across frames at all (smoothing, reuse and tracking off)")
+    group.add_argument("--redetect-every", type=int, default=8, metavar="N",
+                       help="between full runs the segmenter follows the people it found (bodyseg: no person detector, "
+                            "as MediaPipe's pose tracking); run it in full at least every N frames; 1 never follows (default %(default)s)")
+    group.add_argument("--per-frame", action="store_true", help="no memory across frames at all (smoothing, reuse, following and tracking off)")
 
 
 def _add_format_options(parser: argparse.ArgumentParser) -> None:
@@ -132,6 +136,8 @@ def build_video_segmenter(args: argparse.Namespace) -> VideoSegmenter:
         max_stale=max(0, args.max_stale),
         change_threshold=args.change_threshold,
         tracking=not (per_frame or args.no_tracking),
+        follow=not per_frame and args.redetect_every > 1,
+        redetect_every=max(1, args.redetect_every),
         **options,
     )
 
@@ -165,8 +171,9 @@ def run_video(args: argparse.Namespace) -> int:
 def process_frames(reader: VideoReader, video: VideoSegmenter, writer: VideoWriter, args: argparse.Namespace, total: int | None) -> tuple[int, float]:
     """Segment, render and write each frame, with a progress bar (frames/s and time left) on a terminal.
 
-    Three stages overlap on their own threads: decoding the next frames, segmenting this one, and
-    rendering and encoding the last ones (frames stay in order; at most a few wait in between).
+    Four stages overlap on their own threads: decoding the next frames, running the segmenter on
+    them, smoothing and tracking this one, and rendering and encoding the last ones (frames stay in
+    order; at most a few wait in between).
     """
     render = RENDERERS[args.effect]
     start = time.perf_counter()
@@ -177,7 +184,10 @@ def process_frames(reader: VideoReader, video: VideoSegmenter, writer: VideoWrit
             writer.write(np.asarray(render(frame.rgb, seg, args)), frame.time)
             progress.update()
 
-        with BackgroundWorker(write) as output:
-            for frame in prefetched(reader):
-                output.submit((frame, video.segment(frame)))
+        frames = prefetched(reader)
+        stream = video.segment_stream(frames, ahead=2)
+        # closed in this order on any exit, so no thread still decodes once the reader is closed
+        with closing(frames), closing(stream), BackgroundWorker(write) as output:
+            for frame, seg in stream:
+                output.submit((frame, seg))
     return writer.frames_written, time.perf_counter() - start

@@ -24,7 +24,9 @@ def prefetched(items: Iterable[T], depth: int = 4) -> Iterator[T]:
     """``items`` produced on a background thread, at most ``depth`` ahead of the consumer.
 
     An exception raised while producing is raised here, after the items produced before it. When
-    the consumer stops early (``break``, an exception, the generator closed) the thread stops too.
+    the consumer stops early and closes this generator (``with contextlib.closing(...)``, or when
+    it is collected) the thread stops too, and ``items`` is closed on it; close it before
+    releasing what ``items`` reads from (a file, a decoder).
 
     Example:
         >>> list(prefetched(range(5), depth=2))
@@ -43,13 +45,18 @@ def prefetched(items: Iterable[T], depth: int = 4) -> Iterator[T]:
         return False
 
     def produce() -> None:
+        source = iter(items)
         try:
-            for item in items:
+            for item in source:
                 if not put(item):
                     return
         except BaseException as error:  # handed to the consumer, raised there
             put(_Failure(error))
             return
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:  # a generator stopped early is finalised here, on its own thread
+                close()
         put(_DONE)
 
     thread = threading.Thread(target=produce, name="bodyseg-prefetch", daemon=True)

@@ -18,14 +18,16 @@ with the length of the video.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from bodyseg.errors import MethodError
+from bodyseg.io.background import prefetched
 from bodyseg.io.images import array_to_rgb
 from bodyseg.io.video import Frame
 from bodyseg.result import Parts, Person, Segmentation
@@ -36,6 +38,19 @@ from bodyseg.video.smoothing import SMOOTHING_MODES, motion_gate, smooth_probabi
 from bodyseg.video.tracking import PeopleTracker
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Step:
+    """One frame after the segmenter side: its result when the segmenter ran (else reused later)."""
+
+    frame: Any
+    rgb: np.ndarray
+    grey: np.ndarray
+    raw: Segmentation | None
+    followed: bool
 
 
 @dataclass
@@ -137,72 +152,99 @@ class VideoSegmenter:
         self.scheduler.reset()
         if self.tracker is not None:
             self.tracker.reset()
-        self._followable: Segmentation | None = None  # the segmenter's last own result
+        self._segmented: Segmentation | None = None  # the segmenter's last own result
         self._since_full = 0
         self.frames = 0
         self.calls = 0
         self.follows = 0
 
-    def segment_frames(self, frames: Iterable[np.ndarray | Frame]) -> Iterator[Segmentation]:
+    def segment_frames(self, frames: Iterable[np.ndarray | Frame], ahead: int = 0) -> Iterator[Segmentation]:
         """Segment a stream of frames (RGB arrays or :class:`~bodyseg.io.Frame`), one result each.
 
-        A generator: each frame is segmented when its result is asked for, so a long video never
-        sits in memory. Starts from a clean state.
+        A generator: each frame is segmented when its result is asked for (with ``ahead``, up to
+        that many frames earlier), so a long video never sits in memory. Starts from a clean state.
+        See :meth:`segment_stream`.
+        """
+        for _, result in self.segment_stream(frames, ahead):
+            yield result
+
+    def segment_stream(self, frames: Iterable[T], ahead: int = 0) -> Iterator[tuple[T, Segmentation]]:
+        """Like :meth:`segment_frames`, yielding ``(frame, result)`` pairs.
+
+        With ``ahead > 0`` the segmenter runs on a background thread up to ``ahead`` frames in
+        advance, while this thread smooths and tracks the frames already segmented: on a machine
+        with two cores or more, the two overlap (the results are the same as with ``ahead=0``).
+
+        Example:
+            >>> with bodyseg.VideoSegmenter() as video:  # doctest: +SKIP
+            ...     for frame, seg in video.segment_stream(read_video_frames("dance.mp4"), ahead=2):
+            ...         writer.write(bodyseg.effects.blur(frame.rgb, seg), frame.time)
         """
         self.reset()
-        for frame in frames:
-            yield self.segment(frame)
+        steps = (self._segmenter_step(frame) for frame in frames)
+        for step in prefetched(steps, ahead) if ahead > 0 else steps:
+            yield step.frame, self._temporal_step(step)
 
     def segment(self, frame: np.ndarray | Frame) -> Segmentation:
         """Segment the next frame of the current video (state from earlier frames is used)."""
-        time = frame.time if isinstance(frame, Frame) else None
+        return self._temporal_step(self._segmenter_step(frame))
+
+    def _segmenter_step(self, frame: Any) -> _Step:
+        """Decide whether the segmenter runs on this frame, and run it (following its last result when it can).
+
+        Reads and writes only the segmenter side's state, so it may run ahead on another thread.
+        """
         rgb = array_to_rgb(frame.rgb if isinstance(frame, Frame) else frame)
         grey = small_grey(rgb, self.flow_size)
+        same_size = self._segmented is not None and self._segmented.prob.shape == rgb.shape[:2]
+        key = self._is_key(grey, self._segmented.prob if same_size else None)
+        if not key:
+            return _Step(frame, rgb, grey, None, False)
+        raw = None
+        if self.follow and same_size and self._since_full < self.redetect_every - 1:
+            raw = self.segmenter.segment_next(rgb, self._segmented)
+        followed = raw is not None
+        if raw is None:
+            raw = self.segmenter.segment(rgb)
+        self._since_full = self._since_full + 1 if followed else 0
+        self.calls += 1
+        self.follows += int(followed)
+        self._segmented = raw
+        return _Step(frame, rgb, grey, raw, followed)
+
+    def _temporal_step(self, step: _Step) -> Segmentation:
+        """Smooth or reuse, track, and remember: the state across frames of the results returned."""
+        rgb, grey = step.rgb, step.grey
         previous = self._state if self._state is not None and self._state.prob.shape == rgb.shape[:2] else None
         motion = Motion(self._flow.backward(grey, previous.grey), rgb.shape[:2]) if previous is not None and self._needs_flow() else None
-        key = self._is_key(grey, previous)
-        followed = False
+        key = step.raw is not None
         if key:
-            result, followed = self._run_segmenter(rgb, previous)
-            self.calls += 1
+            result = dataclasses.replace(step.raw, meta=dict(step.raw.meta))  # the segmenter side keeps its own
             if previous is not None and self.smoothing != "off":
                 result.prob = self._smooth(result.prob, grey, previous, motion)
-        else:  # only possible with a previous frame, hence with motion
+        else:  # only possible with a previous frame of this size, hence with motion
             assert previous is not None and motion is not None
             result = self._reuse(previous, motion)
         if self.tracker is not None:
             self._track(result, previous, motion, detected=key)
-        result.meta.update(frame=self.frames, keyframe=key, followed=followed)
-        if time is not None:
-            result.meta["time"] = time
+        result.meta.update(frame=self.frames, keyframe=key, followed=step.followed)
+        if isinstance(step.frame, Frame):
+            result.meta["time"] = step.frame.time
         self._state = _State(grey, result.prob, result.parts)
         self.frames += 1
         return result
 
-    def _run_segmenter(self, rgb: np.ndarray, previous: _State | None) -> tuple[Segmentation, bool]:
-        """The segmenter on this frame: following its last result when allowed and possible, else in full."""
-        result = None
-        if self.follow and previous is not None and self._followable is not None and self._since_full < self.redetect_every - 1:
-            result = self.segmenter.segment_next(rgb, self._followable)
-        followed = result is not None
-        if result is None:
-            result = self.segmenter.segment(rgb)
-        self._since_full = self._since_full + 1 if followed else 0
-        self.follows += int(followed)
-        self._followable = result
-        return result, followed
-
     def _needs_flow(self) -> bool:
         return self.smoothing == "flow" or self.scheduler.max_stale > 0 or self.tracker is not None
 
-    def _is_key(self, grey: np.ndarray, previous: _State | None) -> bool:
+    def _is_key(self, grey: np.ndarray, previous_prob: np.ndarray | None) -> bool:
         if self.scheduler.max_stale == 0:
             return True
         tiny = tiny_grey(grey)
-        if previous is None:  # a first frame (or a new size): always segmented, remembered as the key
+        if previous_prob is None:  # a first frame (or a new size): always segmented, remembered as the key
             self.scheduler.reset()
             return self.scheduler.is_key(tiny)
-        return self.scheduler.is_key(tiny, person_region(previous.prob, tiny.shape))
+        return self.scheduler.is_key(tiny, person_region(previous_prob, tiny.shape))
 
     def _smooth(self, prob: np.ndarray, grey: np.ndarray, previous: _State, motion: Motion | None) -> np.ndarray:
         if self.smoothing == "flow" and motion is not None:
