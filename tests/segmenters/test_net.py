@@ -62,3 +62,30 @@ def test_missing_card_and_broken_card(tmp_path, exported):
     (tmp_path / "lonely.json").write_text(json.dumps({"file": "lonely.onnx"}))
     with pytest.raises(MethodError, match="not a bodyseg model card"):
         NetSegmenter(weights=str(lonely))
+
+
+def test_flip_averages_the_image_and_its_mirror(exported):
+    model, onnx_path, _ = exported
+    rgb = np.random.default_rng(1).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    plain = NetSegmenter(weights=str(onnx_path), flip=False)
+    assert plain.flip is False  # the card says nothing: no flip
+    flipped = NetSegmenter(weights=str(onnx_path), flip=True)
+    mirror_logits, _ = plain.logits(rgb[:, ::-1].copy())
+    expected_logits = (plain.logits(rgb)[0] + mirror_logits[:, ::-1]) / 2
+    assert np.abs(flipped.logits(rgb)[0] - expected_logits).max() < 1e-4
+
+
+def test_the_card_can_ask_for_flip(exported, tmp_path):
+    _, onnx_path, card_path = exported
+    card = json.loads(card_path.read_text())
+    card["test_time"] = {"flip": True}
+    (tmp_path / "tiny.onnx").write_bytes(onnx_path.read_bytes())
+    (tmp_path / "tiny.json").write_text(json.dumps(card))
+    assert NetSegmenter(weights=str(tmp_path / "tiny.onnx")).flip is True
+    assert NetSegmenter(weights=str(tmp_path / "tiny.onnx"), flip=False).flip is False
+
+
+def test_only_whole_image_nets_count_as_shipped_weights():
+    from bodyseg.segmenters.net import shipped_weights
+
+    assert "pose_refiner" not in shipped_weights()  # the pipeline's refiner takes 7 channels, not an image

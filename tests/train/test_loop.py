@@ -113,6 +113,13 @@ def test_export_writes_onnx_and_a_model_card_that_matches(figures, tmp_path) -> 
     got = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"]).run(None, {"image": x})[0]
     np.testing.assert_allclose(got, expected, atol=1e-4)
     assert result.best_epoch == 1
+    assert card["test_time"] == {"flip": False} and card["recipe"]["size"] == 64
+    # exported for a larger input than it was trained on, with test-time flip
+    big_path, big_card_path = export_best(run, tmp_path / "big.onnx", size=96, flip=True)
+    big_card = json.loads(big_card_path.read_text())
+    assert (big_card["input"]["height"], big_card["recipe"]["size"], big_card["test_time"]) == (96, 64, {"flip": True})
+    x96 = np.zeros((1, 3, 96, 96), np.float32)
+    assert ort.InferenceSession(str(big_path), providers=["CPUExecutionProvider"]).run(None, {"image": x96})[0].shape == (1, 1, 96, 96)
 
 
 def test_part_segmentation_trains_on_ccp_part_maps(datasets, tmp_path) -> None:

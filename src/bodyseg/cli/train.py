@@ -81,6 +81,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("-o", "--out", type=Path, default=None, metavar="DIR", help="run folder, outside the repository (default ~/bodyseg-runs/ARCH-SIZE)")
     run.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
     run.add_argument("--export", action="store_true", help="after training, write the best model as ONNX with a JSON model card")
+    run.add_argument("--export-size", type=int, default=None, metavar="PX", help="input side of the exported graph (default: --size)")
+    run.add_argument("--export-flip", action="store_true", help="the exported card asks the net segmenter to average with the mirror image")
     parser.set_defaults(run=run_train)
 
 
@@ -116,6 +118,6 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"epoch {last['epoch']}/{config.epochs}: val loss {last['val_loss']:.4f}, val IoU {ious}; best epoch {result.best_epoch}")
     print(f"run folder: {result.out} (resume with the same command plus --resume)")
     if args.export:
-        onnx_path, card_path = export_best(result.out)
+        onnx_path, card_path = export_best(result.out, size=args.export_size, flip=args.export_flip)
         print(f"exported {onnx_path} and its model card {card_path}")
     return 0

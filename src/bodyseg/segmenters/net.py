@@ -25,14 +25,24 @@ log = logging.getLogger(__name__)
 
 
 def shipped_weights() -> dict[str, Path]:
-    """Model cards shipped inside the package, by name (the card's file stem).
+    """Whole-image person nets shipped inside the package, by name (the card's file stem).
+
+    Other shipped nets (the pipeline's refinement net, which takes more than an RGB image) are
+    not listed.
 
     Example:
         >>> sorted(shipped_weights())  # doctest: +SKIP
         ['person-unet']
     """
     folder = Path(str(resources.files("bodyseg") / "weights"))
-    return {card.stem: card for card in sorted(folder.glob("*.json"))}
+    return {card.stem: card for card in sorted(folder.glob("*.json")) if _takes_rgb(card)}
+
+
+def _takes_rgb(card_path: Path) -> bool:
+    try:
+        return json.loads(card_path.read_text(encoding="utf-8"))["input"]["channels"] == "RGB"
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def resolve_card(weights: str | None) -> Path:
@@ -77,6 +87,8 @@ class NetSegmenter(Segmenter):
     Args:
         weights: a shipped weights name, or the path of an ``.onnx`` file with its ``.json`` card.
         threads: onnxruntime intra-op threads.
+        flip: average the net's output on the image and on its mirror image (twice the time);
+            None (default) does what the card's ``test_time`` says.
 
     Fails on: people much smaller than the input grid (one pixel of a 256 px input is 5 px of
     a 1280 px photo); scenes unlike its training data (see the model card's ``data``).
@@ -87,7 +99,7 @@ class NetSegmenter(Segmenter):
 
     name = "net"
 
-    def __init__(self, weights: str | None = None, threads: int = 1) -> None:
+    def __init__(self, weights: str | None = None, threads: int = 1, flip: bool | None = None) -> None:
         import onnxruntime as ort
 
         self.card = load_card(resolve_card(weights))
@@ -102,13 +114,17 @@ class NetSegmenter(Segmenter):
         self._mean = np.array(norm["mean"], np.float32)
         self._std = np.array(norm["std"], np.float32)
         self.size = int(self.card["input"]["height"])
+        self.flip = bool(self.card.get("test_time", {}).get("flip", False)) if flip is None else bool(flip)
 
     def logits(self, rgb: np.ndarray) -> tuple[np.ndarray, Letterbox]:
         """Raw logits on the letterboxed square, and the letterbox to map them back."""
         box = Letterbox.fit(rgb.shape, self.size)
-        x = (box.apply(rgb).astype(np.float32) * self._scale - self._mean) / self._std
-        (out,) = self._session.run(None, {"image": x.transpose(2, 0, 1)[None]})
-        return out[0, 0], box
+        x = ((box.apply(rgb).astype(np.float32) * self._scale - self._mean) / self._std).transpose(2, 0, 1)[None]
+        if not self.flip:
+            (out,) = self._session.run(None, {"image": x})
+            return out[0, 0], box
+        (out,) = self._session.run(None, {"image": np.concatenate([x, x[..., ::-1]])})  # one batch: image and mirror
+        return (out[0, 0] + out[1, 0, :, ::-1]) / 2, box
 
     def _segment(self, rgb: np.ndarray) -> Segmentation:
         logits, box = self.logits(rgb)

@@ -91,7 +91,8 @@ def sha256_of(path: str | os.PathLike) -> str:
 
 
 def model_card(onnx_path: str | os.PathLike, *, arch: str, model: nn.Module, data: Sequence[str], size: int | Sequence[int],
-               num_classes: int, metrics: Mapping[str, Any], class_names: Sequence[str] | None = None, recipe: Mapping[str, Any] | None = None) -> dict[str, Any]:
+               num_classes: int, metrics: Mapping[str, Any], class_names: Sequence[str] | None = None, recipe: Mapping[str, Any] | None = None,
+               test_time: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The model card of an exported ONNX file, as a JSON-ready dict.
 
     Args:
@@ -104,6 +105,7 @@ def model_card(onnx_path: str | os.PathLike, *, arch: str, model: nn.Module, dat
         metrics: measured figures, each naming its split, e.g. ``{"ccp:val": {"iou": 0.91}}``.
         class_names: label names for multi-class nets.
         recipe: how it was trained (epochs, lr, loss, augmentation ...).
+        test_time: how to run it, e.g. ``{"flip": True}`` (average with the mirror image).
     """
     height, width = (size, size) if isinstance(size, int) else tuple(size)
     onnx_path = Path(onnx_path)
@@ -127,6 +129,7 @@ def model_card(onnx_path: str | os.PathLike, *, arch: str, model: nn.Module, dat
         "data": list(data),
         "metrics": _plain(metrics),
         "recipe": _plain(recipe or {}),
+        "test_time": _plain(test_time or {"flip": False}),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "opset": OPSET,
     }

@@ -424,10 +424,13 @@ def train(config: TrainConfig, *, resume: bool = False, data: TrainData | None =
     return TrainResult(out, history, best_epoch + 1, best_val, model)
 
 
-def export_best(run: Path, onnx_path: Path | None = None) -> tuple[Path, Path]:
+def export_best(run: Path, onnx_path: Path | None = None, *, size: int | None = None, flip: bool = False) -> tuple[Path, Path]:
     """Export the best model of a run folder to ONNX with its model card (``<run>/<arch>.onnx`` by default).
 
-    The card's metrics are the best epoch's validation loss and IoU per source.
+    The card's metrics are the best epoch's validation loss and IoU per source. ``size`` sets the
+    input side of the exported graph (default: the training crop size; a fully convolutional net
+    may see more detail at a larger one); ``flip`` asks the ``net`` segmenter to average the
+    output on the image and its mirror (written in the card's ``test_time``).
     """
     from bodyseg.train.export import export_with_card
 
@@ -438,7 +441,9 @@ def export_best(run: Path, onnx_path: Path | None = None) -> tuple[Path, Path]:
     metrics = {f"{name}:val": {**scores, "threshold": 0.5} for name, scores in best["metrics"].items()}
     recipe = {k: config[k] for k in ("epochs", "batch_size", "lr", "schedule", "loss", "loss_options", "composite", "augment", "seed")}
     recipe["best_epoch"] = best["epoch"] + 1
+    recipe["size"] = config["size"]
     return export_with_card(
         model, onnx_path or Path(run) / f"{config['arch']}.onnx", arch=config["arch"], data=[f"{d}:train" for d in config["data"]],
-        size=config["size"], num_classes=best["num_classes"], metrics=metrics, class_names=best["class_names"], recipe=recipe,
+        size=size or config["size"], num_classes=best["num_classes"], metrics=metrics, class_names=best["class_names"], recipe=recipe,
+        test_time={"flip": bool(flip)},
     )
