@@ -200,3 +200,18 @@ def test_zoom_out_accepts_the_old_booleans():
     with create("bodyseg", zoom_out=True) as always, create("bodyseg", zoom_out=False) as never:
         assert (always.zoom_out, never.zoom_out) == ("always", "off")
         assert never._faces is None
+
+
+@pytest.mark.parametrize("face_seen", [False, True])
+def test_fast_mode_keeps_a_close_up_whole_when_only_a_face_is_seen(monkeypatch, face_seen):
+    with create("bodyseg", fast=True, refine="none") as segmenter:
+        square = np.zeros((32, 32), np.float32)
+        square[8:24, 8:24] = 0.9
+        monkeypatch.setattr(segmenter._detector, "detect", lambda rgb: [])
+        monkeypatch.setattr(segmenter._faces, "detect", lambda rgb: ["a face"] if face_seen else [])
+        monkeypatch.setattr(segmenter, "_selfie", lambda rgb: square)
+        seg = segmenter.segment(np.zeros((64, 64, 3), np.uint8))
+    if face_seen:
+        assert seg.mask()[20:44, 20:44].all() and not seg.mask()[:10].any() and len(seg.people) == 1
+    else:
+        assert not seg.mask().any() and seg.people == []
