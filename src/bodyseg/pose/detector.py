@@ -134,32 +134,51 @@ def weighted_nms(detections: list[Detection], iou_threshold: float = 0.3) -> lis
     return merged
 
 
-class PoseDetector:
+class SsdDetector:
+    """A MediaPipe single-shot detector run on a letterboxed square in [-1, 1]: anchors decoded,
+    overlaps merged by weighted NMS, boxes and keypoints mapped back to the image's pixels.
+
+    Subclasses name the model file, its input side and its anchor strides.
+    """
+
+    model_file: str = ""
+    input_size: int = 0
+    strides: tuple[int, ...] = ()
+
+    def __init__(self, min_score: float = 0.5, iou_threshold: float = 0.3, threads: int = 1) -> None:
+        self.min_score = min_score
+        self.iou_threshold = iou_threshold
+        self._model = TFLiteModel(mediapipe_model_path(self.model_file), num_threads=threads)
+        self._anchors = ssd_anchors(self.input_size, self.strides)
+
+    def detect(self, rgb: np.ndarray) -> list[Detection]:
+        """What the model finds in an RGB uint8 image, best first, in its pixel coordinates."""
+        size = self.input_size
+        box = Letterbox.fit(rgb.shape, size)
+        outputs = self._model(box.apply(rgb)[None].astype(np.float32) / 127.5 - 1.0)
+        raw_scores, raw_boxes = sorted(outputs, key=lambda o: o.shape[-1])  # (1, N, 1) scores, (1, N, 4 + 2K) boxes
+        found = weighted_nms(
+            decode_detections(raw_boxes[0], raw_scores[0], self._anchors, input_size=size, min_score=self.min_score), self.iou_threshold
+        )
+        for det in found:
+            det.face_box = box.points_to_image(det.face_box.reshape(2, 2) * size).reshape(4).astype(np.float32)
+            det.keypoints = box.points_to_image(det.keypoints * size).astype(np.float32)
+        return found
+
+
+class PoseDetector(SsdDetector):
     """Find every person in an image (BlazePose detector + weighted NMS).
 
     Args:
         min_score: detection threshold.
         iou_threshold: boxes overlapping more than this are merged.
+        threads: threads of the model runtime.
 
     Example:
         >>> people = PoseDetector().detect(rgb)  # doctest: +SKIP
         >>> people[0].keypoints[0]  # mid-hip, in pixels  # doctest: +SKIP
     """
 
-    def __init__(self, min_score: float = 0.5, iou_threshold: float = 0.3, threads: int = 1) -> None:
-        self.min_score = min_score
-        self.iou_threshold = iou_threshold
-        self._model = TFLiteModel(mediapipe_model_path("pose_detection/pose_detection.tflite"), num_threads=threads)
-        self._anchors = ssd_anchors()
-
-    def detect(self, rgb: np.ndarray) -> list[Detection]:
-        """People found in an RGB uint8 image, best first, in its pixel coordinates."""
-        box = Letterbox.fit(rgb.shape, DETECTOR_SIZE)
-        raw_boxes, raw_scores = self._model(box.apply(rgb)[None].astype(np.float32) / 127.5 - 1.0)
-        found = weighted_nms(
-            decode_detections(raw_boxes[0], raw_scores[0], self._anchors, min_score=self.min_score), self.iou_threshold
-        )
-        for det in found:
-            det.face_box = box.points_to_image(det.face_box.reshape(2, 2) * DETECTOR_SIZE).reshape(4).astype(np.float32)
-            det.keypoints = box.points_to_image(det.keypoints * DETECTOR_SIZE).astype(np.float32)
-        return found
+    model_file = "pose_detection/pose_detection.tflite"
+    input_size = DETECTOR_SIZE
+    strides = ANCHOR_STRIDES
