@@ -42,11 +42,7 @@ class Segmenter(abc.ABC):
             result.warn(f"image is {rgb.shape[1]}x{rgb.shape[0]}, too small to find a person (needs {MIN_SIDE}x{MIN_SIDE})")
         else:
             result = self._segment(rgb)
-        if result.prob.shape != rgb.shape[:2]:
-            raise RuntimeError(f"{self.name} returned prob of shape {result.prob.shape} for an image of {rgb.shape[:2]}")
-        result.meta.setdefault("method", self.name)
-        result.meta["ms"] = (time.perf_counter() - start) * 1000.0
-        return result
+        return self._stamped(result, rgb, start)
 
     def segment_next(self, image: ImageLike, previous: Segmentation) -> Segmentation | None:
         """Segment the next frame of a video starting from ``previous`` (this segmenter's result on
@@ -70,8 +66,12 @@ class Segmenter(abc.ABC):
             return None
         start = time.perf_counter()
         result = self._segment_next(rgb, previous)
-        if result is None:
-            return None
+        return None if result is None else self._stamped(result, rgb, start)
+
+    def _stamped(self, result: Segmentation, rgb: np.ndarray, start: float) -> Segmentation:
+        """``result`` checked against the image and stamped with the method name and the time taken."""
+        if result.prob.shape != rgb.shape[:2]:
+            raise RuntimeError(f"{self.name} returned prob of shape {result.prob.shape} for an image of {rgb.shape[:2]}")
         result.meta.setdefault("method", self.name)
         result.meta["ms"] = (time.perf_counter() - start) * 1000.0
         return result

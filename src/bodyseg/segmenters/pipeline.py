@@ -22,6 +22,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from bodyseg.errors import MethodError
 from bodyseg.pose.detector import Detection, PoseDetector, box_iou
 from bodyseg.pose.face import FaceDetector
 from bodyseg.pose.landmarks import LandmarkModel, LandmarkResult, RotatedSquare, paste, roi_from_detection
@@ -260,6 +261,23 @@ def resolve_overlaps(probs: list[np.ndarray], threshold: float = 0.5) -> list[np
     return [(owner == i) & (p > threshold) for i, p in enumerate(probs)]
 
 
+def check_choice(option: str, value: object, choices: tuple[str, ...]) -> None:
+    """Raise a :class:`~bodyseg.errors.MethodError` naming the choices when ``value`` is not one of them.
+
+    Example:
+        >>> check_choice("refine", "guided", EDGE_REFINERS)
+    """
+    if value not in choices:
+        raise MethodError(f"{option} must be one of {', '.join(choices)}, got {value!r}")
+
+
+def nobody(shape: tuple[int, int]) -> Segmentation:
+    """The result when no person is found: an all-zero probability, with a warning."""
+    result = Segmentation(prob=np.zeros(shape, np.float32))
+    result.warn("no person detected")
+    return result
+
+
 #: Edge refinements of the union probability (``refine=``).
 EDGE_REFINERS = ("guided", "crf", "none")
 
@@ -347,10 +365,7 @@ class PeopleSegmenter(Segmenter):
         fast: bool = False,
         threads: int = 1,
     ) -> None:
-        if refine not in EDGE_REFINERS:
-            from bodyseg.errors import MethodError
-
-            raise MethodError(f"refine must be one of {', '.join(EDGE_REFINERS)}, got {refine!r}")
+        check_choice("refine", refine, EDGE_REFINERS)
         if refine == "crf":
             from bodyseg.refine.crf import import_densecrf
 
@@ -360,21 +375,13 @@ class PeopleSegmenter(Segmenter):
         self.tiles = tiles
         self.tile_min_score = tile_min_score
         self.zoom_out = {True: "always", False: "off"}.get(zoom_out, zoom_out)  # type: ignore[call-overload]
-        if self.zoom_out not in ZOOM_OUT_WHEN:
-            from bodyseg.errors import MethodError
-
-            raise MethodError(f"zoom_out must be one of {', '.join(ZOOM_OUT_WHEN)}, got {zoom_out!r}")
+        check_choice("zoom_out", self.zoom_out, ZOOM_OUT_WHEN)
         self.refine_min_side = refine_min_side
-        if refine_people not in REFINE_WHO:
-            from bodyseg.errors import MethodError
-
-            raise MethodError(f"refine_people must be one of {', '.join(REFINE_WHO)}, got {refine_people!r}")
+        check_choice("refine_people", refine_people, REFINE_WHO)
         self.refine_people = refine_people
         self.second_pass = second_pass
         self.refine = refine
         if threads < 1:
-            from bodyseg.errors import MethodError
-
             raise MethodError(f"threads must be >= 1, got {threads}")
         self._detector = PoseDetector(min_score=min_score, threads=threads)
         self.fast = fast
@@ -421,11 +428,8 @@ class PeopleSegmenter(Segmenter):
             found = list(zip(scores, refine_in_crops(rgb, [person for _, person in found], self._refiner, lambda: self._selfie(rgb),
                                                           self.refine_min_side, self.refine_people)))
         found = drop_duplicates(found)[: self.max_people]
-        h, w = rgb.shape[:2]
         if not found:
-            result = Segmentation(prob=np.zeros((h, w), np.float32))
-            result.warn("no person detected")
-            return result
+            return nobody(rgb.shape[:2])
         probs = [person.prob for _, person in found]
         union = np.max(np.stack(probs), axis=0)
         union = refine_edges(rgb, union, self.refine)
@@ -443,9 +447,7 @@ class PeopleSegmenter(Segmenter):
         if not detections:
             if self._faces is not None and self._faces.detect(rgb):
                 return self._close_up_fast(rgb)
-            result = Segmentation(prob=np.zeros((h, w), np.float32))
-            result.warn("no person detected")
-            return result
+            return nobody((h, w))
         small, owner = gate_by_people(self._selfie(rgb), detections, (h, w))
         union = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
         union = refine_edges(rgb, union, self.refine)
