@@ -1,4 +1,4 @@
-"""Mean per-image IoU of trained zoo nets (exported ONNX + model card) on the validation splits.
+"""Mean per-image IoU and Dice of trained zoo nets (exported ONNX + model card) on the validation splits.
 
 The nets run through the `net` segmenter's code (onnxruntime, letterboxed to the card's input
 size), on data none of them was trained on: ccp val, pfcn-val and picsart-val by default.
@@ -13,7 +13,7 @@ import statistics
 import time
 
 from bodyseg.datasets import open_dataset
-from bodyseg.metrics import iou
+from bodyseg.metrics import dice, iou
 from bodyseg.segmenters.net import NetSegmenter
 
 
@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1)
     args = parser.parse_args()
     names = args.data.split(",")
-    print("| net | " + " | ".join(names) + " | ms per image |")
+    print("| net | " + " | ".join(f"{name} IoU / Dice" for name in names) + " | ms per image |")
     print("|---|" + "---:|" * (len(names) + 1))
     for card in args.cards:
         segmenter = NetSegmenter(weights=card)
@@ -37,9 +37,11 @@ def main() -> None:
                 start = time.perf_counter()
                 seg = segmenter.segment(rgb)
                 times.append((time.perf_counter() - start) * 1000)
-                per_image.append(iou(seg.mask(), sample.mask > 0))
-            scores.append(statistics.mean(per_image))
-        print(f"| {segmenter.card['architecture']} ({card}) | " + " | ".join(f"{s:.3f}" for s in scores) + f" | {statistics.median(times):.1f} |")
+                truth = sample.mask > 0
+                per_image.append((iou(seg.mask(), truth), dice(seg.mask(), truth)))
+            scores.append(tuple(statistics.mean(values) for values in zip(*per_image)))
+        cells = " | ".join(f"{mean_iou:.3f} / {mean_dice:.3f}" for mean_iou, mean_dice in scores)
+        print(f"| {segmenter.card['architecture']} ({card}) | {cells} | {statistics.median(times):.1f} |")
 
 
 if __name__ == "__main__":
