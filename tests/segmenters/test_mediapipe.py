@@ -6,25 +6,8 @@ import numpy as np
 import pytest
 
 from bodyseg.io import read_image
-from bodyseg.metrics import iou
 from bodyseg.segmenters import create
-from tests.conftest import dataset_path
-
-
-def ccp_val_pairs():
-    root = dataset_path("ccp")
-    ids = [line.split()[0] for line in (root / "split.txt").read_text().splitlines() if line.endswith("val")]
-    assert len(ids) == 200, "ccp split.txt should hold 200 val images"
-    return [(root / "images" / f"{i}.jpg", root / "masks" / f"{i}.png") for i in ids]
-
-
-def mean_iou_on(method: str, pairs, **options) -> float:
-    scores = []
-    with create(method, **options) as segmenter:
-        for image_path, mask_path in pairs:
-            truth = read_image(mask_path)[..., 0] > 127
-            scores.append(iou(segmenter.segment(image_path).mask(), truth))
-    return float(np.mean(scores))
+from tests.conftest import ccp_val_pairs, mean_iou_on
 
 
 @pytest.mark.slow
