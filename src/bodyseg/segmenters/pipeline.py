@@ -301,7 +301,9 @@ class PeopleSegmenter(Segmenter):
 
     Args:
         min_score: person detector threshold.
-        min_presence: the landmark model's threshold that a crop holds a person.
+        min_presence: the landmark model's threshold that a crop holds a person (0.7: against
+            0.5, person-free scenes 1.12% -> 0.75% of pixels called person, backgrounds-val
+            2.07% -> 1.25%, for coco -0.003 and davis -0.002 IoU; ccp and portraits unchanged).
         max_people: at most this many people (best first).
         tiles: look for small people on overlapping tiles too: ``"empty"`` (default) only when
             the whole frame shows nobody, ``True`` always (finds more people in crowds, 2-3x
@@ -351,7 +353,7 @@ class PeopleSegmenter(Segmenter):
     def __init__(
         self,
         min_score: float = 0.5,
-        min_presence: float = 0.5,
+        min_presence: float = 0.7,
         max_people: int = 20,
         tiles: bool | str = "empty",
         tile_min_score: float = 0.75,
