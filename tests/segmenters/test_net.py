@@ -89,3 +89,22 @@ def test_only_whole_image_nets_count_as_shipped_weights():
     from bodyseg.segmenters.net import shipped_weights
 
     assert "pose_refiner" not in shipped_weights()  # the pipeline's refiner takes 7 channels, not an image
+
+
+def test_the_shipped_net_is_the_default_weights_and_says_what_it_measured():
+    from bodyseg.segmenters import create
+
+    with create("net") as segmenter:
+        card = segmenter.card
+    assert card["file"] == "person-unet.onnx" and card["architecture"] == "unet" and card["input"]["height"] == 160
+    assert segmenter.flip is True  # the card asks for the mirror average
+    assert not any(source.startswith(("ccp:val", "ccp-val")) for source in card["data"])  # never trained on what it is scored on
+    assert card["metrics"]["ccp-val:net"]["iou"] >= 0.90 and card["metrics"]["pfcn-val:net"]["dice"] >= 0.95
+
+
+@pytest.mark.slow
+def test_the_shipped_net_on_ccp_val_subset():
+    """Every 4th ccp val photo (50); the shipped U-Net measured 0.909 on all 200 (mediapipe-selfie 0.924)."""
+    from tests.conftest import ccp_val_pairs, mean_iou_on
+
+    assert mean_iou_on("net", ccp_val_pairs()[::4]) >= 0.88

@@ -28,6 +28,11 @@ register(
     "bodyseg.segmenters.mediapipe:PoseSegmenter",
     "MediaPipe pose landmarker: mask plus 33 keypoints of one person; better on full bodies",
 )
+register(
+    "net",
+    "bodyseg.segmenters.net:NetSegmenter",
+    "a net of our zoo trained here, on the whole image (shipped: person-unet, a 1.94 M-parameter U-Net at 160 px with a mirror average); one probability, no people; weights=FILE.onnx runs your own export",
+)
 
 __all__ = [
     "DEFAULT_METHOD", "MIN_SIDE", "Segmenter", "available", "check_finds_people", "check_options", "create", "people_methods",
