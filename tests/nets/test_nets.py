@@ -62,6 +62,7 @@ def test_odd_sizes_are_padded_and_cropped(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_channels_last_gives_the_same_logits(name: str) -> None:
+    torch.manual_seed(0)  # weights and input independent of the tests run before (segnet's max-pool ties could differ)
     model = randomised(nets.create(name))
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():

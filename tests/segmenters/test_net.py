@@ -108,3 +108,12 @@ def test_the_shipped_net_on_ccp_val_subset():
     from tests.conftest import ccp_val_pairs, mean_iou_on
 
     assert mean_iou_on("net", ccp_val_pairs()[::4]) >= 0.88
+
+
+def test_the_composite_weights_are_shipped_beside_and_say_how_they_were_trained():
+    from bodyseg.segmenters.net import shipped_weights
+
+    assert {"person-unet", "person-unet-composite"} <= set(shipped_weights())
+    segmenter = NetSegmenter(weights="person-unet-composite")
+    assert segmenter.card["recipe"]["composite"] is True and len(segmenter.card["recipe"]["stages"]) == 2
+    assert segmenter.card["metrics"]["pfcn-val:net"]["dice"] >= 0.95

@@ -31,7 +31,7 @@ register(
 register(
     "net",
     "bodyseg.segmenters.net:NetSegmenter",
-    "a net of our zoo trained here, on the whole image (shipped: person-unet, a 1.94 M-parameter U-Net at 160 px with a mirror average); one probability, no people; weights=FILE.onnx runs your own export",
+    "a net of our zoo trained here, on the whole image (shipped: person-unet, a 1.94 M-parameter U-Net at 160 px with a mirror average; weights=person-unet-composite is it trained on composites too, better beyond portraits); one probability, no people; weights=FILE.onnx runs your own export",
 )
 
 __all__ = [
