@@ -9,6 +9,7 @@ import pytest
 
 from bodyseg.errors import MethodError
 from bodyseg.segmenters.net import NetSegmenter
+from tests.conftest import ccp_val_pairs, mean_iou_on
 
 torch = pytest.importorskip("torch", reason="exporting a test net needs torch (pip install -e '.[dev]')")
 
@@ -105,8 +106,6 @@ def test_the_shipped_net_is_the_default_weights_and_says_what_it_measured():
 @pytest.mark.slow
 def test_the_shipped_net_on_ccp_val_subset():
     """Every 4th ccp val photo (50); the shipped U-Net measured 0.909 on all 200 (mediapipe-selfie 0.924)."""
-    from tests.conftest import ccp_val_pairs, mean_iou_on
-
     assert mean_iou_on("net", ccp_val_pairs()[::4]) >= 0.88
 
 

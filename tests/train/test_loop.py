@@ -136,6 +136,26 @@ def test_part_segmentation_trains_on_ccp_part_maps(datasets, tmp_path) -> None:
     assert result.model.state_dict()["head.weight"].shape[0] == 59
 
 
+def test_export_of_the_last_epoch_carries_its_weights_and_figures(figures, tmp_path) -> None:
+    ort = pytest.importorskip("onnxruntime")
+    run = tmp_path / "run"
+    train(config(run, epochs=2, steps_per_epoch=2), data=figure_data(figures()))
+    onnx_path, card_path = export_best(run, tmp_path / "last.onnx", checkpoint="last")
+    card = json.loads(card_path.read_text())
+    last = torch.load(run / "last.pt", weights_only=False)
+    assert card["recipe"]["last_epoch"] == 2 and "best_epoch" not in card["recipe"]
+    assert card["metrics"]["figures:val"]["iou"] == last["history"][-1]["per_source"]["figures"]["iou"]
+    model = nets.create("unet")
+    model.load_state_dict(last["model"])
+    x = np.random.default_rng(1).normal(size=(1, 3, 64, 64)).astype(np.float32)
+    with torch.no_grad():
+        expected = model.eval()(torch.from_numpy(x)).numpy()
+    got = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"]).run(None, {"image": x})[0]
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+    with pytest.raises(InputError, match="'best' or 'last'"):
+        export_best(run, checkpoint="newest")
+
+
 def test_validation_iou_reads_soft_targets_at_one_half() -> None:
     import torch
 
