@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -202,9 +204,10 @@ def test_zoom_out_accepts_the_old_booleans():
         assert never._faces is None
 
 
+@pytest.mark.parametrize("fast", [True, False])
 @pytest.mark.parametrize("face_seen", [False, True])
-def test_fast_mode_keeps_a_close_up_whole_when_only_a_face_is_seen(monkeypatch, face_seen):
-    with create("bodyseg", fast=True, refine="none") as segmenter:
+def test_a_close_up_is_kept_whole_when_only_a_face_is_seen(monkeypatch, face_seen, fast):
+    with create("bodyseg", fast=fast, refine="none") as segmenter:
         square = np.zeros((32, 32), np.float32)
         square[8:24, 8:24] = 0.9
         monkeypatch.setattr(segmenter._detector, "detect", lambda rgb: [])
@@ -215,3 +218,34 @@ def test_fast_mode_keeps_a_close_up_whole_when_only_a_face_is_seen(monkeypatch, 
         assert seg.mask()[20:44, 20:44].all() and not seg.mask()[:10].any() and len(seg.people) == 1
     else:
         assert not seg.mask().any() and seg.people == []
+
+
+class ScriptedDetector:
+    """A detector that answers its calls in turn from a script (copies: callers shift keypoints), then finds nobody."""
+
+    def __init__(self, *answers: list[Detection]) -> None:
+        self.answers, self.calls = answers, 0
+
+    def detect(self, rgb):
+        self.calls += 1
+        answer = self.answers[self.calls - 1] if self.calls <= len(self.answers) else []
+        return [dataclasses.replace(d, keypoints=d.keypoints.copy(), face_box=d.face_box.copy()) for d in answer]
+
+
+def body(x: float, y: float, score: float) -> Detection:
+    """A detection with its mid-hip at (x, y) and a 20 px body radius."""
+    return Detection(score, np.zeros(4, np.float32), np.array([[x, y], [x, y - 20], [x, y - 10], [x, y - 15]], np.float32))
+
+
+@pytest.mark.parametrize(("confirmed", "tiles_run"), [({0.9}, False), (set(), True)])
+def test_tiles_look_again_when_nobody_on_the_whole_frame_is_confirmed(confirmed, tiles_run):
+    """A whole-frame detection the landmark model rejects (an animal) must not stop the tiles from
+    looking for the small people beside it; one it accepts does (``tiles="empty"``)."""
+    from bodyseg.segmenters.pipeline import locate_people
+
+    detector = ScriptedDetector([body(100, 100, 0.9)], [body(200, 200, 0.8)])  # the whole frame, then the first tile
+    found = locate_people(np.zeros((480, 640, 3), np.uint8), detector, tiles="empty",
+                          confirm=lambda dets: [d for d in dets if d.score in confirmed or d.score == 0.8])
+    scores = [d.score for d in found]
+    assert (detector.calls > 1) == tiles_run
+    assert scores == ([0.8] if tiles_run else [0.9])
