@@ -118,6 +118,22 @@ def test_refine_crop_frames_the_visible_person():
     assert refine_crop(rgb, np.zeros((300, 200), np.float32), kp, np.zeros((64, 64), np.float32)) is None
 
 
+@pytest.mark.parametrize("net_size", [96, 256])
+def test_refine_crop_feeds_a_net_of_any_input_side(net_size):
+    """A refiner exported at another side gets every channel, the selfie one included, at that side."""
+    from bodyseg.refine.posenet import SELFIE_CHANNEL, refine_crop
+
+    prob = np.zeros((300, 200), np.float32)
+    prob[100:300, 50:150] = 0.9
+    selfie = np.zeros((64, 64), np.float32)
+    selfie[:, 32:] = 1.0  # the right half of the frame is person
+    crop = refine_crop(np.zeros((300, 200, 3), np.uint8), prob, np.zeros((33, 3), np.float32), selfie, net_size=net_size)
+    x = crop.net_input(net_size)
+    assert x.shape == (7, net_size, net_size)
+    middle = net_size // 2
+    assert x[SELFIE_CHANNEL, middle, middle + net_size // 8] == pytest.approx(1.0) and x[SELFIE_CHANNEL, middle, middle - net_size // 8] == 0.0
+
+
 def test_the_shipped_refiner_loads_checks_its_card_and_is_the_default():
     from bodyseg.refine.posenet import shipped_refiner_card
     from bodyseg.segmenters import create

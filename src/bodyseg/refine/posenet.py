@@ -121,7 +121,7 @@ class RefineCrop:
         rgb: the 256x256 RGB crop (edges replicated beyond the image).
         prior: the person's probability in the crop, 256x256 (0 beyond the image).
         keypoints: 33x3 keypoints in pixels of the 256 crop.
-        selfie: the selfie model's probability in the crop at :data:`REFINE_SIZE`.
+        selfie: the selfie model's probability in the crop at the net's input side.
     """
 
     roi: RotatedSquare
@@ -154,9 +154,10 @@ def box_roi(box: tuple[int, int, int, int], margin: float = CROP_MARGIN) -> Rota
 
 
 def refine_crop(rgb: np.ndarray, prob: np.ndarray, keypoints: np.ndarray, selfie: np.ndarray, *, margin: float = CROP_MARGIN,
-                min_prob: float = 0.3) -> RefineCrop | None:
+                min_prob: float = 0.3, net_size: int = REFINE_SIZE) -> RefineCrop | None:
     """The refinement crop of one person from its image-sized probability, keypoints (image pixels)
-    and the selfie model's whole-frame probability; None when the probability is empty."""
+    and the selfie model's whole-frame probability (warped at ``net_size``, the net's input side);
+    None when the probability is empty."""
     from bodyseg.pose.landmarks import crop
     from bodyseg.result import box_of_mask
 
@@ -169,7 +170,7 @@ def refine_crop(rgb: np.ndarray, prob: np.ndarray, keypoints: np.ndarray, selfie
                            borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
     points = np.asarray(keypoints, np.float32).copy()
     points[:, :2] = points[:, :2] @ matrix[:, :2].T + matrix[:, 2]
-    return RefineCrop(roi, crop(rgb, roi, CROP_SIZE), prior, points, warp_into_crop(selfie, rgb.shape[:2], roi))
+    return RefineCrop(roi, crop(rgb, roi, CROP_SIZE), prior, points, warp_into_crop(selfie, rgb.shape[:2], roi, net_size))
 
 
 def refiner_input(crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.ndarray, selfie: np.ndarray | None = None,

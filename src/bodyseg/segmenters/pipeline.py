@@ -193,7 +193,7 @@ def refine_in_crops(rgb: np.ndarray, people: list[LandmarkResult], refiner: Pose
     if not any(chosen):
         return people
     frame_selfie = selfie() if callable(selfie) else selfie
-    crops = [refine_crop(rgb, p.prob, p.keypoints, frame_selfie) if keep else None for p, keep in zip(people, chosen)]
+    crops = [refine_crop(rgb, p.prob, p.keypoints, frame_selfie, net_size=refiner.size) if keep else None for p, keep in zip(people, chosen)]
     todo = [i for i, c in enumerate(crops) if c is not None and c.roi.side >= min_side]
     if not todo:
         return people

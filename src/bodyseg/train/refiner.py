@@ -128,12 +128,14 @@ class CropMaker:
         count: number of photos.
         backgrounds: person-free scenes for the ``scene`` composites.
         max_side: composites are shrunk to this longer side (as photos are, roughly, at run time).
+        size: side of the net's input the samples are made at.
     """
 
     photos: object
     count: int
     backgrounds: Sequence[Path]
     max_side: int = 640
+    size: int = REFINE_SIZE
 
     def __post_init__(self) -> None:
         from bodyseg.pose.detector import PoseDetector
@@ -176,16 +178,16 @@ class CropMaker:
         rgb, instances = self.composite(index, variant, rng)
         selfie = self._selfie(rgb)
         for person in self.people(rgb):
-            crop = refine_crop(rgb, person.prob, person.keypoints, selfie)
+            crop = refine_crop(rgb, person.prob, person.keypoints, selfie, net_size=self.size)
             if crop is None:
                 continue
             crop_ids = instances_in_crop(instances, crop.roi)
             owner = match_instance(crop_ids, crop.prior)
             if owner == 0 and variant != "scene":
                 continue  # maybe an unlabelled bystander: no truth to learn from
-            truth = cv2.resize((crop_ids == owner).astype(np.float32) * (owner > 0), (REFINE_SIZE, REFINE_SIZE), interpolation=cv2.INTER_AREA)
-            x = crop.net_input()
-            yield x, neutral_outside(truth, x[PRIOR_CHANNEL], inside_image(crop.roi, rgb.shape[:2]))
+            truth = cv2.resize((crop_ids == owner).astype(np.float32) * (owner > 0), (self.size, self.size), interpolation=cv2.INTER_AREA)
+            x = crop.net_input(self.size)
+            yield x, neutral_outside(truth, x[PRIOR_CHANNEL], inside_image(crop.roi, rgb.shape[:2], self.size))
 
 
 def neutral_outside(truth: np.ndarray, prior: np.ndarray, inside: np.ndarray) -> np.ndarray:
@@ -262,7 +264,7 @@ def background_paths(root: Path | None = None) -> list[Path]:
 
 
 def make_crops(out: Path, sources: Sequence[str] = ("ccp", "pfcn", "picsart"), *, part: tuple[int, int] = (0, 1), shard_size: int = 100,
-               seed: int = 0, root: Path | None = None, limit: int | None = None) -> list[Path]:
+               seed: int = 0, root: Path | None = None, limit: int | None = None, size: int = REFINE_SIZE) -> list[Path]:
     """Write refinement samples as ``.npz`` shards of ``shard_size`` photos each (existing shards are kept).
 
     Args:
@@ -273,6 +275,7 @@ def make_crops(out: Path, sources: Sequence[str] = ("ccp", "pfcn", "picsart"), *
         seed: composites are drawn from ``(seed, photo index, variant)``.
         root: the data sets folder.
         limit: use only the first ``limit`` photos (quick trials).
+        size: side of the net's input (128 for the shipped refiner).
     """
     from tqdm import tqdm
 
@@ -280,7 +283,7 @@ def make_crops(out: Path, sources: Sequence[str] = ("ccp", "pfcn", "picsart"), *
 
     out.mkdir(parents=True, exist_ok=True)
     photos = training_photos(sources, root)[:limit]
-    maker = CropMaker(lambda i: photos[i].load(), len(photos), background_paths(root))
+    maker = CropMaker(lambda i: photos[i].load(), len(photos), background_paths(root), size=size)
     written = []
     starts = list(range(0, len(photos), shard_size))[part[0]::part[1]]
     for start in tqdm(starts, desc=f"shards {part[0] + 1}/{part[1]}", unit="shard"):
@@ -386,7 +389,7 @@ def fit(crops: Path, out: Path, *, epochs: int = 8, batch_size: int = 16, lr: fl
     train_set = RefineCrops(shards, np.flatnonzero(~holdout & kept), augment=True)
     val = {name: RefineCrops(shards, np.flatnonzero(holdout & kept & (sources == name)), augment=False) for name in sorted(set(sources[holdout]))}
     log.info("%d training crops, hold-out: %s", len(train_set), ", ".join(f"{k} {len(v)}" for k, v in val.items()))
-    config = TrainConfig(arch="pose-refiner", data=tuple(sorted(set(sources))), size=REFINE_SIZE, epochs=epochs, batch_size=batch_size, lr=lr,
+    config = TrainConfig(arch="pose-refiner", data=tuple(sorted(set(sources))), size=int(shards["target"].shape[-1]), epochs=epochs, batch_size=batch_size, lr=lr,
                          out=out, threads=threads, composite=False, steps_per_epoch=steps_per_epoch, arch_options={"base": base, "depth": depth})
     data = TrainData(train_set, val, "mask", 1)  # type: ignore[arg-type]
     seed_everything(config.seed)  # the net's initial weights too
@@ -414,7 +417,7 @@ def export(run: Path, to: Path) -> tuple[Path, Path]:
                                             num_classes=1, metrics=metrics, in_channels=REFINE_CHANNELS, recipe=recipe)
     card = json.loads(card_path.read_text(encoding="utf-8"))
     card["input"]["channels"] = list(INPUT_CHANNELS)
-    card["input"]["resize"] = "a square around the person's prior mask (bodyseg.refine.posenet.refine_crop), 256 px shrunk to 128 by area"
+    card["input"]["resize"] = f"a square around the person's prior mask (bodyseg.refine.posenet.refine_crop), 256 px shrunk to {config['size']} by area"
     card["output"]["meaning"] = "final logits = dM + logit(prior channel); the pipeline adds dM to the prior's logit at 256 px"
     write_model_card(card, card_path)
     return onnx_path, card_path
@@ -429,6 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     crops.add_argument("--data", default="ccp,pfcn,picsart", help="training sources (their train splits)")
     crops.add_argument("--part", default="0/1", help="K/N: this process makes every N-th shard from K (run N side by side)")
     crops.add_argument("--limit", type=int, default=None)
+    crops.add_argument("--size", type=int, default=REFINE_SIZE, help=f"side of the net's input (default {REFINE_SIZE})")
     fit_cmd = commands.add_parser("fit", help="train the refiner on the crops")
     fit_cmd.add_argument("--crops", type=Path, required=True)
     fit_cmd.add_argument("--out", type=Path, required=True)
@@ -438,6 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     fit_cmd.add_argument("--threads", type=int, default=2)
     fit_cmd.add_argument("--steps-per-epoch", type=int, default=None)
     fit_cmd.add_argument("--resume", action="store_true")
+    fit_cmd.add_argument("--base", type=int, default=12, help="filters of the U-Net's first level (default 12: 272k parameters)")
+    fit_cmd.add_argument("--depth", type=int, default=3, help="U-Net down-sampling steps (default 3)")
     fit_cmd.add_argument("--variants", default=",".join(VARIANTS), help="composite kinds to train on (default: all)")
     exp = commands.add_parser("export", help="export the best epoch to ONNX + model card")
     exp.add_argument("--run", type=Path, required=True)
@@ -446,10 +452,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "crops":
         k, n = (int(v) for v in args.part.split("/"))
-        make_crops(args.out, tuple(args.data.split(",")), part=(k, n), limit=args.limit)
+        make_crops(args.out, tuple(args.data.split(",")), part=(k, n), limit=args.limit, size=args.size)
     elif args.command == "fit":
         fit(args.crops, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, threads=args.threads, resume=args.resume,
-            steps_per_epoch=args.steps_per_epoch, variants=tuple(args.variants.split(",")))
+            base=args.base, depth=args.depth, steps_per_epoch=args.steps_per_epoch, variants=tuple(args.variants.split(",")))
     else:
         export(args.run, args.to)
     return 0
