@@ -125,3 +125,21 @@ def test_crop_pixels_outside_the_image_are_marked_and_neutral():
     assert inside[:69].min() == pytest.approx(1.0) and inside[71:].max() == pytest.approx(0.0)
     target = neutral_outside(np.ones((100, 100), np.float32), np.full((100, 100), 0.3, np.float32), inside)
     assert target[10, 10] == 1.0 and target[90, 10] == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("size", [64, 96])
+def test_crop_maker_makes_samples_at_the_net_input_side_it_is_given(size):
+    """The pipeline's own stages on the example photo give one sample whose input and target are SxS
+    and whose target is the person's mask in the crop (here the pipeline's own mask stands in for a truth)."""
+    import bodyseg
+    from bodyseg.train.refiner import CropMaker
+
+    rgb = bodyseg.read_image(bodyseg.example_image())
+    with bodyseg.create("bodyseg") as segmenter:
+        mask = segmenter.segment(rgb).mask().astype(np.uint8)
+    maker = CropMaker(lambda i: (rgb, mask), 1, [], size=size)
+    ((x, target),) = list(maker.samples(0, "photo"))
+    assert x.shape == (7, size, size) and target.shape == (size, size)
+    person = target > 0.5
+    assert 0.2 < person.mean() < 0.9
+    assert ((x[PRIOR_CHANNEL] > 0.5) == person).mean() > 0.9  # the landmark mask and the "truth" agree in the crop
