@@ -50,6 +50,6 @@ def test_a_frame_without_bodies_is_looked_at_again_only_when_a_face_is_seen(face
 
     bodies, face_detector = Detector([]), Detector(faces)
     rgb = np.zeros((100, 80, 3), np.uint8)
-    assert locate_people(rgb, bodies, tiles=False, zoom_out="face", faces=face_detector) == []
+    assert locate_people(rgb, bodies, tiles=False, zoom_out="face", sees_face=lambda: bool(face_detector.detect(rgb))) == []
     assert face_detector.shapes == [(100, 80)]
     assert bodies.shapes[1:] == ([(int(round(100 * f)),) * 2 for f, _ in ZOOM_OUTS] if zoomed else [])

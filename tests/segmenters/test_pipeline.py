@@ -249,3 +249,13 @@ def test_tiles_look_again_when_nobody_on_the_whole_frame_is_confirmed(confirmed,
     scores = [d.score for d in found]
     assert (detector.calls > 1) == tiles_run
     assert scores == ([0.8] if tiles_run else [0.9])
+
+
+def test_the_face_detector_is_asked_once_per_image_when_nobody_is_found(monkeypatch):
+    """Zooming out and the close-up fallback both depend on a face being seen: one face run serves both."""
+    with create("bodyseg", refine="none") as segmenter:
+        calls = []
+        monkeypatch.setattr(segmenter._detector, "detect", lambda rgb: [])
+        monkeypatch.setattr(segmenter._faces, "detect", lambda rgb: calls.append(1) or [])
+        seg = segmenter.segment(np.zeros((64, 64, 3), np.uint8))
+    assert calls == [1] and seg.people == []

@@ -107,7 +107,7 @@ T = TypeVar("T")
 
 def locate_people(
     rgb: np.ndarray, detector: PoseDetector, *, tiles: bool | str = True, tile_scale: float = 2.0, tile_min_score: float = 0.75,
-    zoom_out: str = "off", faces: FaceDetector | None = None, confirm: Callable[[list[Detection]], list[T]] | None = None,
+    zoom_out: str = "off", sees_face: Callable[[], bool] | None = None, confirm: Callable[[list[Detection]], list[T]] | None = None,
 ) -> list[T]:
     """People found on the whole frame, plus on tiles (for people too small at the detector's 224 px)
     and on zoomed-out views (for people too big for it).
@@ -122,13 +122,13 @@ def locate_people(
     must score at least ``tile_min_score`` (tiles see more clutter at a larger scale, so they
     invent more people) and overlap no detection already made by more than half. A frame where
     nobody is found is tried again shrunk into a larger canvas (:data:`ZOOM_OUTS`, in turn, until
-    someone is found) with ``zoom_out="always"``, and with ``zoom_out="face"`` when the face
-    detector ``faces`` finds a face in it (a close-up; person-free scenes rarely show one).
+    someone is found) with ``zoom_out="always"``, and with ``zoom_out="face"`` when ``sees_face()``
+    says a face detector finds a face in it (a close-up; person-free scenes rarely show one).
     """
     accept: Callable[[list[Detection]], list] = confirm or (lambda dets: sorted(dets, key=lambda d: -d.score))
     seen = detector.detect(rgb)
     found = accept(seen)
-    look_again = not found and (zoom_out == "always" or (zoom_out == "face" and faces is not None and bool(faces.detect(rgb))))
+    look_again = not found and (zoom_out == "always" or (zoom_out == "face" and sees_face is not None and sees_face()))
     for factor, vertical in ZOOM_OUTS if look_again else ():
         zoomed = detect_zoomed_out(rgb, detector, factor, vertical)
         seen, found = seen + zoomed, accept(zoomed)
@@ -424,9 +424,10 @@ class PeopleSegmenter(Segmenter):
     def _segment(self, rgb: np.ndarray) -> Segmentation:
         if self.fast:
             return self._segment_fast(rgb)
+        sees_face = functools.cache(functools.partial(self._sees_face, rgb))  # asked at most once per image
         found = locate_people(rgb, self._detector, tiles=self.tiles, tile_min_score=self.tile_min_score,
-                              zoom_out=self.zoom_out, faces=self._faces, confirm=functools.partial(self._confirm, rgb))
-        if not found and self._sees_face(rgb):
+                              zoom_out=self.zoom_out, sees_face=sees_face, confirm=functools.partial(self._confirm, rgb))
+        if not found and sees_face():
             return self._close_up_selfie(rgb)
         return self._assemble(rgb, found)
 
