@@ -87,12 +87,22 @@ def detect_zoomed_out(rgb: np.ndarray, detector: PoseDetector, factor: float, ve
 ZOOM_OUT_WHEN = ("off", "face", "always")
 
 
-def tile_detections(rgb: np.ndarray, detector: PoseDetector, min_score: float, avoid: list[Detection]) -> list[Detection]:
-    """Detections on overlapping tiles, in the image's pixels: those scoring at least ``min_score``
-    that overlap no detection in ``avoid`` (nor each other) by more than half."""
-    side = int(max(224, min(rgb.shape[:2]) * 0.6, max(rgb.shape[:2]) / 2.5))
+def tile_side(shape: tuple[int, int]) -> int:
+    """Side of the tiles :func:`tile_detections` uses on an image of ``shape``: at least the detector's 224 px.
+
+    Example:
+        >>> tile_side((360, 480)), tile_side((1080, 1920))
+        (224, 768)
+    """
+    return int(max(224, min(shape) * 0.6, max(shape) / 2.5))
+
+
+def tile_detections(rgb: np.ndarray, detector: PoseDetector, min_score: float, avoid: list[Detection],
+                    side: Callable[[tuple[int, int]], int] = tile_side) -> list[Detection]:
+    """Detections on overlapping tiles of ``side(image shape)`` pixels, in the image's pixels: those
+    scoring at least ``min_score`` that overlap no detection in ``avoid`` (nor each other) by more than half."""
     kept: list[Detection] = []
-    for x0, y0, x1, y1 in tile_windows(rgb.shape[:2], side):
+    for x0, y0, x1, y1 in tile_windows(rgb.shape[:2], side(rgb.shape[:2])):
         for det in detector.detect(rgb[y0:y1, x0:x1]):
             offset = np.array([x0, y0], np.float32)
             det.keypoints = det.keypoints + offset
