@@ -8,7 +8,10 @@ Example:
 
 from __future__ import annotations
 
-from typing import Sequence, Union
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
 
 import cv2
 import numpy as np
@@ -214,3 +217,87 @@ def label_map(seg: Segmentation, threshold: float = 0.5, *, clusters: bool = Fal
 def _check_pair(image: np.ndarray, seg: Segmentation) -> None:
     if image.shape[:2] != seg.shape:
         raise InputError(f"image is {image.shape[1]}x{image.shape[0]} but the segmentation is {seg.shape[1]}x{seg.shape[0]}")
+
+
+def mask(image: np.ndarray, seg: Segmentation, threshold: float = 0.5) -> np.ndarray:
+    """HxW uint8 mask: 255 where ``prob > threshold``, else 0.
+
+    Example:
+        >>> seg = Segmentation(prob=np.array([[0.2, 0.9]], np.float32))
+        >>> mask(np.zeros((1, 2, 3), np.uint8), seg).tolist()
+        [[0, 255]]
+    """
+    _check_pair(image, seg)
+    return seg.mask(threshold).astype(np.uint8) * 255
+
+
+def soft_mask(image: np.ndarray, seg: Segmentation) -> np.ndarray:
+    """HxW uint8: the person probability scaled to 0..255 (a grey matte).
+
+    Example:
+        >>> seg = Segmentation(prob=np.array([[0.0, 0.5, 1.0]], np.float32))
+        >>> soft_mask(np.zeros((1, 3, 3), np.uint8), seg).tolist()
+        [[0, 128, 255]]
+    """
+    _check_pair(image, seg)
+    return (np.clip(seg.prob, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A named effect: ``draw(image, seg, **options)`` and what its output is.
+
+    Attributes:
+        name: the effect's name (``bodyseg blur``, ``--effect blur``, ``/v1/blur``).
+        summary: one line of help.
+        draw: the function of (image, Segmentation, **options).
+        lossless: the output must be stored losslessly (a mask, or an image with alpha): PNG.
+    """
+
+    name: str
+    summary: str
+    draw: Callable[..., np.ndarray]
+    lossless: bool = False
+
+    def options(self) -> tuple[str, ...]:
+        """Names of the keyword options ``draw`` takes."""
+        return tuple(inspect.signature(self.draw).parameters)[2:]
+
+
+#: Every effect by name, in the order the CLI lists them.
+EFFECTS: dict[str, Effect] = {
+    e.name: e
+    for e in (
+        Effect("mask", "0/255 person mask", mask, lossless=True),
+        Effect("soft", "8-bit person probability (a grey matte)", soft_mask, lossless=True),
+        Effect("blur", "portrait mode: background blurred, people sharp", blur),
+        Effect("replace", "people on a new background (image or colour)", replace),
+        Effect("cutout", "RGBA: people opaque, background transparent", cutout, lossless=True),
+        Effect("overlay", "the mask coloured over the photo, for review", overlay),
+        Effect("splash", "people in colour, the rest grey", colour_splash),
+    )
+}
+
+
+def render(name: str, image: np.ndarray, seg: Segmentation, **options: Any) -> np.ndarray:
+    """Draw the effect ``name`` (one of :data:`EFFECTS`) with its keyword ``options``; options
+    that are None take the effect's default, options the effect does not take are an error.
+
+    Example:
+        >>> seg = Segmentation(prob=np.array([[0.2, 0.9]], np.float32))
+        >>> render("mask", np.zeros((1, 2, 3), np.uint8), seg, threshold=0.1).tolist()
+        [[255, 255]]
+        >>> render("blur", np.zeros((1, 2, 3), np.uint8), seg, colour="red")
+        Traceback (most recent call last):
+        ...
+        bodyseg.errors.InputError: effect 'blur' has no option colour; its options are: strength, feather
+    """
+    try:
+        effect = EFFECTS[name]
+    except KeyError:
+        raise InputError(f"unknown effect {name!r}; choose one of: {', '.join(EFFECTS)}") from None
+    given = {key: value for key, value in options.items() if value is not None}
+    unknown = sorted(set(given) - set(effect.options()))
+    if unknown:
+        raise InputError(f"effect {name!r} has no option {', '.join(unknown)}; its options are: {', '.join(effect.options()) or 'none'}")
+    return effect.draw(image, seg, **given)
