@@ -23,8 +23,8 @@ from tqdm import tqdm
 from bodyseg.datasets import open_dataset
 from bodyseg.metrics import iou
 from bodyseg.segmenters import create
-from bodyseg.segmenters.registry import parse_method_spec
 from bodyseg.segmenters.mediapipe import PoseSegmenter
+from bodyseg.segmenters.registry import parse_method_spec
 
 METHODS = ("kmeans", "meanshift", "grabcut", "slic-graphcut", "gmm")
 PRIORS = ("pose", "centre")
@@ -53,9 +53,7 @@ def main() -> None:
         options[method].update(pairs)
 
     pose = PoseSegmenter()
-    segmenters = {
-        (m, p): create(m, prior=p, pose=pose, **options[m]) for m in args.methods for p in args.priors
-    }
+    segmenters = {(m, p): create(m, prior=p, pose=pose, **options[m]) for m in args.methods for p in args.priors}
     scores: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     times: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     counts: dict[str, int] = {}

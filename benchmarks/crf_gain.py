@@ -49,7 +49,9 @@ def timed(fn: Callable[..., np.ndarray], *args: Any, **kwargs: Any) -> tuple[np.
     return out, (time.perf_counter() - start) * 1000.0
 
 
-def measure_set(name: str, limit: int, crf_options: dict[str, Any], segmenters: dict[str, Any]) -> dict[str, dict[str, list[float]]]:
+def measure_set(
+    name: str, limit: int, crf_options: dict[str, Any], segmenters: dict[str, Any]
+) -> dict[str, dict[str, list[float]]]:
     """Per refinement: lists of IoU, BF, refine ms and total ms over the set's first ``limit`` images."""
     scores: dict[str, dict[str, list[float]]] = {row: defaultdict(list) for row in ROWS}
     largest_gap = 0.0
@@ -67,14 +69,19 @@ def measure_set(name: str, limit: int, crf_options: dict[str, Any], segmenters: 
             scores[row]["ms"].append(ms)
             scores[row]["total"].append(raw.meta["ms"] + ms)
     if largest_gap > 1e-4:
-        logging.warning("%s: refine_edges(raw) differs from the pipeline's refine='guided' by up to %.3g", name, largest_gap)
+        logging.warning(
+            "%s: refine_edges(raw) differs from the pipeline's refine='guided' by up to %.3g", name, largest_gap
+        )
     return scores
 
 
 def markdown(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
     """One row per data set and refinement."""
     labels = {"none": "none", "guided": "guided filter (default)", "crf": "dense CRF on the raw prob"}
-    lines = ["| data set | refinement | IoU | BF (2 px) | refine ms | pipeline + refine ms |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| data set | refinement | IoU | BF (2 px) | refine ms | pipeline + refine ms |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, rows in results.items():
         for row in ROWS:
             s = rows[row]
@@ -87,8 +94,16 @@ def markdown(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", nargs="+", default=[f"{k}={v}" for k, v in SETS.items()], metavar="NAME=N", help="data sets and how many images of each")
-    parser.add_argument("--crf", action="append", default=[], metavar="KEY=VALUE", help="a dense_crf option, repeatable")
+    parser.add_argument(
+        "--sets",
+        nargs="+",
+        default=[f"{k}={v}" for k, v in SETS.items()],
+        metavar="NAME=N",
+        help="data sets and how many images of each",
+    )
+    parser.add_argument(
+        "--crf", action="append", default=[], metavar="KEY=VALUE", help="a dense_crf option, repeatable"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     crf_options = parse_option_pairs(args.crf)
@@ -103,9 +118,13 @@ def main() -> int:
     start = time.perf_counter()
     results = {name: measure_set(name, n, crf_options, segmenters) for name, n in sets.items()}
     threads = os.environ.get("OMP_NUM_THREADS", "unset")
-    print(f"Edge refinement of the default segmenter's probability (benchmarks/crf_gain.py; OMP_NUM_THREADS={threads}; "
-          f"dense_crf options: {crf_options or 'defaults'}; {time.perf_counter() - start:.0f} s in all).\n")
-    print("IoU and BF: means over images of the mask prob > 0.5; ms: medians over images; 'refine ms' is the refinement step alone.\n")
+    print(
+        f"Edge refinement of the default segmenter's probability (benchmarks/crf_gain.py; OMP_NUM_THREADS={threads}; "
+        f"dense_crf options: {crf_options or 'defaults'}; {time.perf_counter() - start:.0f} s in all).\n"
+    )
+    print(
+        "IoU and BF: means over images of the mask prob > 0.5; ms: medians over images; 'refine ms' is the refinement step alone.\n"
+    )
     print(markdown(results))
     return 0
 

@@ -29,7 +29,9 @@ def main() -> None:
     parser.add_argument("cards", nargs="+", help="model cards (.json beside their .onnx)")
     parser.add_argument("--data", default="ccp-val,pfcn-val,picsart-val")
     parser.add_argument("--every", type=int, default=1)
-    parser.add_argument("--write-card", action="store_true", help="store the figures in each model card (metrics '<data set>:net')")
+    parser.add_argument(
+        "--write-card", action="store_true", help="store the figures in each model card (metrics '<data set>:net')"
+    )
     args = parser.parse_args()
     names = args.data.split(",")
     print("| net | " + " | ".join(f"{name} IoU / Dice" for name in names) + " | ms per image |")
@@ -47,11 +49,17 @@ def main() -> None:
                 times.append((time.perf_counter() - start) * 1000)
                 truth = sample.mask > 0
                 per_image.append((iou(seg.mask(), truth), dice(seg.mask(), truth)))
-            scores.append(tuple(statistics.mean(values) for values in zip(*per_image)))
+            scores.append(tuple(statistics.mean(values) for values in zip(*per_image, strict=False)))
         cells = " | ".join(f"{mean_iou:.3f} / {mean_dice:.3f}" for mean_iou, mean_dice in scores)
         print(f"| {segmenter.card['architecture']} ({card}) | {cells} | {statistics.median(times):.1f} |")
         if args.write_card:
-            store_in_card(Path(card), {name: {"iou": round(mean_iou, 4), "dice": round(mean_dice, 4), "threshold": 0.5} for name, (mean_iou, mean_dice) in zip(names, scores)})
+            store_in_card(
+                Path(card),
+                {
+                    name: {"iou": round(mean_iou, 4), "dice": round(mean_dice, 4), "threshold": 0.5}
+                    for name, (mean_iou, mean_dice) in zip(names, scores, strict=False)
+                },
+            )
 
 
 def store_in_card(card_path: Path, measured: dict[str, dict[str, float]]) -> None:

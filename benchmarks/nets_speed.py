@@ -75,7 +75,9 @@ def main() -> None:
     parser.add_argument("--train-sizes", default="128,192,256")
     parser.add_argument("--infer-sizes", default="256,512")
     parser.add_argument("--batch", type=int, default=4, help="training batch size (default %(default)s)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per figure; the median is printed (default %(default)s)")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="timed runs per figure; the median is printed (default %(default)s)"
+    )
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -94,8 +96,10 @@ def main() -> None:
             row += [f"{onnx_inference_ms(arch, s, args.repeats, args.threads, Path(folder)):.0f}" for s in infer_sizes]
             log.info("%s", " | ".join(row))
             rows.append(row)
-    print(f"\n{args.threads} thread(s), training batch {args.batch}, median of {args.repeats} runs, torch {torch.__version__}, "
-          f"onnxruntime {ort.__version__}\n")
+    print(
+        f"\n{args.threads} thread(s), training batch {args.batch}, median of {args.repeats} runs, torch {torch.__version__}, "
+        f"onnxruntime {ort.__version__}\n"
+    )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:

@@ -36,9 +36,9 @@ from bodyseg.datasets import open_dataset
 from bodyseg.datasets.sample import Sample
 from bodyseg.datasets.splits import is_validation
 from bodyseg.metrics import iou
-from bodyseg.pose.detector import Detection, PoseDetector
-from bodyseg.pose.face import FaceDetector
-from bodyseg.pose.landmarks import LandmarkModel, roi_from_detection
+from bodyseg.models.face_detector import FaceDetector
+from bodyseg.models.pose_detector import Detection, PoseDetector
+from bodyseg.models.pose_landmarks import LandmarkModel, roi_from_detection
 from bodyseg.segmenters import create
 from bodyseg.segmenters.pipeline import SelfieModel, is_close_up
 
@@ -74,7 +74,10 @@ def rotations() -> None:
                 det.keypoints = unrotate(det.keypoints, turns, rgb.shape[:2])
                 best = max(best, iou(landmarks.run(rgb, roi_from_detection(det)).prob > 0.5, sample.mask))
             found[turns] += best >= 0.5
-    print(f"breakdance, {len(frames)} frames: dancer found (IoU >= 0.5) " + ", ".join(f"{90 * t} deg: {n}" for t, n in found.items()))
+    print(
+        f"breakdance, {len(frames)} frames: dancer found (IoU >= 0.5) "
+        + ", ".join(f"{90 * t} deg: {n}" for t, n in found.items())
+    )
 
 
 def small_tile_side(shape: tuple[int, int]) -> int:
@@ -92,7 +95,11 @@ def score_sets(label: str) -> None:
             mask = segmenter.segment(rgb).mask()
             ms.append((time.perf_counter() - start) * 1000)
             values.append(mask.mean() if name == "backgrounds" else iou(mask, sample.mask))
-        figure = f"{100 * statistics.mean(values):.2f}% person px" if name == "backgrounds" else f"IoU {statistics.mean(values):.3f}"
+        figure = (
+            f"{100 * statistics.mean(values):.2f}% person px"
+            if name == "backgrounds"
+            else f"IoU {statistics.mean(values):.3f}"
+        )
         print(f"{label}: {name} {figure}, median {statistics.median(ms):.0f} ms")
 
 
@@ -119,7 +126,10 @@ def face_score_near(rgb: np.ndarray, det: Detection, faces: FaceDetector) -> flo
 
 def filters() -> None:
     detector, landmarks, selfie, faces = PoseDetector(), LandmarkModel(), SelfieModel(), FaceDetector(min_score=0.2)
-    rows: dict[str, list[tuple[float, float]]] = {"animals (person-free scenes)": [], "people (coco, davis, ccp val)": []}
+    rows: dict[str, list[tuple[float, float]]] = {
+        "animals (person-free scenes)": [],
+        "people (coco, davis, ccp val)": [],
+    }
     for name, every in (("backgrounds", 1), ("coco_person", 1), ("davis_person", 4), ("ccp-val", 5)):
         for sample in samples(name, every):
             rgb = sample.load_image()
@@ -135,9 +145,15 @@ def filters() -> None:
                 elif (mask & sample.mask).sum() >= 0.5 * mask.sum():
                     rows["people (coco, davis, ccp val)"].append(features)
     for threshold in (0.2, 0.5, 0.8):
-        print(f"selfie agreement >= {threshold}: " + "; ".join(f"{k} {sum(s >= threshold for s, _ in v)} of {len(v)} kept" for k, v in rows.items()))
+        print(
+            f"selfie agreement >= {threshold}: "
+            + "; ".join(f"{k} {sum(s >= threshold for s, _ in v)} of {len(v)} kept" for k, v in rows.items())
+        )
     for threshold in (0.3, 0.5):
-        print(f"face score >= {threshold}: " + "; ".join(f"{k} {sum(f >= threshold for _, f in v)} of {len(v)} kept" for k, v in rows.items()))
+        print(
+            f"face score >= {threshold}: "
+            + "; ".join(f"{k} {sum(f >= threshold for _, f in v)} of {len(v)} kept" for k, v in rows.items())
+        )
     animal_faces = [f for _, f in rows["animals (person-free scenes)"]]
     print(f"animals' face scores: {min(animal_faces):.2f}-{max(animal_faces):.2f}")
 
@@ -157,7 +173,11 @@ def face_fallback() -> None:
             mask = segmenter.segment(sample.load_image()).mask()
             if used:
                 fired.append(iou(mask, sample.mask) if name != "backgrounds" else float(mask.mean()))
-        print(f"{name}: fallback used on {len(fired)} of {count} images; " + ("IoU " if name != "backgrounds" else "person px ") + ", ".join(f"{v:.3f}" for v in sorted(fired)))
+        print(
+            f"{name}: fallback used on {len(fired)} of {count} images; "
+            + ("IoU " if name != "backgrounds" else "person px ")
+            + ", ".join(f"{v:.3f}" for v in sorted(fired))
+        )
 
 
 def blend() -> None:
@@ -174,12 +194,26 @@ def blend() -> None:
             seg = segmenter.segment(rgb)
             close = any(p.keypoints is not None and is_close_up(p, rgb.shape[:2]) for p in seg.people)  # type: ignore[arg-type]
             frame_selfie = cv2.resize(selfie(rgb), rgb.shape[1::-1])
-            scores.append([iou(((a * seg.prob + (1 - a) * frame_selfie) if close else seg.prob) > 0.5, sample.mask) for a in weights])
+            scores.append(
+                [
+                    iou(((a * seg.prob + (1 - a) * frame_selfie) if close else seg.prob) > 0.5, sample.mask)
+                    for a in weights
+                ]
+            )
         means = np.mean(scores, axis=0)
-        print(f"{name} hold-out ({len(scores)}): " + ", ".join(f"pipeline share {a}: {m:.4f}" for a, m in zip(weights, means)))
+        print(
+            f"{name} hold-out ({len(scores)}): "
+            + ", ".join(f"pipeline share {a}: {m:.4f}" for a, m in zip(weights, means, strict=False))
+        )
 
 
-EXPERIMENTS: dict[str, Callable[[], None]] = {"face-fallback": face_fallback, "rotations": rotations, "small-tiles": small_tiles, "filters": filters, "blend": blend}
+EXPERIMENTS: dict[str, Callable[[], None]] = {
+    "face-fallback": face_fallback,
+    "rotations": rotations,
+    "small-tiles": small_tiles,
+    "filters": filters,
+    "blend": blend,
+}
 
 
 def main() -> None:

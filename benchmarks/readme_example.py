@@ -1,6 +1,6 @@
 """Draw docs/example.jpg: the bundled photo, its mask and each effect, with the default method.
 
-    python benchmarks/readme_example.py [--method NAME]
+python benchmarks/readme_example.py [--method NAME]
 """
 
 from __future__ import annotations

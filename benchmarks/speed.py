@@ -20,7 +20,11 @@ from bodyseg.segmenters.registry import parse_method_spec
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--methods", default="mediapipe-selfie,mediapipe-pose,bodyseg,bodyseg:fast=true")
-    parser.add_argument("--baseline", default="mediapipe-pose,mediapipe-selfie", help="methods (of --methods) every figure is divided by")
+    parser.add_argument(
+        "--baseline",
+        default="mediapipe-pose,mediapipe-selfie",
+        help="methods (of --methods) every figure is divided by",
+    )
     parser.add_argument("--data", default="ccp-val,davis_person,coco_person", help="data sets the images come from")
     parser.add_argument("--per-set", type=int, default=10, help="images taken from each data set (spread evenly)")
     parser.add_argument("--rounds", type=int, default=3)

@@ -97,7 +97,9 @@ def encode_gif(frames: list[np.ndarray], fps: float, colours: int) -> bytes:
     strip = Image.fromarray(np.vstack(frames[::6])).quantize(colors=colours, method=Image.Quantize.MEDIANCUT)
     images = [Image.fromarray(f).quantize(palette=strip, dither=Image.Dither.NONE) for f in frames]
     out = io.BytesIO()
-    images[0].save(out, format="GIF", save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0, optimize=True)
+    images[0].save(
+        out, format="GIF", save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0, optimize=True
+    )
     return out.getvalue()
 
 
@@ -131,7 +133,9 @@ def main() -> None:
     args = parser.parse_args()
     sequence = DATA / args.sequence
     if not sequence.is_dir():
-        raise SystemExit(f"{sequence}: no such davis_person sequence; set BODYSEG_DATASETS or pick one of {sorted(p.name for p in DATA.glob('*'))}")
+        raise SystemExit(
+            f"{sequence}: no such davis_person sequence; set BODYSEG_DATASETS or pick one of {sorted(p.name for p in DATA.glob('*'))}"
+        )
     frames, masks = load_sequence(sequence, args.frames)
 
     def replace(rgb: np.ndarray, seg: Segmentation) -> np.ndarray:
@@ -145,11 +149,19 @@ def main() -> None:
     title = "bodyseg video" if args.method == DEFAULT_METHOD else f"bodyseg video -m {args.method}"
     gif_frames = side_by_side((shrink(rgb, args.width) for rgb in frames), replaced, ("filmed", title))
     size, colours = write_gif(args.out, gif_frames, args.fps)
-    print(f"{args.sequence}, first {len(frames)} frames, {args.method}; the segmenter ran on {video.calls} of them in VideoSegmenter")
+    print(
+        f"{args.sequence}, first {len(frames)} frames, {args.method}; the segmenter ran on {video.calls} of them in VideoSegmenter"
+    )
     print(report("frame by frame", per_frame))
     print(report("VideoSegmenter", smooth))
-    warning = f" (over the {MAX_BYTES / 1e6:.1f} MB a README picture may weigh: lower --frames or --width)" if size > MAX_BYTES else ""
-    print(f"wrote {args.out}: {gif_frames[0].shape[1]}x{gif_frames[0].shape[0]}, {len(gif_frames)} frames at {args.fps:g} fps, {colours} colours, {size / 1e6:.2f} MB{warning}")
+    warning = (
+        f" (over the {MAX_BYTES / 1e6:.1f} MB a README picture may weigh: lower --frames or --width)"
+        if size > MAX_BYTES
+        else ""
+    )
+    print(
+        f"wrote {args.out}: {gif_frames[0].shape[1]}x{gif_frames[0].shape[0]}, {len(gif_frames)} frames at {args.fps:g} fps, {colours} colours, {size / 1e6:.2f} MB{warning}"
+    )
 
 
 if __name__ == "__main__":

@@ -40,7 +40,10 @@ from bodyseg.metrics import TemporalMeter
 from bodyseg.segmenters import create
 from bodyseg.video import VideoSegmenter
 
-DATA = Path(os.environ.get("BODYSEG_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets")) / "davis_person"
+DATA = (
+    Path(os.environ.get("BODYSEG_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
+    / "davis_person"
+)
 METHODS = ("mediapipe-selfie", "mediapipe-pose", "bodyseg")
 PER_FRAME = {"smoothing": "off", "reuse": False, "tracking": False, "follow": False}
 #: VideoSegmenter settings compared: its defaults, and without following people between full runs
@@ -70,7 +73,10 @@ class Row:
 
 
 def truths(sequence: Path) -> list[np.ndarray]:
-    return [(np.asarray(Image.open(p).convert("L")) > 127).astype(np.float32) for p in sorted((sequence / "masks").iterdir())]
+    return [
+        (np.asarray(Image.open(p).convert("L")) > 127).astype(np.float32)
+        for p in sorted((sequence / "masks").iterdir())
+    ]
 
 
 def score(video: VideoSegmenter, sequence: Path, masks: list[np.ndarray]) -> dict[str, float]:
@@ -94,7 +100,11 @@ def make_clip(sequence: Path, folder: Path, frames: int) -> Path:
 def command_fps(clip: Path, method: str, out: Path, extra: list[str]) -> float:
     """Frames per second of ``bodyseg video CLIP -m METHOD`` (its frame loop: decode, segment, blur, encode)."""
     args = build_parser().parse_args(["video", str(clip), "-m", method, "-o", str(out), "--overwrite", *extra])
-    with VideoReader(clip) as reader, VideoWriter(out, reader.info.fps, audio_from=None) as writer, build_video_segmenter(args) as video:
+    with (
+        VideoReader(clip) as reader,
+        VideoWriter(out, reader.info.fps, audio_from=None) as writer,
+        build_video_segmenter(args) as video,
+    ):
         count, seconds = process_frames(reader, video, writer, args, reader.info.frames)
     return count / seconds
 
@@ -126,7 +136,7 @@ def stage_ms(clip: Path, video: VideoSegmenter, out: Path) -> dict[str, float]:
             t3 = time.perf_counter()
             writer.write(blurred, frame.time)
             t4 = time.perf_counter()
-            for name, seconds in zip(times, (t1 - start, t2 - t1, t3 - t2, t4 - t3)):
+            for name, seconds in zip(times, (t1 - start, t2 - t1, t3 - t2, t4 - t3), strict=False):
                 times[name].append(seconds * 1000)
     return {name: statistics.median(values) for name, values in times.items()}
 
@@ -141,7 +151,15 @@ def run_method(method: str, sequences: list[Path], runs: int, timing_frames: int
         ceiling = [ceiling_fps(clip, work / "ceiling.mp4") for _ in range(runs)]
         for config, (options, flags) in CONFIGS.items():
             video = VideoSegmenter(segmenter, **options)
-            row = Row(method, config, sequence.name, len(masks), per_frame, score(video, sequence, masks), video.calls / video.frames)
+            row = Row(
+                method,
+                config,
+                sequence.name,
+                len(masks),
+                per_frame,
+                score(video, sequence, masks),
+                video.calls / video.frames,
+            )
             row.fps = [command_fps(clip, method, work / "out.mp4", flags) for _ in range(runs)]
             row.ceiling = ceiling
             row.stages = stage_ms(clip, video, work / "stages.mp4")
@@ -156,19 +174,34 @@ def overall(method: str, config: str, rows: list[Row]) -> Row:
     frames = sum(r.frames for r in rows)
 
     def mean(key: str, part: str) -> float:
-        return float(sum(getattr(r, part)[key] * r.frames for r in rows) / frames) if key == "mean_frame_iou" else float(np.mean([getattr(r, part)[key] for r in rows]))
+        return (
+            float(sum(getattr(r, part)[key] * r.frames for r in rows) / frames)
+            if key == "mean_frame_iou"
+            else float(np.mean([getattr(r, part)[key] for r in rows]))
+        )
 
     def rate(values: str) -> list[float]:
         return [frames / sum(r.frames / statistics.median(getattr(r, values)) for r in rows)]
 
-    total = Row(method, config, "all", frames, {k: mean(k, "per_frame") for k in ("mean_frame_iou", "dtssd")}, {k: mean(k, "video") for k in ("mean_frame_iou", "dtssd")},
-                sum(r.calls * r.frames for r in rows) / frames, rate("fps"), rate("ceiling"))
+    total = Row(
+        method,
+        config,
+        "all",
+        frames,
+        {k: mean(k, "per_frame") for k in ("mean_frame_iou", "dtssd")},
+        {k: mean(k, "video") for k in ("mean_frame_iou", "dtssd")},
+        sum(r.calls * r.frames for r in rows) / frames,
+        rate("fps"),
+        rate("ceiling"),
+    )
     total.stages = {k: float(np.mean([r.stages[k] for r in rows])) for k in rows[0].stages}
     return total
 
 
 def print_table(rows: list[Row]) -> None:
-    print("| method | VideoSegmenter | sequence | frames | IoU per frame | IoU video | ΔIoU | dtSSD per frame | dtSSD video | ΔdtSSD | segmenter runs/frame | bodyseg video fps | ceiling fps (decode+encode) | ms/frame decode / segment / blur / encode |")
+    print(
+        "| method | VideoSegmenter | sequence | frames | IoU per frame | IoU video | ΔIoU | dtSSD per frame | dtSSD video | ΔdtSSD | segmenter runs/frame | bodyseg video fps | ceiling fps (decode+encode) | ms/frame decode / segment / blur / encode |"
+    )
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         d_iou = r.video["mean_frame_iou"] - r.per_frame["mean_frame_iou"]
@@ -185,14 +218,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--sequences", nargs="+", default=None, help="davis_person sequence names (default: all)")
-    parser.add_argument("--runs", type=int, default=3, help="timing runs per sequence; medians are printed (default %(default)s)")
-    parser.add_argument("--timing-frames", type=int, default=48, help="frames of each sequence timed (default %(default)s; accuracy uses all)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="timing runs per sequence; medians are printed (default %(default)s)"
+    )
+    parser.add_argument(
+        "--timing-frames",
+        type=int,
+        default=48,
+        help="frames of each sequence timed (default %(default)s; accuracy uses all)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     if not DATA.is_dir():
         raise SystemExit(f"{DATA}: davis_person is missing; set BODYSEG_DATASETS")
-    sequences = [DATA / name for name in args.sequences] if args.sequences else sorted(p for p in DATA.iterdir() if p.is_dir())
+    sequences = (
+        [DATA / name for name in args.sequences] if args.sequences else sorted(p for p in DATA.iterdir() if p.is_dir())
+    )
     load_before = os.getloadavg()[0]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bodyseg-video-bench-") as work:
@@ -201,8 +243,10 @@ def main() -> None:
             for config in CONFIGS:
                 config_rows = [r for r in method_rows if r.config == config]
                 rows += config_rows + [overall(method, config, config_rows)]
-    print(f"davis_person, 854x480 at {FPS} frames/s; {os.cpu_count()} CPUs, load average {load_before:.1f} at start, {os.getloadavg()[0]:.1f} at end; "
-          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; frame rates: medians of {args.runs} runs over the first {args.timing_frames} frames\n")
+    print(
+        f"davis_person, 854x480 at {FPS} frames/s; {os.cpu_count()} CPUs, load average {load_before:.1f} at start, {os.getloadavg()[0]:.1f} at end; "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; frame rates: medians of {args.runs} runs over the first {args.timing_frames} frames\n"
+    )
     print_table(rows)
 
 

@@ -21,7 +21,9 @@ def dataset_path(*parts: str) -> Path:
     """Path inside the shared data sets; skips the test with a reason when they are absent."""
     path = DATASETS.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"needs the shared data sets: {path} is missing (set BODYSEG_DATASETS or put them in ../shared/datasets)")
+        pytest.skip(
+            f"needs the shared data sets: {path} is missing (set BODYSEG_DATASETS or put them in ../shared/datasets)"
+        )
     return path
 
 

@@ -25,8 +25,20 @@ Background = Union[np.ndarray, str, Sequence[int]]
 
 #: Colours given to people / clusters in overlays, cycled.
 PALETTE = np.array(
-    [(46, 204, 113), (231, 76, 60), (52, 152, 219), (241, 196, 15), (155, 89, 182), (26, 188, 156),
-     (230, 126, 34), (236, 240, 241), (149, 165, 166), (243, 104, 224), (0, 148, 50), (87, 75, 144)],
+    [
+        (46, 204, 113),
+        (231, 76, 60),
+        (52, 152, 219),
+        (241, 196, 15),
+        (155, 89, 182),
+        (26, 188, 156),
+        (230, 126, 34),
+        (236, 240, 241),
+        (149, 165, 166),
+        (243, 104, 224),
+        (0, 148, 50),
+        (87, 75, 144),
+    ],
     dtype=np.uint8,
 )
 
@@ -66,7 +78,9 @@ def soft_alpha(seg: Segmentation, feather: float | None = None) -> np.ndarray:
     if feather is None:
         feather = 0.003 * float(np.hypot(*alpha.shape))
     if feather > 0:
-        alpha = cv2.GaussianBlur(alpha.astype(np.float32, copy=False), (0, 0), sigmaX=feather, borderType=cv2.BORDER_REFLECT)
+        alpha = cv2.GaussianBlur(
+            alpha.astype(np.float32, copy=False), (0, 0), sigmaX=feather, borderType=cv2.BORDER_REFLECT
+        )
         return np.clip(alpha, 0.0, 1.0, out=alpha)
     return np.clip(alpha, 0.0, 1.0).astype(np.float32)
 
@@ -84,7 +98,9 @@ def blend(foreground: np.ndarray, background: np.ndarray, alpha: np.ndarray) -> 
     return cv2.blendLinear(fg, bg, alpha, 1.0 - alpha)  # one vectorised pass (OpenCV), no float copies
 
 
-def blur(image: np.ndarray, seg: Segmentation, strength: float | None = None, feather: float | None = None) -> np.ndarray:
+def blur(
+    image: np.ndarray, seg: Segmentation, strength: float | None = None, feather: float | None = None
+) -> np.ndarray:
     """Portrait mode: blur the background, keep the person sharp, with a soft edge.
 
     The background is blurred with the person cut out (normalised convolution), so the person's
@@ -118,7 +134,9 @@ def blurred_background(image: np.ndarray, alpha: np.ndarray, strength: float) ->
     h, w = alpha.shape
     levels = int(np.log2(max(1, min(8, strength // 2))))
     weight = cv2.convertScaleAbs(alpha, alpha=-255.0, beta=255.0)  # (1 - alpha) as 0..255
-    weighted = cv2.multiply(image, cv2.cvtColor(weight, cv2.COLOR_GRAY2RGB), scale=1.0 / 255.0)  # the person's pixels weigh nothing
+    weighted = cv2.multiply(
+        image, cv2.cvtColor(weight, cv2.COLOR_GRAY2RGB), scale=1.0 / 255.0
+    )  # the person's pixels weigh nothing
     plain = image
     for _ in range(levels):
         weighted, weight, plain = cv2.pyrDown(weighted), cv2.pyrDown(weight), cv2.pyrDown(plain)
@@ -134,8 +152,13 @@ def blurred_background(image: np.ndarray, alpha: np.ndarray, strength: float) ->
         # pyramid pixel i sits on full-resolution pixel factor * i, while resize expects it at
         # factor * i + (factor - 1) / 2: shift the small picture by the difference, then scale up
         shift = (factor - 1) / (2 * factor)
-        background = cv2.warpAffine(background, np.array([[1.0, 0.0, shift], [0.0, 1.0, shift]]), background.shape[1::-1],
-                                    flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+        background = cv2.warpAffine(
+            background,
+            np.array([[1.0, 0.0, shift], [0.0, 1.0, shift]]),
+            background.shape[1::-1],
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
     return background
 
@@ -188,7 +211,9 @@ def overlay(
     colours = palette[(np.maximum(labels, 1) - 1) % len(palette)]
     alpha = np.where(labels > 0, float(opacity), 0.0).astype(np.float32)
     out = blend(colours, image, alpha)
-    edges = cv2.morphologyEx(labels.astype(np.uint16).astype(np.float32), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+    edges = (
+        cv2.morphologyEx(labels.astype(np.uint16).astype(np.float32), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+    )
     out[edges] = colours[edges] if clusters else (255, 255, 255)
     return out
 
@@ -216,7 +241,9 @@ def label_map(seg: Segmentation, threshold: float = 0.5, *, clusters: bool = Fal
 
 def _check_pair(image: np.ndarray, seg: Segmentation) -> None:
     if image.shape[:2] != seg.shape:
-        raise InputError(f"image is {image.shape[1]}x{image.shape[0]} but the segmentation is {seg.shape[1]}x{seg.shape[0]}")
+        raise InputError(
+            f"image is {image.shape[1]}x{image.shape[0]} but the segmentation is {seg.shape[1]}x{seg.shape[0]}"
+        )
 
 
 def mask(image: np.ndarray, seg: Segmentation, threshold: float = 0.5) -> np.ndarray:
@@ -299,5 +326,7 @@ def render(name: str, image: np.ndarray, seg: Segmentation, **options: Any) -> n
     given = {key: value for key, value in options.items() if value is not None}
     unknown = sorted(set(given) - set(effect.options()))
     if unknown:
-        raise InputError(f"effect {name!r} has no option {', '.join(unknown)}; its options are: {', '.join(effect.options()) or 'none'}")
+        raise InputError(
+            f"effect {name!r} has no option {', '.join(unknown)}; its options are: {', '.join(effect.options()) or 'none'}"
+        )
     return effect.draw(image, seg, **given)

@@ -1,4 +1,5 @@
-"""Fitting images into the sizes models and filters work at, and mapping results back."""
+"""Fitting images into the sizes models and filters work at, and mapping results back; boxes, masks
+and rotated squares compared and cut out."""
 
 from __future__ import annotations
 
@@ -94,3 +95,112 @@ def upscale_prob(prob: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     if prob.shape != (h, w):
         prob = cv2.resize(prob.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     return np.clip(prob, 0.0, 1.0).astype(np.float32)
+
+
+def box_iou(
+    a: np.ndarray | tuple[float, float, float, float], b: np.ndarray | tuple[float, float, float, float]
+) -> float:
+    """Intersection over union of two ``(x0, y0, x1, y1)`` boxes; 0 when either is empty.
+
+    Example:
+        >>> box_iou((0, 0, 2, 2), (1, 0, 3, 2))
+        0.3333333333333333
+    """
+    w = max(0.0, float(min(a[2], b[2]) - max(a[0], b[0])))
+    h = max(0.0, float(min(a[3], b[3]) - max(a[1], b[1])))
+    inter = w * h
+    union = float((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1])) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two bool masks; 0 when both are empty (for matching, where two
+    empty masks are not the same thing: :func:`bodyseg.metrics.iou` scores that case 1).
+
+    Example:
+        >>> mask_iou(np.array([1, 1, 0], bool), np.array([0, 1, 1], bool)), mask_iou(np.zeros(2, bool), np.zeros(2, bool))
+        (0.3333333333333333, 0.0)
+    """
+    union = np.logical_or(a, b).sum()
+    return float(np.logical_and(a, b).sum() / union) if union else 0.0
+
+
+@dataclass(frozen=True)
+class RotatedSquare:
+    """A square region: centre, side in pixels, and rotation in radians (counter-clockwise).
+
+    Example:
+        >>> square = RotatedSquare(cx=50.0, cy=50.0, side=100.0, angle=0.0)
+        >>> square.crop_matrix(10)[:, 2].tolist()
+        [0.0, 0.0]
+    """
+
+    cx: float
+    cy: float
+    side: float
+    angle: float
+
+    def crop_matrix(self, size: int) -> np.ndarray:
+        """2x3 affine that maps image pixels into a ``size`` x ``size`` crop of this square."""
+        scale = size / self.side
+        c, s = np.cos(self.angle), np.sin(self.angle)
+        # turn the image by -angle about the centre so the square's "up" becomes the crop's up
+        # (image y points down), scale, move to the crop centre
+        rot = np.array([[c, s], [-s, c]]) * scale
+        shift = np.array([size / 2, size / 2]) - rot @ np.array([self.cx, self.cy])
+        return np.hstack([rot, shift[:, None]]).astype(np.float64)
+
+
+def crop_square(image: np.ndarray, square: RotatedSquare, size: int) -> np.ndarray:
+    """The ``size`` x ``size`` crop of ``square`` (edges replicated beyond the image).
+
+    Example:
+        >>> crop_square(np.arange(16, dtype=np.uint8).reshape(4, 4), RotatedSquare(2.0, 2.0, 2.0, 0.0), 2).tolist()
+        [[5, 6], [9, 10]]
+    """
+    return cv2.warpAffine(
+        image, square.crop_matrix(size), (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+def paste_square(values: np.ndarray, square: RotatedSquare, shape: tuple[int, int]) -> np.ndarray:
+    """Map a crop-sized float map of ``square`` back onto an image of ``shape`` (zero outside it).
+
+    Example:
+        >>> out = paste_square(np.ones((2, 2), np.float32), RotatedSquare(2.0, 2.0, 2.0, 0.0), (4, 4))
+        >>> out.astype(int).tolist()
+        [[0, 0, 0, 0], [0, 1, 1, 0], [0, 1, 1, 0], [0, 0, 0, 0]]
+    """
+    size = values.shape[0]
+    inverse = cv2.invertAffineTransform(square.crop_matrix(size))
+    return cv2.warpAffine(
+        values.astype(np.float32),
+        inverse,
+        (shape[1], shape[0]),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0.0,
+    )
+
+
+def crop_points_to_image(points: np.ndarray, square: RotatedSquare, size: int) -> np.ndarray:
+    """Nx2 pixel coordinates of a ``size`` crop of ``square`` mapped back to image pixels.
+
+    Example:
+        >>> crop_points_to_image(np.array([[0.0, 0.0]]), RotatedSquare(2.0, 2.0, 2.0, 0.0), 2).tolist()
+        [[1.0, 1.0]]
+    """
+    inverse = cv2.invertAffineTransform(square.crop_matrix(size))
+    return points @ inverse[:, :2].T + inverse[:, 2]
+
+
+def points_to_crop(points: np.ndarray, square: RotatedSquare, size: int) -> np.ndarray:
+    """Nx2 image pixel coordinates mapped into a ``size`` crop of ``square`` (the inverse of
+    :func:`crop_points_to_image`).
+
+    Example:
+        >>> points_to_crop(np.array([[1.0, 1.0]]), RotatedSquare(2.0, 2.0, 2.0, 0.0), 2).tolist()
+        [[0.0, 0.0]]
+    """
+    matrix = square.crop_matrix(size)
+    return np.asarray(points, np.float64) @ matrix[:, :2].T + matrix[:, 2]

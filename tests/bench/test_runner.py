@@ -88,7 +88,9 @@ def test_person_free_set_counts_pixels_called_person(tmp_path):
 def test_instance_set_gives_mask_ap_when_people_are_returned(tmp_path):
     dataset = open_dataset(make_instance_set(tmp_path / "crowd"))
     with_people = summarize(run_cell(BoxSegmenter(people=True), dataset, progress=False))
-    assert with_people["ap50"] == pytest.approx(67 / 101) and with_people["ap"] == pytest.approx(67 / 101)  # 2 of 3 found
+    assert with_people["ap50"] == pytest.approx(67 / 101) and with_people["ap"] == pytest.approx(
+        67 / 101
+    )  # 2 of 3 found
     without = summarize(run_cell(BoxSegmenter(), dataset, progress=False))
     assert without["ap"] is None and without["iou"] is not None
 
@@ -179,7 +181,9 @@ def test_reports_exist_and_parse(images, tmp_path):
     assert "| method | boxes IoU | boxes ms | bg person px | bg ms |" in markdown
     assert f"| test-box | {MEAN_IOU:.3f} |" in markdown and "25.00%" in markdown
     rows = list(csv.DictReader((out / "results.csv").open()))
-    assert [r["dataset"] for r in rows] == ["boxes", "bg"] and float(rows[0]["pooled_iou"]) == pytest.approx(POOLED_IOU, abs=1e-5)
+    assert [r["dataset"] for r in rows] == ["boxes", "bg"] and float(rows[0]["pooled_iou"]) == pytest.approx(
+        POOLED_IOU, abs=1e-5
+    )
     payload = json.loads((out / "results.json").read_text())
     assert payload["meta"]["command"] == "bodyseg bench ..." and payload["results"][1]["person_fraction"] == 0.25
     assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -159,7 +159,19 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["not an image", "empty", "truncated jpeg", "truncated png", "missing", "1x1", "over the pixel limit", "folder with no images"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "not an image",
+        "empty",
+        "truncated jpeg",
+        "truncated png",
+        "missing",
+        "1x1",
+        "over the pixel limit",
+        "folder with no images",
+    ],
+)
 def test_bad_input_gives_one_line_exit_2_and_no_output(tmp_path, capsys, case):
     path, phrase = bad_inputs(tmp_path)[case]
     out = tmp_path / "out"
@@ -235,5 +247,7 @@ def test_console_script_help_and_exit_codes():
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "bodyseg.cli"]
     done = subprocess.run([*command, "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "blur" in done.stdout and "bodyseg example" in done.stdout
-    done = subprocess.run([*command, "segment", "/no/such/file.jpg", "-m", "mediapipe-selfie"], capture_output=True, text=True)
+    done = subprocess.run(
+        [*command, "segment", "/no/such/file.jpg", "-m", "mediapipe-selfie"], capture_output=True, text=True
+    )
     assert done.returncode == 2 and "no such file" in done.stderr

@@ -8,8 +8,15 @@ import json
 import pytest
 
 from bodyseg.cli import main
-from tests.bench.fakes import MEAN_IOU, POOLED_IOU, BoxSegmenter, make_image_set, make_person_free_set, make_video_set
-from tests.bench.fakes import fake_segmenter  # noqa: F401 (the fixture)
+from tests.bench.fakes import (
+    MEAN_IOU,
+    POOLED_IOU,
+    BoxSegmenter,
+    fake_segmenter,  # noqa: F401 (the fixture)
+    make_image_set,
+    make_person_free_set,
+    make_video_set,
+)
 
 pytestmark = pytest.mark.usefixtures("fake_segmenter")
 
@@ -22,7 +29,19 @@ def test_eval_prints_exact_figures_and_writes_csv_and_overlays(tmp_path, capsys)
     data = make_image_set(tmp_path / "boxes")
     bg = make_person_free_set(tmp_path / "bg", count=2)
     table = tmp_path / "per_image.csv"
-    code = run("eval", "-m", "test-box", "--data", f"{data},{bg}", "--csv", table, "--save-overlays", 2, "--overlay-dir", tmp_path / "review")
+    code = run(
+        "eval",
+        "-m",
+        "test-box",
+        "--data",
+        f"{data},{bg}",
+        "--csv",
+        table,
+        "--save-overlays",
+        2,
+        "--overlay-dir",
+        tmp_path / "review",
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "boxes: test-box on 4 images (threshold 0.5)" in out
@@ -31,7 +50,14 @@ def test_eval_prints_exact_figures_and_writes_csv_and_overlays(tmp_path, capsys)
     assert "person pixels             25.00%" in out and "images above 1% person    2" in out
     assert "ms per image, median" in out and "peak memory, MB" in out
     rows = list(csv.DictReader(table.open()))
-    assert [(r["dataset"], r["id"]) for r in rows] == [("boxes", "a"), ("boxes", "b"), ("boxes", "c"), ("boxes", "d"), ("bg", "bg0"), ("bg", "bg1")]
+    assert [(r["dataset"], r["id"]) for r in rows] == [
+        ("boxes", "a"),
+        ("boxes", "b"),
+        ("boxes", "c"),
+        ("boxes", "d"),
+        ("bg", "bg0"),
+        ("bg", "bg1"),
+    ]
     assert [float(r["iou"]) for r in rows[:4]] == pytest.approx([1, 0.5, 0, 1 / 3], abs=1e-5)
     assert float(rows[1]["gt_fraction"]) == 0.5 and float(rows[0]["ms"]) >= 0
     assert sorted(p.name for p in (tmp_path / "review" / "boxes").iterdir()) == ["001_c.jpg", "002_d.jpg"]

@@ -30,7 +30,7 @@ def test_people_masks_and_json_agree(photo):
     assert doc["images"] == [{"id": 1, "file_name": "astronaut.jpg", "width": 512, "height": 512}]
     assert doc["categories"][0]["id"] == 1 and doc["categories"][0]["name"] == "person"
     assert len(doc["annotations"]) == len(files)
-    for ann, path in zip(doc["annotations"], files):
+    for ann, path in zip(doc["annotations"], files, strict=False):
         png = np.asarray(Image.open(path))
         assert png.shape == (512, 512) and set(np.unique(png)) <= {0, 255}
         person = png > 0
@@ -46,7 +46,7 @@ def test_people_masks_and_json_agree(photo):
 def test_method_without_people_fails_before_any_work(photo, capsys):
     assert run("segment", photo, "--people", "-m", "mediapipe-selfie") == 2
     err = capsys.readouterr().err
-    assert "--people needs a method that finds each person (bodyseg)" in err and "mediapipe-selfie" in err
+    assert "--people needs a method that finds each person (bodyseg, bodyseg-fast)" in err and "mediapipe-selfie" in err
     assert sorted(p.name for p in photo.parent.iterdir()) == ["astronaut.jpg"]
 
 

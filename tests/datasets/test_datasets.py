@@ -188,14 +188,59 @@ def coco_json(tmp_path: Path) -> Path:
     crowd["counts"] = crowd["counts"].decode("ascii")
     keypoints = [5.0, 5.0, 2] + [0, 0, 0] * 16
     data = {
-        "images": [{"id": 7, "file_name": "seven.jpg", "height": h, "width": w}, {"id": 8, "file_name": "eight.jpg", "height": h, "width": w}],
+        "images": [
+            {"id": 7, "file_name": "seven.jpg", "height": h, "width": w},
+            {"id": 8, "file_name": "eight.jpg", "height": h, "width": w},
+        ],
         "categories": [{"id": 1, "name": "person"}, {"id": 18, "name": "dog"}],
         "annotations": [
-            {"id": 1, "image_id": 7, "category_id": 1, "iscrowd": 0, "segmentation": [[2, 4, 10, 4, 10, 14, 2, 14]], "area": 80, "bbox": [2, 4, 8, 10], "keypoints": keypoints},
-            {"id": 2, "image_id": 7, "category_id": 1, "iscrowd": 0, "segmentation": rle, "area": 48, "bbox": [20, 10, 6, 8], "keypoints": keypoints},
-            {"id": 3, "image_id": 7, "category_id": 1, "iscrowd": 1, "segmentation": crowd, "area": 90, "bbox": [0, 0, 30, 3]},
-            {"id": 4, "image_id": 7, "category_id": 18, "iscrowd": 0, "segmentation": [[12, 0, 18, 0, 18, 6, 12, 6]], "area": 36, "bbox": [12, 0, 6, 6]},
-            {"id": 5, "image_id": 8, "category_id": 18, "iscrowd": 0, "segmentation": [[1, 1, 5, 1, 5, 5]], "area": 8, "bbox": [1, 1, 4, 4]},
+            {
+                "id": 1,
+                "image_id": 7,
+                "category_id": 1,
+                "iscrowd": 0,
+                "segmentation": [[2, 4, 10, 4, 10, 14, 2, 14]],
+                "area": 80,
+                "bbox": [2, 4, 8, 10],
+                "keypoints": keypoints,
+            },
+            {
+                "id": 2,
+                "image_id": 7,
+                "category_id": 1,
+                "iscrowd": 0,
+                "segmentation": rle,
+                "area": 48,
+                "bbox": [20, 10, 6, 8],
+                "keypoints": keypoints,
+            },
+            {
+                "id": 3,
+                "image_id": 7,
+                "category_id": 1,
+                "iscrowd": 1,
+                "segmentation": crowd,
+                "area": 90,
+                "bbox": [0, 0, 30, 3],
+            },
+            {
+                "id": 4,
+                "image_id": 7,
+                "category_id": 18,
+                "iscrowd": 0,
+                "segmentation": [[12, 0, 18, 0, 18, 6, 12, 6]],
+                "area": 36,
+                "bbox": [12, 0, 6, 6],
+            },
+            {
+                "id": 5,
+                "image_id": 8,
+                "category_id": 18,
+                "iscrowd": 0,
+                "segmentation": [[1, 1, 5, 1, 5, 5]],
+                "area": 8,
+                "bbox": [1, 1, 4, 4],
+            },
         ],
     }
     path = tmp_path / "coco" / "annotations.json"

@@ -42,7 +42,11 @@ def portrait_with_marker(height: int = 96, width: int = 64) -> np.ndarray:
 
 def corners(rgb: np.ndarray, side: int = 12) -> list[float]:
     """Mean brightness of the top-left, top-right, bottom-left and bottom-right corners."""
-    return [float(rgb[rows, cols].mean()) for rows in (slice(0, side), slice(-side, None)) for cols in (slice(0, side), slice(-side, None))]
+    return [
+        float(rgb[rows, cols].mean())
+        for rows in (slice(0, side), slice(-side, None))
+        for cols in (slice(0, side), slice(-side, None))
+    ]
 
 
 @pytest.mark.parametrize("clockwise", [90, 180, 270])
@@ -50,7 +54,9 @@ def test_phone_clips_with_a_display_rotation_are_read_upright(tmp_path, clockwis
     upright = portrait_with_marker()
     clip = rotated_clip(tmp_path / "phone.mp4", [upright] * 3, clockwise)
     stored = decoded(clip)[0][0]
-    assert stored.shape == ((64, 96, 3) if clockwise != 180 else (96, 64, 3)) and corners(stored)[0] < 100  # stored turned
+    assert (
+        stored.shape == ((64, 96, 3) if clockwise != 180 else (96, 64, 3)) and corners(stored)[0] < 100
+    )  # stored turned
     info = probe_video(clip)
     assert (info.width, info.height, info.rotation) == (64, 96, clockwise)
     frames = list(read_video_frames(clip))
@@ -69,8 +75,17 @@ def test_too_many_pixels_are_refused_before_a_frame_is_decoded(tmp_path, monkeyp
 @pytest.mark.parametrize(
     ("frame_rotation", "tag", "clockwise"),
     [
-        (None, None, 0), (0, None, 0), (-90, None, 90), (90, None, 270), (180, None, 180), (-180, None, 180),
-        (None, "90", 90), (0, "270", 270), (None, "-90", 270), (None, "450", 90), (-89.6, None, 90),
+        (None, None, 0),
+        (0, None, 0),
+        (-90, None, 90),
+        (90, None, 270),
+        (180, None, 180),
+        (-180, None, 180),
+        (None, "90", 90),
+        (0, "270", 270),
+        (None, "-90", 270),
+        (None, "450", 90),
+        (-89.6, None, 90),
         (-90, "90", 90),  # both say the same: turned once, not twice
         (None, "sideways", 0),
     ],
@@ -177,7 +192,18 @@ def test_alpha_goes_into_webm_and_png_frames_but_not_h264(tmp_path):
         (lambda d: _unknown_codec(d / "strange.mkv"), "cannot be decoded"),
         (lambda d: _audio_only(d / "song.m4a"), "no video stream"),
     ],
-    ids=["missing", "empty", "noise", "truncated-mp4", "truncated-mkv", "zero-frames", "empty-folder", "damaged-frame", "unknown-codec", "audio-only"],
+    ids=[
+        "missing",
+        "empty",
+        "noise",
+        "truncated-mp4",
+        "truncated-mkv",
+        "zero-frames",
+        "empty-folder",
+        "damaged-frame",
+        "unknown-codec",
+        "audio-only",
+    ],
 )
 def test_bad_inputs_raise_one_clear_error(tmp_path, make, message):
     path = make(tmp_path)
@@ -229,7 +255,9 @@ def _bytes(path: Path, data: bytes) -> Path:
 
 def _truncated(path: Path, keep: float) -> Path:
     rng = np.random.default_rng(1)
-    noisy = [rng.integers(0, 255, (64, 96, 3), dtype=np.uint8) for _ in range(30)]  # large frames: the cut lands mid-stream
+    noisy = [
+        rng.integers(0, 255, (64, 96, 3), dtype=np.uint8) for _ in range(30)
+    ]  # large frames: the cut lands mid-stream
     full = write_clip(path.with_name("full" + path.suffix), noisy)
     data = full.read_bytes()
     return _bytes(path, data[: int(len(data) * keep)])

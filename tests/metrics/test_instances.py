@@ -126,7 +126,7 @@ def test_matches_pycocotools_on_random_people() -> None:
     def random_box() -> np.ndarray:
         m = np.zeros((h, w), bool)
         y, x = rng.integers(0, h - 12), rng.integers(0, w - 12)
-        m[y: y + rng.integers(6, 12), x: x + rng.integers(6, 12)] = True
+        m[y : y + rng.integers(6, 12), x : x + rng.integers(6, 12)] = True
         return m
 
     def rle(m: np.ndarray) -> dict:
@@ -136,15 +136,25 @@ def test_matches_pycocotools_on_random_people() -> None:
 
     for image_id in range(1, 9):
         gts = [random_box() for _ in range(rng.integers(0, 4))]
-        preds = [np.roll(g, rng.integers(-3, 4), axis=1) for g in gts] + [random_box() for _ in range(rng.integers(0, 3))]
+        preds = [np.roll(g, rng.integers(-3, 4), axis=1) for g in gts] + [
+            random_box() for _ in range(rng.integers(0, 3))
+        ]
         scores = rng.random(len(preds)).round(3).tolist()
         meter.update(preds, scores, gts)
         images.append({"id": image_id, "height": h, "width": w})
         for g in gts:
-            annotations.append({"id": len(annotations) + 1, "image_id": image_id, "category_id": 1,
-                                "segmentation": rle(g), "area": float(g.sum()), "iscrowd": 0,
-                                "bbox": list(mask_utils.toBbox(rle(g)))})
-        for p, s in zip(preds, scores):
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": image_id,
+                    "category_id": 1,
+                    "segmentation": rle(g),
+                    "area": float(g.sum()),
+                    "iscrowd": 0,
+                    "bbox": list(mask_utils.toBbox(rle(g))),
+                }
+            )
+        for p, s in zip(preds, scores, strict=False):
             results.append({"image_id": image_id, "category_id": 1, "segmentation": rle(p), "score": s})
 
     coco = coco_mod.COCO()

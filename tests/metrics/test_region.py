@@ -43,7 +43,11 @@ def test_binary_scores_hand_computed() -> None:
 def test_single_functions_match_binary_scores() -> None:
     s = binary_scores(PRED, TARGET)
     assert (iou(PRED, TARGET), dice(PRED, TARGET), precision(PRED, TARGET), recall(PRED, TARGET)) == (
-        s["iou"], s["dice"], s["precision"], s["recall"])
+        s["iou"],
+        s["dice"],
+        s["precision"],
+        s["recall"],
+    )
 
 
 def test_precision_and_recall_differ() -> None:
@@ -57,7 +61,12 @@ def test_precision_and_recall_differ() -> None:
 
 def test_both_empty_scores_one() -> None:
     assert binary_scores(EMPTY, EMPTY) == {
-        "iou": 1.0, "dice": 1.0, "precision": 1.0, "recall": 1.0, "pixel_accuracy": 1.0}
+        "iou": 1.0,
+        "dice": 1.0,
+        "precision": 1.0,
+        "recall": 1.0,
+        "pixel_accuracy": 1.0,
+    }
 
 
 def test_empty_prediction_scores_zero() -> None:
@@ -107,12 +116,14 @@ def test_confusion_matrix_refuses_out_of_range_labels() -> None:
 
 def test_class_scores_hand_computed() -> None:
     # rows gt, cols pred; class 2 absent from both, class 3 only predicted
-    cm = np.array([
-        [3, 1, 0, 0],  # gt 0: 4 px
-        [1, 2, 0, 1],  # gt 1: 4 px
-        [0, 0, 0, 0],  # gt 2: absent
-        [0, 0, 0, 0],  # gt 3: absent, predicted once
-    ])
+    cm = np.array(
+        [
+            [3, 1, 0, 0],  # gt 0: 4 px
+            [1, 2, 0, 1],  # gt 1: 4 px
+            [0, 0, 0, 0],  # gt 2: absent
+            [0, 0, 0, 0],  # gt 3: absent, predicted once
+        ]
+    )
     s = class_scores(cm)
     # pred sums: 4, 3, 0, 1; total 8
     assert s["pixel_accuracy"] == pytest.approx(5 / 8)

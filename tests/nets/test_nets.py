@@ -28,7 +28,19 @@ def randomised(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
 
 
 def test_registry_lists_every_architecture_of_the_issue() -> None:
-    assert set(NAMES) == {"unet", "unet-aspp", "fcn32s", "fcn16s", "fcn8s", "deeplabv3plus", "segnet", "icnet", "hourglass", "gcn", "ksac"}
+    assert set(NAMES) == {
+        "unet",
+        "unet-aspp",
+        "fcn32s",
+        "fcn16s",
+        "fcn8s",
+        "deeplabv3plus",
+        "segnet",
+        "icnet",
+        "hourglass",
+        "gcn",
+        "ksac",
+    }
 
 
 def test_unknown_name_and_option_say_what_to_do() -> None:
@@ -107,9 +119,18 @@ def test_ksac_shares_one_kernel_across_rates_and_saves_parameters(separable: boo
 
     aspp, ksac = ASPP(160, 128, separable=separable), KernelSharingAtrous(160, 128, separable=separable)
     atrous_aspp = sum(nets.count_parameters(b) for b in aspp.branches[1:4])
-    atrous_ksac = nets.count_parameters(ksac) - sum(nets.count_parameters(m) for m in (ksac.point, ksac.pooling, ksac.fuse))
-    batch_norm = sum(p.numel() for m in ksac.modules() if isinstance(m, torch.nn.BatchNorm2d) for p in m.parameters()) - sum(
-        p.numel() for m in (ksac.point, ksac.pooling, ksac.fuse) for n in m.modules() if isinstance(n, torch.nn.BatchNorm2d) for p in n.parameters())
+    atrous_ksac = nets.count_parameters(ksac) - sum(
+        nets.count_parameters(m) for m in (ksac.point, ksac.pooling, ksac.fuse)
+    )
+    batch_norm = sum(
+        p.numel() for m in ksac.modules() if isinstance(m, torch.nn.BatchNorm2d) for p in m.parameters()
+    ) - sum(
+        p.numel()
+        for m in (ksac.point, ksac.pooling, ksac.fuse)
+        for n in m.modules()
+        if isinstance(n, torch.nn.BatchNorm2d)
+        for p in n.parameters()
+    )
     assert (atrous_ksac - batch_norm) * 3 == atrous_aspp - batch_norm  # one kernel instead of three
     assert nets.count_parameters(ksac) < 0.8 * nets.count_parameters(aspp)
     if separable:  # the same head style as our DeepLabv3+, so the whole net is smaller too

@@ -13,7 +13,9 @@ from bodyseg.errors import InputError, MethodError
 from bodyseg.metrics import iou
 from bodyseg.refine.crf import dense_crf
 
-needs_crf = pytest.mark.skipif(importlib.util.find_spec("pydensecrf") is None, reason="needs pydensecrf2 (pip install pydensecrf2)")
+needs_crf = pytest.mark.skipif(
+    importlib.util.find_spec("pydensecrf") is None, reason="needs pydensecrf2 (pip install pydensecrf2)"
+)
 
 
 def disc_scene(size: int = 160, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,7 +23,9 @@ def exported(tmp_path_factory):
     torch.manual_seed(0)
     model = nets.create("unet").eval()
     folder = tmp_path_factory.mktemp("weights")
-    onnx_path, card_path = export_with_card(model, folder / "tiny.onnx", arch="unet", data=["test"], size=64, num_classes=1, metrics={})
+    onnx_path, card_path = export_with_card(
+        model, folder / "tiny.onnx", arch="unet", data=["test"], size=64, num_classes=1, metrics={}
+    )
     return model, onnx_path, card_path
 
 
@@ -32,7 +34,9 @@ def test_matches_torch_on_a_square_image(exported):
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)
     seg = NetSegmenter(weights=str(onnx_path)).segment(rgb)
-    x = (torch.from_numpy(rgb).float().permute(2, 0, 1)[None] / 255 - torch.tensor([0.485, 0.456, 0.406])[:, None, None]) / torch.tensor([0.229, 0.224, 0.225])[:, None, None]
+    x = (
+        torch.from_numpy(rgb).float().permute(2, 0, 1)[None] / 255 - torch.tensor([0.485, 0.456, 0.406])[:, None, None]
+    ) / torch.tensor([0.229, 0.224, 0.225])[:, None, None]
     with torch.no_grad():
         expected = torch.sigmoid(model(x))[0, 0].numpy()
     assert seg.prob.shape == (64, 64)
@@ -71,9 +75,9 @@ def test_flip_averages_the_image_and_its_mirror(exported):
     plain = NetSegmenter(weights=str(onnx_path), flip=False)
     assert plain.flip is False  # the card says nothing: no flip
     flipped = NetSegmenter(weights=str(onnx_path), flip=True)
-    mirror_logits, _ = plain.logits(rgb[:, ::-1].copy())
-    expected_logits = (plain.logits(rgb)[0] + mirror_logits[:, ::-1]) / 2
-    assert np.abs(flipped.logits(rgb)[0] - expected_logits).max() < 1e-4
+    mirror_logits = plain.net.logits(rgb[:, ::-1].copy())[0][0]
+    expected_logits = (plain.net.logits(rgb)[0][0] + mirror_logits[:, ::-1]) / 2
+    assert np.abs(flipped.net.logits(rgb, flip=flipped.flip)[0][0] - expected_logits).max() < 1e-4
 
 
 def test_the_card_can_ask_for_flip(exported, tmp_path):
@@ -87,7 +91,7 @@ def test_the_card_can_ask_for_flip(exported, tmp_path):
 
 
 def test_only_whole_image_nets_count_as_shipped_weights():
-    from bodyseg.segmenters.net import shipped_weights
+    from bodyseg.models.person_net import shipped_weights
 
     assert "pose_refiner" not in shipped_weights()  # the pipeline's refiner takes 7 channels, not an image
 
@@ -96,10 +100,12 @@ def test_the_shipped_net_is_the_default_weights_and_says_what_it_measured():
     from bodyseg.segmenters import create
 
     with create("net") as segmenter:
-        card = segmenter.card
+        card = segmenter.net.card
     assert card["file"] == "person-unet.onnx" and card["architecture"] == "unet" and card["input"]["height"] == 160
     assert segmenter.flip is True  # the card asks for the mirror average
-    assert not any(source.startswith(("ccp:val", "ccp-val")) for source in card["data"])  # never trained on what it is scored on
+    assert not any(
+        source.startswith(("ccp:val", "ccp-val")) for source in card["data"]
+    )  # never trained on what it is scored on
     assert card["metrics"]["ccp-val:net"]["iou"] >= 0.90 and card["metrics"]["pfcn-val:net"]["dice"] >= 0.95
 
 
@@ -110,9 +116,9 @@ def test_the_shipped_net_on_ccp_val_subset():
 
 
 def test_the_composite_weights_are_shipped_beside_and_say_how_they_were_trained():
-    from bodyseg.segmenters.net import shipped_weights
+    from bodyseg.models.person_net import shipped_weights
 
     assert {"person-unet", "person-unet-composite"} <= set(shipped_weights())
     segmenter = NetSegmenter(weights="person-unet-composite")
-    assert segmenter.card["recipe"]["composite"] is True and len(segmenter.card["recipe"]["stages"]) == 2
-    assert segmenter.card["metrics"]["pfcn-val:net"]["dice"] >= 0.95
+    assert segmenter.net.card["recipe"]["composite"] is True and len(segmenter.net.card["recipe"]["stages"]) == 2
+    assert segmenter.net.card["metrics"]["pfcn-val:net"]["dice"] >= 0.95

@@ -93,7 +93,10 @@ def test_cut_out_and_paste_random_make_people_of_many_sizes() -> None:
     piece = cut_out(rgb, t)
     assert piece[1].shape == (30, 10)
     rng = np.random.default_rng(0)
-    areas = [paste_random(np.zeros((100, 100, 3), np.uint8), np.zeros((100, 100), np.uint8), *piece, rng)[1].sum() for _ in range(30)]
+    areas = [
+        paste_random(np.zeros((100, 100, 3), np.uint8), np.zeros((100, 100), np.uint8), *piece, rng)[1].sum()
+        for _ in range(30)
+    ]
     assert min(areas) < 200 and max(areas) > 1500  # small and large people
     assert cut_out(rgb, np.zeros_like(t)) is None
 
@@ -103,7 +106,9 @@ def test_compositor_makes_scenes_overlays_and_negatives(figures) -> None:
     backgrounds = figures("bg", count=2, seed=1)
     bg_paths = sorted((backgrounds / "images").glob("*.png"))
     data = SegmentationDataset([open_dataset(str(folder))], "mask", Letterbox(48))
-    compositor = Compositor(people=data.load_pair, count=len(data), backgrounds=bg_paths, p_background=0.5, p_overlay=0.3)
+    compositor = Compositor(
+        people=data.load_pair, count=len(data), backgrounds=bg_paths, p_background=0.5, p_overlay=0.3
+    )
     rgb, target = data.load_pair(0)
     outcomes = [compositor(rgb, target, np.random.default_rng(i)) for i in range(40)]
     shapes = {o[0].shape for o in outcomes}

@@ -26,13 +26,27 @@ def figure_data(folder: Path, size: int = 64) -> TrainData:
     return TrainData(
         train=SegmentationDataset([samples], "mask", Letterbox(size)),
         val={"figures": SegmentationDataset([samples], "mask", Letterbox(size))},
-        kind="mask", num_classes=1,
+        kind="mask",
+        num_classes=1,
     )
 
 
 def config(out: Path, **changes) -> TrainConfig:
-    base = dict(arch="unet", data=("figures",), size=64, epochs=2, batch_size=4, lr=3e-3, loss="bce", composite=False, augment=False,
-                out=out, steps_per_epoch=3, warmup_steps=0, progress=False)
+    base = dict(
+        arch="unet",
+        data=("figures",),
+        size=64,
+        epochs=2,
+        batch_size=4,
+        lr=3e-3,
+        loss="bce",
+        composite=False,
+        augment=False,
+        out=out,
+        steps_per_epoch=3,
+        warmup_steps=0,
+        progress=False,
+    )
     base.update(changes)
     return TrainConfig(**base)
 
@@ -40,7 +54,12 @@ def config(out: Path, **changes) -> TrainConfig:
 def test_overfits_four_images(figures, tmp_path) -> None:
     data = figure_data(figures())
     torch.manual_seed(0)
-    start = evaluate(nets.create("unet"), torch.utils.data.DataLoader(data.val["figures"], batch_size=4), torch.nn.functional.binary_cross_entropy_with_logits, 1)
+    start = evaluate(
+        nets.create("unet"),
+        torch.utils.data.DataLoader(data.val["figures"], batch_size=4),
+        torch.nn.functional.binary_cross_entropy_with_logits,
+        1,
+    )
     result = train(config(tmp_path / "run", epochs=2, steps_per_epoch=20, lr=1e-2), data=data)
     end = result.history[-1]["per_source"]["figures"]
     assert end["loss"] < 0.3 * start["loss"]
@@ -54,10 +73,15 @@ def test_resume_continues_epochs_and_weights_exactly(figures, tmp_path) -> None:
     first = train(config(tmp_path / "sliced"), data=figure_data(folder), until=1)
     assert [h["epoch"] for h in first.history] == [1]
     state = torch.load(tmp_path / "sliced" / "last.pt", weights_only=False)
-    assert state["epoch"] == 0 and set(state["rng"]) == {"python", "numpy", "torch"} and "scheduler" in state and "optimizer" in state
+    assert (
+        state["epoch"] == 0
+        and set(state["rng"]) == {"python", "numpy", "torch"}
+        and "scheduler" in state
+        and "optimizer" in state
+    )
     resumed = train(config(tmp_path / "sliced"), data=figure_data(folder), resume=True)
     assert [h["epoch"] for h in resumed.history] == [1, 2]
-    for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
+    for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values(), strict=False):
         torch.testing.assert_close(a, b, msg=f"{name} differs after resume")
     assert resumed.history[-1]["train_loss"] == pytest.approx(straight.history[-1]["train_loss"])
 
@@ -119,12 +143,26 @@ def test_export_writes_onnx_and_a_model_card_that_matches(figures, tmp_path) -> 
     big_card = json.loads(big_card_path.read_text())
     assert (big_card["input"]["height"], big_card["recipe"]["size"], big_card["test_time"]) == (96, 64, {"flip": True})
     x96 = np.zeros((1, 3, 96, 96), np.float32)
-    assert ort.InferenceSession(str(big_path), providers=["CPUExecutionProvider"]).run(None, {"image": x96})[0].shape == (1, 1, 96, 96)
+    assert ort.InferenceSession(str(big_path), providers=["CPUExecutionProvider"]).run(None, {"image": x96})[
+        0
+    ].shape == (1, 1, 96, 96)
 
 
 def test_part_segmentation_trains_on_ccp_part_maps(datasets, tmp_path) -> None:
-    cfg = config(tmp_path / "parts", data=("ccp-parts",), loss="ce", class_weighting="exponential", epochs=1, steps_per_epoch=3,
-                 batch_size=2, train_limit=6, val_limit=2, augment=True, composite=True, data_root=datasets)
+    cfg = config(
+        tmp_path / "parts",
+        data=("ccp-parts",),
+        loss="ce",
+        class_weighting="exponential",
+        epochs=1,
+        steps_per_epoch=3,
+        batch_size=2,
+        train_limit=6,
+        val_limit=2,
+        augment=True,
+        composite=True,
+        data_root=datasets,
+    )
     from bodyseg.train.loop import build_data
 
     data = build_data(cfg)
@@ -170,4 +208,6 @@ def test_validation_iou_reads_soft_targets_at_one_half() -> None:
     x[0, 0, 0] = 1.0  # predicts the top row
     target = torch.tensor([[[[0.8, 0.6], [0.3, 0.0]]]])  # soft: the top row is person at 0.5
     loader = [(x, target)]
-    assert evaluate(Constant(), loader, get_loss("bce"), num_classes=1, channels_last=False)["iou"] == pytest.approx(1.0)
+    assert evaluate(Constant(), loader, get_loss("bce"), num_classes=1, channels_last=False)["iou"] == pytest.approx(
+        1.0
+    )

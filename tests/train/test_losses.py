@@ -109,7 +109,8 @@ def test_tversky_hand_computed() -> None:
 def test_bce_dice_hand_computed() -> None:
     assert float(bce_dice_loss(ZERO, T10)) == pytest.approx(math.log(2) + 1 / 3, rel=1e-6)
     assert float(bce_dice_loss(ZERO, T10, bce_weight=0.5, dice_weight=2.0)) == pytest.approx(
-        0.5 * math.log(2) + 2 / 3, rel=1e-6)
+        0.5 * math.log(2) + 2 / 3, rel=1e-6
+    )
 
 
 def test_focal_hand_computed() -> None:
@@ -213,8 +214,9 @@ def test_weighted_cross_entropy_refuses_bad_input() -> None:
 
 def test_registry_names_and_options() -> None:
     assert set(LOSSES) == {"bce", "dice", "bce+dice", "focal", "tversky", "boundary", "ce"}
-    assert float(get_loss("tversky", alpha=0.3, beta=0.7, smooth=0)(torch.zeros(1, 1, 1, 3),
-               torch.tensor([[[[1.0, 1.0, 0.0]]]]))) == pytest.approx(1 - 1 / 1.85)
+    assert float(
+        get_loss("tversky", alpha=0.3, beta=0.7, smooth=0)(torch.zeros(1, 1, 1, 3), torch.tensor([[[[1.0, 1.0, 0.0]]]]))
+    ) == pytest.approx(1 - 1 / 1.85)
     ce = get_loss("ce", weights=[2.0, 0.5], mode="outer")
     assert float(ce(CE_LOGITS, CE_TARGET)) == pytest.approx((2 * CE_A + 0.5 * CE_B) / 2, rel=1e-6)
     with pytest.raises(InputError, match="choose one of"):

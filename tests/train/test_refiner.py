@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bodyseg.pose.landmarks import RotatedSquare
-from bodyseg.refine.posenet import PRIOR_CHANNEL, REFINE_SIZE
+from bodyseg.models.pose_landmarks import RotatedSquare
+from bodyseg.models.refiner import PRIOR_CHANNEL, REFINE_SIZE
 from bodyseg.train.refiner import (
     RefineCrops,
     instances_in_crop,
@@ -49,14 +49,16 @@ def test_pasted_people_get_their_own_ids():
     person = np.full((40, 20, 3), 200, np.uint8)
     mask = np.zeros((40, 20), np.uint8)
     mask[5:35, 5:15] = 255
-    canvas, ids = paste_people(np.zeros((100, 100, 3), np.uint8), np.zeros((100, 100), np.uint8), [(person, mask)] * 3, rng, (0.3, 0.5))
+    canvas, ids = paste_people(
+        np.zeros((100, 100, 3), np.uint8), np.zeros((100, 100), np.uint8), [(person, mask)] * 3, rng, (0.3, 0.5)
+    )
     assert set(np.unique(ids)) <= {0, 1, 2, 3} and ids.max() >= 2
     assert (canvas[ids > 0] > 0).all()
 
 
 def test_pack_and_unpack_round_trip_within_8_bit_steps():
     rng = np.random.default_rng(0)
-    from bodyseg.nets import normalise
+    from bodyseg.models.runtime import normalise
 
     rgb = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
     x = np.concatenate([normalise(rgb), rng.uniform(0, 1, (4, 8, 8))]).astype(np.float32)
@@ -64,7 +66,9 @@ def test_pack_and_unpack_round_trip_within_8_bit_steps():
     shard = pack([x], [target])
     y, t = unpack(shard, 0)
     np.testing.assert_allclose(y[:3], x[:3], atol=0.51 / 255 / 0.224)
-    np.testing.assert_allclose(y[PRIOR_CHANNEL : PRIOR_CHANNEL + 2], x[PRIOR_CHANNEL : PRIOR_CHANNEL + 2], atol=1e-3)  # float16
+    np.testing.assert_allclose(
+        y[PRIOR_CHANNEL : PRIOR_CHANNEL + 2], x[PRIOR_CHANNEL : PRIOR_CHANNEL + 2], atol=1e-3
+    )  # float16
     np.testing.assert_allclose(y[5:], x[5:], atol=0.51 / 255)
     np.testing.assert_allclose(t, target, atol=0.51 / 255)
 
@@ -108,10 +112,22 @@ def test_refiner_learns_to_move_a_shifted_prior(tmp_path):
 
     shards = synthetic_shards()
     train_set = RefineCrops(shards, np.arange(8), augment=False)
-    config = TrainConfig(arch="pose-refiner", size=REFINE_SIZE, epochs=4, batch_size=4, lr=1e-2, steps_per_epoch=20, out=tmp_path / "run", composite=False,
-                         progress=False, warmup_steps=0)
+    config = TrainConfig(
+        arch="pose-refiner",
+        size=REFINE_SIZE,
+        epochs=4,
+        batch_size=4,
+        lr=1e-2,
+        steps_per_epoch=20,
+        out=tmp_path / "run",
+        composite=False,
+        progress=False,
+        warmup_steps=0,
+    )
     seed_everything(0)
-    result = train(config, data=TrainData(train_set, {"ccp": train_set}, "mask", 1), model=PoseRefinerNet(base=8, depth=2))
+    result = train(
+        config, data=TrainData(train_set, {"ccp": train_set}, "mask", 1), model=PoseRefinerNet(base=8, depth=2)
+    )
     prior_iou = 8 / 16  # the prior is the 12 px wide figure shifted by 4 px
     assert result.history[-1]["per_source"]["ccp"]["iou"] > 0.9 > prior_iou
     assert result.history[-1]["train_loss"] < 0.6 * result.history[0]["train_loss"]

@@ -18,7 +18,11 @@ def test_icnet_loss_is_lambda_weighted_over_the_cascade() -> None:
     target = (torch.rand(2, 1, 64, 64) > 0.5).float()
     main, aux16, aux8 = model(torch.randn(2, 3, 64, 64))
     bce = get_loss("bce")
-    expected = bce(main, target) + 0.4 * bce(aux16, resize_target(target, (4, 4))) + 0.4 * bce(aux8, resize_target(target, (8, 8)))
+    expected = (
+        bce(main, target)
+        + 0.4 * bce(aux16, resize_target(target, (4, 4)))
+        + 0.4 * bce(aux8, resize_target(target, (8, 8)))
+    )
     got = deep_supervision_loss((main, aux16, aux8), target, bce, model.aux_weights)
     torch.testing.assert_close(got, expected)
 
@@ -34,6 +38,8 @@ def test_multi_class_targets_are_resized_as_labels() -> None:
 def test_plain_logits_and_a_weight_count_mismatch() -> None:
     bce = get_loss("bce")
     target = torch.ones(1, 1, 4, 4)
-    torch.testing.assert_close(deep_supervision_loss(torch.zeros(1, 1, 4, 4), target, bce), bce(torch.zeros(1, 1, 4, 4), target))
+    torch.testing.assert_close(
+        deep_supervision_loss(torch.zeros(1, 1, 4, 4), target, bce), bce(torch.zeros(1, 1, 4, 4), target)
+    )
     with pytest.raises(ValueError, match="2 auxiliary outputs but 1 weights"):
         deep_supervision_loss((torch.zeros(1, 1, 4, 4),) * 3, target, bce, (0.4,))

@@ -29,7 +29,9 @@ def background(height: int = HEIGHT, width: int = WIDTH) -> np.ndarray:
     return np.dstack([np.full((height, width), 30.0), green, blue]).astype(np.uint8)
 
 
-def square_clip(count: int = 12, step: int = 3, height: int = HEIGHT, width: int = WIDTH) -> list[tuple[np.ndarray, np.ndarray]]:
+def square_clip(
+    count: int = 12, step: int = 3, height: int = HEIGHT, width: int = WIDTH
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """``count`` frames of a red square sliding right by ``step`` px a frame: ``(rgb, exact mask)``."""
     frames = []
     for i in range(count):
@@ -150,7 +152,9 @@ def rotated_clip(path: Path, upright: Sequence[np.ndarray], clockwise: int) -> P
     return write_clip(path, stored, rotation=clockwise)
 
 
-def _write_sine(container: av.container.OutputContainer, stream: av.audio.stream.AudioStream, seconds: float, rate: int = 16000) -> None:
+def _write_sine(
+    container: av.container.OutputContainer, stream: av.audio.stream.AudioStream, seconds: float, rate: int = 16000
+) -> None:
     samples = (0.3 * np.sin(2 * np.pi * 440 * np.arange(int(rate * seconds)) / rate)).astype(np.float32)
     for start in range(0, len(samples), 1024):
         chunk = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="fltp", layout="mono")
@@ -188,8 +192,11 @@ def stream_facts(path: Path) -> dict[str, object]:
     with av.open(str(path)) as container:
         video = container.streams.video[0]
         facts: dict[str, object] = {
-            "codec": video.codec_context.name, "pix_fmt": video.codec_context.pix_fmt, "size": (video.width, video.height),
-            "rate": video.average_rate, "audio": container.streams.audio[0].codec_context.name if container.streams.audio else None,
+            "codec": video.codec_context.name,
+            "pix_fmt": video.codec_context.pix_fmt,
+            "size": (video.width, video.height),
+            "rate": video.average_rate,
+            "audio": container.streams.audio[0].codec_context.name if container.streams.audio else None,
         }
         if container.streams.audio:
             facts["audio_packets"] = sum(1 for p in container.demux(audio=0) if p.size)

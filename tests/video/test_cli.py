@@ -9,8 +9,20 @@ from PIL import Image
 
 from bodyseg.cli import main
 from bodyseg.io import probe_video, read_video_frames
-from tests.video.clips import SQUARE, SquareSegmenter, background, davis_clip, decoded, rotated_clip, square_clip, square_segmenter, stream_facts, write_clip, write_frame_folder  # noqa: F401
 from tests.io.test_video import _header_only, _truncated, _unknown_codec, leftovers
+from tests.video.clips import (  # noqa: F401
+    SQUARE,
+    SquareSegmenter,
+    background,
+    davis_clip,
+    decoded,
+    rotated_clip,
+    square_clip,
+    square_segmenter,
+    stream_facts,
+    write_clip,
+    write_frame_folder,
+)
 
 FAKE = ["-m", "test-square"]
 CLIP = square_clip(12)
@@ -42,7 +54,13 @@ def test_blur_keeps_count_size_rate_and_audio(tmp_path):
     assert run(clip, *FAKE) == 0
     out = tmp_path / "dance.blur.mp4"
     facts, frames = stream_facts(out), decoded(out)[0]
-    assert (len(frames), facts["size"], facts["rate"], facts["codec"], facts["pix_fmt"]) == (12, (96, 64), 24, "h264", "yuv420p")
+    assert (len(frames), facts["size"], facts["rate"], facts["codec"], facts["pix_fmt"]) == (
+        12,
+        (96, 64),
+        24,
+        "h264",
+        "yuv420p",
+    )
     assert facts["audio"] == "aac" and facts["audio_packets"] == stream_facts(clip)["audio_packets"]
     square, corner, seen = inside(CLIP[6][1]), (slice(0, 8), slice(0, 8)), decoded(clip)[0][6].astype(int)
     assert np.abs(frames[6][square] - seen[square]).mean() < 8  # the person kept sharp
@@ -125,7 +143,11 @@ def test_a_phone_clip_with_rotate_90_comes_out_upright_without_a_rotation(tmp_pa
     out = tmp_path / "phone.mask.mp4"
     with av.open(str(out)) as container:
         first = next(container.decode(video=0))
-        assert (first.width, first.height, getattr(first, "rotation", 0)) == (64, 96, 0)  # stored portrait, no display rotation
+        assert (first.width, first.height, getattr(first, "rotation", 0)) == (
+            64,
+            96,
+            0,
+        )  # stored portrait, no display rotation
     mask = decoded(out)[0][2][..., 0] > 127
     assert (mask == truth).mean() > 0.98 and mask[18, 16] and not mask[-18, -16]
 
@@ -142,7 +164,10 @@ def test_variable_frame_rate_keeps_its_timestamps(tmp_path):
     [
         (lambda d: _truncated(d / "cut.mkv", keep=0.6), "truncated"),
         (lambda d: _truncated(d / "cut.mp4", keep=0.5), "truncated"),
-        (lambda d: (d / "noise.mp4").write_bytes(np.random.default_rng(0).bytes(3000)) and d / "noise.mp4", "not a video"),
+        (
+            lambda d: (d / "noise.mp4").write_bytes(np.random.default_rng(0).bytes(3000)) and d / "noise.mp4",
+            "not a video",
+        ),
         (lambda d: _header_only(d / "zero.mkv"), "damaged or truncated"),
         (lambda d: (d / "empty").mkdir() or d / "empty", "no frames"),
         (lambda d: _unknown_codec(d / "strange.mkv"), "cannot be decoded"),
@@ -192,7 +217,15 @@ def test_real_clip_with_mediapipe(tmp_path):
     assert [f.rgb.shape for f in read_video_frames(tmp_path / "t.mp4")] == [(480, 854, 3)] * 12
 
 
-@pytest.mark.parametrize(("flags", "follow", "every"), [([], True, 8), (["--redetect-every", "3"], True, 3), (["--redetect-every", "1"], False, 1), (["--per-frame"], False, 8)])
+@pytest.mark.parametrize(
+    ("flags", "follow", "every"),
+    [
+        ([], True, 8),
+        (["--redetect-every", "3"], True, 3),
+        (["--redetect-every", "1"], False, 1),
+        (["--per-frame"], False, 8),
+    ],
+)
 def test_following_options(flags, follow, every, square_segmenter):
     from bodyseg.cli import build_parser
     from bodyseg.cli.video import build_video_segmenter

@@ -13,7 +13,15 @@ from bodyseg.errors import MethodError
 from bodyseg.io import read_video_frames
 from bodyseg.metrics import TemporalMeter, iou
 from bodyseg.segmenters import create
-from bodyseg.video import FlowEstimator, KeyframeScheduler, KeypointKalman, Motion, PeopleTracker, VideoSegmenter, small_grey
+from bodyseg.video import (
+    FlowEstimator,
+    KeyframeScheduler,
+    KeypointKalman,
+    Motion,
+    PeopleTracker,
+    VideoSegmenter,
+    small_grey,
+)
 from tests.video.clips import SquareSegmenter, background, davis_clip, square_clip, square_segmenter  # noqa: F401
 
 OFF = {"smoothing": "off", "reuse": False, "tracking": False}
@@ -39,7 +47,7 @@ def test_per_frame_mode_returns_the_segmenters_own_results():
     with VideoSegmenter(SquareSegmenter(), **OFF) as video:
         results = list(video.segment_frames(rgb for rgb, _ in clip))
     assert [r.meta["frame"] for r in results] == list(range(5)) and all(r.meta["keyframe"] for r in results)
-    assert all(np.array_equal(r.mask(), m) for r, (_, m) in zip(results, clip))
+    assert all(np.array_equal(r.mask(), m) for r, (_, m) in zip(results, clip, strict=False))
 
 
 def test_frames_stream_through_one_at_a_time():
@@ -67,7 +75,10 @@ def test_smoothing_lowers_flicker_without_lowering_iou():
     clip = square_clip(20, step=2)
     truths = [m for _, m in clip]
     per_frame = scores(VideoSegmenter(SquareSegmenter(noise=0.3), **OFF).segment_frames(f for f, _ in clip), truths)
-    smooth = scores(VideoSegmenter(SquareSegmenter(noise=0.3), reuse=False, tracking=False).segment_frames(f for f, _ in clip), truths)
+    smooth = scores(
+        VideoSegmenter(SquareSegmenter(noise=0.3), reuse=False, tracking=False).segment_frames(f for f, _ in clip),
+        truths,
+    )
     assert smooth["dtssd"] < 0.75 * per_frame["dtssd"]
     assert smooth["mean_frame_iou"] >= per_frame["mean_frame_iou"] - 0.005
 
@@ -75,8 +86,12 @@ def test_smoothing_lowers_flicker_without_lowering_iou():
 @pytest.mark.parametrize("mode", ["flow", "gated"])
 def test_smoothing_does_not_smear_a_moving_square(mode):
     clip = square_clip(12, step=4)
-    results = list(VideoSegmenter(SquareSegmenter(), smoothing=mode, reuse=False, tracking=False).segment_frames(f for f, _ in clip))
-    assert min(iou(r.mask(), m) for r, (_, m) in zip(results, clip)) > 0.9
+    results = list(
+        VideoSegmenter(SquareSegmenter(), smoothing=mode, reuse=False, tracking=False).segment_frames(
+            f for f, _ in clip
+        )
+    )
+    assert min(iou(r.mask(), m) for r, (_, m) in zip(results, clip, strict=False)) > 0.9
 
 
 def test_key_frames_are_reused_on_a_still_clip_but_never_too_long(square_segmenter):
@@ -92,7 +107,7 @@ def test_reused_results_follow_the_motion():
     clip = square_clip(10, step=1)
     video = VideoSegmenter(SquareSegmenter(), smoothing="off", tracking=False, change_threshold=1.0, max_stale=4)
     results = list(video.segment_frames(f for f, _ in clip))
-    reused = [(r, m) for r, (_, m) in zip(results, clip) if not r.meta["keyframe"]]
+    reused = [(r, m) for r, (_, m) in zip(results, clip, strict=False) if not r.meta["keyframe"]]
     assert video.calls == 2 and len(reused) == 8
     assert min(iou(r.mask(), m) for r, m in reused) > 0.85
 
@@ -135,7 +150,7 @@ def test_between_full_runs_the_segmenter_follows_its_last_result():
     assert followed == [False, True, True, True, False, True, True, True, False, True]  # a full run every 4th frame
     assert segmenter.followed_from == [0, 1, 2, 4, 5, 6, 8]  # each time from the result just before
     assert video.follows == 7 and video.calls == 10
-    assert min(iou(r.mask(), m) for r, (_, m) in zip(results, clip)) > 0.9
+    assert min(iou(r.mask(), m) for r, (_, m) in zip(results, clip, strict=False)) > 0.9
 
 
 def test_a_lost_follow_falls_back_to_a_full_run():
@@ -162,10 +177,16 @@ def test_running_the_segmenter_ahead_gives_the_same_results():
         segmenter.noise, segmenter._rng = 0.2, np.random.default_rng(7)  # flicker, the same draws in both runs
         with VideoSegmenter(segmenter, redetect_every=3) as video:
             pairs = list(video.segment_stream((f for f, _ in clip), ahead=ahead))
-        assert [frame is f for (frame, _), (f, _) in zip(pairs, clip)] == [True] * 12  # each result with its own frame
+        assert [frame is f for (frame, _), (f, _) in zip(pairs, clip, strict=False)] == [
+            True
+        ] * 12  # each result with its own frame
         results[ahead] = [seg for _, seg in pairs]
     for a, b in zip(results[0], results[3], strict=True):
-        assert np.array_equal(a.prob, b.prob) and a.meta["followed"] == b.meta["followed"] and a.meta["keyframe"] == b.meta["keyframe"]
+        assert (
+            np.array_equal(a.prob, b.prob)
+            and a.meta["followed"] == b.meta["followed"]
+            and a.meta["keyframe"] == b.meta["keyframe"]
+        )
 
 
 def test_tracking_fills_a_missed_detection():

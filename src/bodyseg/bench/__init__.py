@@ -14,7 +14,14 @@ Example:
 from bodyseg.bench.cell import Cell, CellCache
 from bodyseg.bench.memory import PeakMemory
 from bodyseg.bench.plots import write_plot
-from bodyseg.bench.report import PER_IMAGE_FIELDS, format_summary, markdown_table, per_image_rows, write_csv, write_results
+from bodyseg.bench.report import (
+    PER_IMAGE_FIELDS,
+    format_summary,
+    markdown_table,
+    per_image_rows,
+    write_csv,
+    write_results,
+)
 from bodyseg.bench.review import WorstResults, review_overlay
 from bodyseg.bench.runner import cell_path, run_cell, run_grid, score_sample
 from bodyseg.bench.summary import SUMMARY_FIELDS, headline, summarize

@@ -104,7 +104,11 @@ class CellCache:
         """
         records = self._read()
         if records and records[0] != self.config:
-            log.warning("%s: cached with other settings (%s); computing this cell again", self.path, _difference(records[0], self.config))
+            log.warning(
+                "%s: cached with other settings (%s); computing this cell again",
+                self.path,
+                _difference(records[0], self.config),
+            )
             records = []
         if not records:
             self._rewrite([self.config])

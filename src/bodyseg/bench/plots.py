@@ -32,9 +32,9 @@ def write_plot(path: Path, summaries: list[dict[str, Any]]) -> Path:
     ms = [s["ms_median"] for s in summaries if s.get("ms_median")]
     limits = (min(ms) / 1.6, max(ms) * 1.6) if ms else (1.0, 1000.0)
     colours = {m: f"C{i % 10}" for i, m in enumerate(dict.fromkeys(s["method"] for s in summaries))}
-    for ax, name in zip(axes.flat, datasets):
+    for ax, name in zip(axes.flat, datasets, strict=False):
         _draw_panel(ax, name, [s for s in summaries if s["dataset"] == name], limits, colours)
-    for ax in list(axes.flat)[len(datasets):]:
+    for ax in list(axes.flat)[len(datasets) :]:
         ax.set_visible(False)
     figure.tight_layout()
     with atomic_path(path) as tmp:
@@ -43,7 +43,9 @@ def write_plot(path: Path, summaries: list[dict[str, Any]]) -> Path:
     return path
 
 
-def _draw_panel(ax: Any, name: str, summaries: list[dict[str, Any]], limits: tuple[float, float], colours: dict[str, str]) -> None:
+def _draw_panel(
+    ax: Any, name: str, summaries: list[dict[str, Any]], limits: tuple[float, float], colours: dict[str, str]
+) -> None:
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     label = headline(summaries[0])[1]

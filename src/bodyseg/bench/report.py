@@ -21,8 +21,24 @@ Summary = dict[str, Any]
 
 #: Columns of the per-image CSV of ``bodyseg eval --csv``.
 PER_IMAGE_FIELDS = (
-    "dataset", "method", "id", "sequence", "frame", "width", "height", "ms",
-    "iou", "dice", "precision", "recall", "bf", "hd95", "person_fraction", "gt_fraction", "people", "gt_people",
+    "dataset",
+    "method",
+    "id",
+    "sequence",
+    "frame",
+    "width",
+    "height",
+    "ms",
+    "iou",
+    "dice",
+    "precision",
+    "recall",
+    "bf",
+    "hd95",
+    "person_fraction",
+    "gt_fraction",
+    "people",
+    "gt_people",
 )
 
 
@@ -88,13 +104,16 @@ def per_image_rows(cells: Iterable[Cell]) -> list[dict[str, Any]]:
     for cell in cells:
         for r in cell.records():
             pixels = r["height"] * r["width"]
-            rows.append({
-                **{key: r.get(key) for key in PER_IMAGE_FIELDS},
-                "dataset": cell.dataset, "method": cell.method,
-                "gt_fraction": (r["tp"] + r["fn"]) / pixels,
-                "people": len(r["people"]) if "people" in r else None,
-                "gt_people": len(r["gt_people"]) if "gt_people" in r else None,
-            })
+            rows.append(
+                {
+                    **{key: r.get(key) for key in PER_IMAGE_FIELDS},
+                    "dataset": cell.dataset,
+                    "method": cell.method,
+                    "gt_fraction": (r["tp"] + r["fn"]) / pixels,
+                    "people": len(r["people"]) if "people" in r else None,
+                    "gt_people": len(r["gt_people"]) if "gt_people" in r else None,
+                }
+            )
     return rows
 
 
@@ -153,7 +172,9 @@ def write_results(out: Path, summaries: list[Summary], meta: dict[str, Any]) -> 
     ]
     loads = [s["load"] for s in summaries if s.get("load") is not None]
     if loads:
-        notes.append(f"Machine load while measuring: 1-minute load average {min(loads):.1f} to {max(loads):.1f} on {meta.get('cpus', '?')} CPUs; ms grow with it.")
+        notes.append(
+            f"Machine load while measuring: 1-minute load average {min(loads):.1f} to {max(loads):.1f} on {meta.get('cpus', '?')} CPUs; ms grow with it."
+        )
     markdown = "# bodyseg bench\n\n" + markdown_table(summaries) + "\n\n" + "\n".join(notes) + "\n"
     payload = {"meta": meta, "results": [_finite(s) for s in summaries]}
     return [

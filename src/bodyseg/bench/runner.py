@@ -38,7 +38,9 @@ BOUNDARY_TOLERANCE = 2.0
 OnResult = Callable[[Sample, np.ndarray, Segmentation, Record], None]
 
 
-def score_sample(seg: Segmentation, sample: Sample, *, threshold: float = 0.5, ms: float = 0.0, instances: bool = False) -> Record:
+def score_sample(
+    seg: Segmentation, sample: Sample, *, threshold: float = 0.5, ms: float = 0.0, instances: bool = False
+) -> Record:
     """One image's record: pixel counts, region and boundary scores, time, and (with ``instances``)
     the predicted and true people as RLE so mask AP can be computed later.
 
@@ -52,9 +54,14 @@ def score_sample(seg: Segmentation, sample: Sample, *, threshold: float = 0.5, m
     counts = binary_counts(pred, sample.mask)
     height, width = sample.shape
     record: Record = {
-        "type": "image", "id": sample.id, "sequence": sample.sequence, "frame": sample.frame,
-        "height": height, "width": width, "ms": round(ms, 3),
-        **dict(zip(("tp", "fp", "fn", "tn"), counts)),
+        "type": "image",
+        "id": sample.id,
+        "sequence": sample.sequence,
+        "frame": sample.frame,
+        "height": height,
+        "width": width,
+        "ms": round(ms, 3),
+        **dict(zip(("tp", "fp", "fn", "tn"), counts, strict=False)),
         **scores_from_counts(*counts),
         "person_fraction": (counts[0] + counts[1]) / float(height * width),
     }
@@ -107,14 +114,24 @@ def run_cell(
         return cell
     get_segmenter = segmenter if not isinstance(segmenter, Segmenter) else lambda: segmenter
     get_segmenter()  # load the model before memory is measured: peak_mb is what segmenting adds
-    bar = tqdm(total=len(cell.ids), initial=len(cell.ids) - todo, desc=cell.name, unit="img", leave=False, disable=None if progress else True)
+    bar = tqdm(
+        total=len(cell.ids),
+        initial=len(cell.ids) - todo,
+        desc=cell.name,
+        unit="img",
+        leave=False,
+        disable=None if progress else True,
+    )
     with _appending(cache) as append:
         with PeakMemory() as memory:
             for group in groups:
                 _run_group(get_segmenter, dataset, group, cell, append, threshold, on_result, bar)
         bar.close()
         run = {
-            "type": "run", "images": todo - len(cell.failures), "peak_mb": round(memory.peak_mb, 1), "memory": memory.method,
+            "type": "run",
+            "images": todo - len(cell.failures),
+            "peak_mb": round(memory.peak_mb, 1),
+            "memory": memory.method,
             "load": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
         }
         _keep(cell, append, run)
@@ -122,8 +139,14 @@ def run_cell(
 
 
 def _run_group(
-    get_segmenter: Callable[[], Segmenter], dataset: Dataset, group: list[Entry], cell: Cell,
-    append: Callable[[Record], None] | None, threshold: float, on_result: OnResult | None, bar: tqdm,
+    get_segmenter: Callable[[], Segmenter],
+    dataset: Dataset,
+    group: list[Entry],
+    cell: Cell,
+    append: Callable[[Record], None] | None,
+    threshold: float,
+    on_result: OnResult | None,
+    bar: tqdm,
 ) -> None:
     """Segment and score one group of entries (a whole sequence for video, with its dtSSD)."""
     meter = TemporalMeter(threshold) if dataset.is_video else None
@@ -136,7 +159,12 @@ def _run_group(
             on_result(sample, rgb, seg, record)
         bar.update(1)
     if meter is not None and meter.frame_iou:
-        sequence = {"type": "sequence", "sequence": group[0].sequence, **meter.compute(), "frame_ids": [e.id for e in group]}
+        sequence = {
+            "type": "sequence",
+            "sequence": group[0].sequence,
+            **meter.compute(),
+            "frame_ids": [e.id for e in group],
+        }
         _keep(cell, append, sequence)
 
 
@@ -150,7 +178,10 @@ def pending_groups(cell: Cell, dataset: Dataset) -> list[list[Entry]]:
 
 
 def _segment_each(
-    get_segmenter: Callable[[], Segmenter], dataset: Dataset, entries: list[Entry], cell: Cell,
+    get_segmenter: Callable[[], Segmenter],
+    dataset: Dataset,
+    entries: list[Entry],
+    cell: Cell,
 ) -> Iterator[tuple[Sample, np.ndarray, Segmentation, float]]:
     """Load and segment each entry; failures are logged and recorded on the cell, not raised."""
     for entry in entries:
@@ -203,7 +234,11 @@ def run_grid(
     Example:
         >>> cells = run_grid(["mediapipe-selfie"], [open_dataset("ccp-val")], Path("bench-out"))  # doctest: +SKIP
     """
-    caches = {(m, d.name): CellCache(cell_path(out, m, d.name), cell_config(m, d, threshold)) for m in methods for d in datasets}
+    caches = {
+        (m, d.name): CellCache(cell_path(out, m, d.name), cell_config(m, d, threshold))
+        for m in methods
+        for d in datasets
+    }
     if force:  # all at once, so an interrupted --force run leaves no stale cell behind
         for cache in caches.values():
             cache.clear()
@@ -212,7 +247,9 @@ def run_grid(
         with LazySegmenter(*parse_method_spec(method)) as get_segmenter:
             for dataset in datasets:
                 cache = caches[method, dataset.name]
-                cells.append(run_cell(get_segmenter, dataset, threshold=threshold, cache=cache, progress=progress, method=method))
+                cells.append(
+                    run_cell(get_segmenter, dataset, threshold=threshold, cache=cache, progress=progress, method=method)
+                )
     return cells
 
 
@@ -252,7 +289,13 @@ class LazySegmenter:
 def cell_config(method: str, dataset: Dataset, threshold: float) -> Record:
     """What a cached cell must match to be reused: the method and its options, threshold and data."""
     name, options = parse_method_spec(method)
-    return {"method": name, "options": options, "threshold": threshold, "dataset": dataset.name, "source": str(dataset.root)}
+    return {
+        "method": name,
+        "options": options,
+        "threshold": threshold,
+        "dataset": dataset.name,
+        "source": str(dataset.root),
+    }
 
 
 def cell_path(out: Path, method: str, dataset: str) -> Path:

@@ -19,12 +19,32 @@ FALSE_ALARM_FRACTION = 0.01
 
 #: The figures of a summary, in report order (None where they do not apply).
 SUMMARY_FIELDS = (
-    "method", "dataset", "kind", "has_instances", "images", "failed",
-    "iou", "pooled_iou", "dice", "precision", "recall", "bf", "hd95_median",
-    "ap50", "ap", "ap75", "ar",
-    "dtssd", "frame_iou", "sequences",
-    "person_fraction", "false_alarm_frames",
-    "ms_median", "peak_mb", "memory", "load",
+    "method",
+    "dataset",
+    "kind",
+    "has_instances",
+    "images",
+    "failed",
+    "iou",
+    "pooled_iou",
+    "dice",
+    "precision",
+    "recall",
+    "bf",
+    "hd95_median",
+    "ap50",
+    "ap",
+    "ap75",
+    "ar",
+    "dtssd",
+    "frame_iou",
+    "sequences",
+    "person_fraction",
+    "false_alarm_frames",
+    "ms_median",
+    "peak_mb",
+    "memory",
+    "load",
 )
 
 
@@ -48,8 +68,12 @@ def summarize(cell: Cell) -> dict[str, Any]:
     records = cell.records()
     summary: dict[str, Any] = dict.fromkeys(SUMMARY_FIELDS)
     summary.update(
-        method=cell.method, dataset=cell.dataset, kind=cell.kind, has_instances=cell.has_instances,
-        images=len(records), failed=len(cell.failures),
+        method=cell.method,
+        dataset=cell.dataset,
+        kind=cell.kind,
+        has_instances=cell.has_instances,
+        images=len(records),
+        failed=len(cell.failures),
     )
     summary.update(cost_figures(cell, records))
     if not records:
@@ -107,7 +131,11 @@ def instance_figures(records: list[Record]) -> dict[str, Any]:
     meter = InstanceMeter()
     for r in records:
         people = r.get("people", [])
-        meter.update([decode_mask(p["rle"]) for p in people], [p["score"] for p in people], [decode_mask(g) for g in r.get("gt_people", [])])
+        meter.update(
+            [decode_mask(p["rle"]) for p in people],
+            [p["score"] for p in people],
+            [decode_mask(g) for g in r.get("gt_people", [])],
+        )
     result = meter.compute()
     return {key: result[key] for key in ("ap50", "ap", "ap75", "ar")}
 

@@ -31,7 +31,9 @@ Start with:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (all sub-commands)."""
-    parser = argparse.ArgumentParser(prog="bodyseg", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="bodyseg", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"bodyseg {__version__}")
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", help="say what is written and why")

@@ -29,15 +29,30 @@ resumes where it stopped when run again; --force recomputes everything.
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Register ``bench``."""
     parser = subparsers.add_parser(
-        "bench", help="compare methods on data sets: table, CSV, JSON and plot",
+        "bench",
+        help="compare methods on data sets: table, CSV, JSON and plot",
         description="Run every method on every data set (one model per method, reused) and write results.md\n"
         "(IoU and ms per image), results.csv and results.json (every figure) and results.png (accuracy vs ms).",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--methods", required=True, metavar="A,B,...", help="segmenters, comma-separated (see `bodyseg methods`); options after colons: bodyseg:tiles=false")
+    parser.add_argument(
+        "--methods",
+        required=True,
+        metavar="A,B,...",
+        help="segmenters, comma-separated (see `bodyseg methods`); options after colons: bodyseg:tiles=false",
+    )
     add_data_options(parser)
-    parser.add_argument("-o", "--out", type=Path, default=Path("bench-out"), metavar="DIR", help="output folder (default %(default)s)")
-    parser.add_argument("-t", "--threshold", type=float, default=0.5, help="probability above which a pixel is person (default %(default)s)")
+    parser.add_argument(
+        "-o", "--out", type=Path, default=Path("bench-out"), metavar="DIR", help="output folder (default %(default)s)"
+    )
+    parser.add_argument(
+        "-t",
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="probability above which a pixel is person (default %(default)s)",
+    )
     parser.add_argument("--force", action="store_true", help="recompute cells that are cached in OUT")
     parser.set_defaults(run=run_bench)
 
@@ -67,8 +82,17 @@ def run_bench(args: argparse.Namespace) -> int:
 
 def bench_command(args: argparse.Namespace, methods: list[str], datasets: list) -> str:
     """The command line that reproduces this run."""
-    parts = ["bodyseg bench", f"--methods {','.join(methods)}", f"--data {','.join(d.name for d in datasets)}", f"--out {args.out}"]
-    for flag, value, default in (("--limit", args.limit, None), ("--every", args.every, 1), ("--threshold", args.threshold, 0.5)):
+    parts = [
+        "bodyseg bench",
+        f"--methods {','.join(methods)}",
+        f"--data {','.join(d.name for d in datasets)}",
+        f"--out {args.out}",
+    ]
+    for flag, value, default in (
+        ("--limit", args.limit, None),
+        ("--every", args.every, 1),
+        ("--threshold", args.threshold, 0.5),
+    ):
         if value != default:
             parts.append(f"{flag} {value}")
     if args.data_root is not None:

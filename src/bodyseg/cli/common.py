@@ -14,8 +14,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bodyseg.errors import BodysegError, InputError, MethodError, OutputError
-from bodyseg.segmenters.registry import parse_option_pairs
 from bodyseg.io.images import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
+from bodyseg.segmenters.registry import parse_option_pairs
 
 log = logging.getLogger("bodyseg")
 
@@ -44,41 +44,71 @@ class Report:
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
     """Inputs, output and the safety options every per-image command takes."""
-    parser.add_argument("inputs", nargs="+", metavar="IN", help="image files, folders (searched recursively) or globs such as 'shots/*.jpg'")
     parser.add_argument(
-        "-o", "--output", metavar="OUT", type=Path,
+        "inputs",
+        nargs="+",
+        metavar="IN",
+        help="image files, folders (searched recursively) or globs such as 'shots/*.jpg'",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        type=Path,
         help="output file (one input) or folder; by default each result is written next to its input as NAME.<command>.<ext>",
     )
-    parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist (they are kept by default)")
     parser.add_argument(
-        "--max-megapixels", type=float, default=DEFAULT_MAX_PIXELS / 1e6, metavar="MP",
+        "--overwrite", action="store_true", help="replace outputs that already exist (they are kept by default)"
+    )
+    parser.add_argument(
+        "--max-megapixels",
+        type=float,
+        default=DEFAULT_MAX_PIXELS / 1e6,
+        metavar="MP",
         help="refuse larger images before decoding them (default %(default)g)",
     )
 
 
 def add_method_options(parser: argparse.ArgumentParser, *, threshold: bool = True) -> None:
     """``--method``, ``--option KEY=VALUE`` and (where it applies) ``--threshold``."""
-    parser.add_argument("-m", "--method", default=None, help="segmenter to use (see `bodyseg methods`); default: the best measured")
     parser.add_argument(
-        "--option", action="append", default=[], metavar="KEY=VALUE",
+        "-m", "--method", default=None, help="segmenter to use (see `bodyseg methods`); default: the best measured"
+    )
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="a method option, repeatable, e.g. --option model=landscape",
     )
-    parser.add_argument("--fast", action="store_true",
-                        help="the default method's fast mode: the selfie model kept only where the person detector finds people "
-                             "(half the default's time, measured 0.7x mediapipe-pose; no keypoints)")
-    parser.add_argument("--crf", action="store_true",
-                        help="sharpen the default method's edges with a dense CRF (needs pydensecrf2; "
-                             "+0.004-0.008 IoU for ~0.3-0.5 s more per image)")
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help="the default method's fast mode, method bodyseg-fast: the selfie model kept only where the person "
+        "detector finds people (about half the default's time; no keypoints)",
+    )
+    parser.add_argument(
+        "--crf",
+        action="store_true",
+        help="sharpen the edges with a dense CRF, any method (--option edges=crf; needs pydensecrf2; "
+        "on the default method +0.004-0.008 IoU for ~0.3-0.5 s more per image)",
+    )
     if threshold:
-        parser.add_argument("-t", "--threshold", type=float, default=0.5, help="probability above which a pixel is person (default %(default)s)")
+        parser.add_argument(
+            "-t",
+            "--threshold",
+            type=float,
+            default=0.5,
+            help="probability above which a pixel is person (default %(default)s)",
+        )
 
 
 def parse_method_options(pairs: Iterable[str]) -> dict[str, object]:
     """``["k=3", "model=landscape"]`` -> ``{"k": 3, "model": "landscape"}`` (numbers and booleans parsed).
 
     Example:
-        >>> parse_method_options(["k=3", "scale=0.5", "fast=true", "model=landscape"])
-        {'k': 3, 'scale': 0.5, 'fast': True, 'model': 'landscape'}
+        >>> parse_method_options(["k=3", "scale=0.5", "tiles=true", "model=landscape"])
+        {'k': 3, 'scale': 0.5, 'tiles': True, 'model': 'landscape'}
     """
     try:
         return parse_option_pairs(list(pairs))
@@ -89,23 +119,23 @@ def parse_method_options(pairs: Iterable[str]) -> dict[str, object]:
 def chosen_method(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
     """The method named by ``--method`` (or the default) and its ``--option`` values, checked now,
     before any work, so a typo fails at once with the list of what exists."""
-    from bodyseg.segmenters import DEFAULT_METHOD, check_options
+    from bodyseg.segmenters import DEFAULT_METHOD, FAST_METHOD, check_options
 
     method = args.method or DEFAULT_METHOD
     options = parse_method_options(args.option)
     if getattr(args, "fast", False):
-        if method != DEFAULT_METHOD:
-            raise InputError(f"--fast is a mode of the default method {DEFAULT_METHOD}; drop --method {method} or drop --fast")
-        options["fast"] = True
+        if method not in (DEFAULT_METHOD, FAST_METHOD):
+            raise InputError(f"--fast picks {FAST_METHOD}, the default method's fast mode; drop --method {method} or drop --fast")
+        method = FAST_METHOD
     if getattr(args, "crf", False):
-        if method != DEFAULT_METHOD:
-            raise InputError(f"--crf refines the default method {DEFAULT_METHOD}'s edges; drop --method {method} or drop --crf")
-        options["refine"] = "crf"
+        options["edges"] = "crf"
     check_options(method, options)
     return method, options
 
 
-def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
+def expand_inputs(
+    inputs: Iterable[str], suffixes: tuple[str, ...] = IMAGE_SUFFIXES
+) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
     """Files from paths, folders and globs, each with the root it is relative to.
 
     Returns ``(found, missing)``: ``found`` holds ``(file, root)`` pairs where ``root`` is the
@@ -126,7 +156,9 @@ def expand_inputs(inputs: Iterable[str], suffixes: tuple[str, ...] = IMAGE_SUFFI
     for text in inputs:
         path = Path(text)
         if path.is_dir():
-            members = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes and not _is_own_output(p))
+            members = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes and not _is_own_output(p)
+            )
             if not members:
                 missing.append((path, f"{path}: folder holds no images ({', '.join(suffixes[:4])}, ...)"))
             for member in members:
@@ -147,7 +179,9 @@ def _is_own_output(path: Path) -> bool:
     return len(parts) >= 3 and (parts[-2] in OUTPUT_TAGS or re.fullmatch(r"person\d{2,}", parts[-2]) is not None)
 
 
-def plan_jobs(found: list[tuple[Path, Path]], output: Path | None, tag: str, suffix_for: Callable[[Path], str]) -> list[Job]:
+def plan_jobs(
+    found: list[tuple[Path, Path]], output: Path | None, tag: str, suffix_for: Callable[[Path], str]
+) -> list[Job]:
     """Decide each input's output path.
 
     * no ``output``: next to the input, ``photo.jpg -> photo.<tag><suffix>``;
@@ -180,7 +214,14 @@ def check_target(job: Job, overwrite: bool) -> None:
         raise OutputError(f"{job.target}: is a folder; give a file name")
 
 
-def run_jobs(jobs: list[Job], work: Callable[[Job], None], *, overwrite: bool, desc: str, failed: list[tuple[Path, str]] | None = None) -> Report:
+def run_jobs(
+    jobs: list[Job],
+    work: Callable[[Job], None],
+    *,
+    overwrite: bool,
+    desc: str,
+    failed: list[tuple[Path, str]] | None = None,
+) -> Report:
     """Run ``work`` on each job; a failure is recorded and the run goes on with the next file."""
     report = Report(failed=list(failed or []))
     progress = tqdm(jobs, desc=desc, unit="img", disable=len(jobs) < 2, leave=False)

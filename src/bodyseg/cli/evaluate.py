@@ -12,10 +12,10 @@ from bodyseg.cli.common import add_method_options, chosen_method
 from bodyseg.datasets import KNOWN_DATASETS, Dataset, open_dataset
 from bodyseg.errors import InputError
 
-
 log = logging.getLogger("bodyseg")
 
-EXAMPLES = """\
+EXAMPLES = (
+    """\
 examples:
   bodyseg eval --method mediapipe-selfie --data ccp-val
   bodyseg eval --data coco_person,backgrounds --csv per_image.csv --save-overlays 10
@@ -24,32 +24,69 @@ examples:
 A data set is a folder (images/ + masks/, instances/ or parts/ with the same stems; a folder of
 <sequence>/images/ is video; images/ alone is person-free), a COCO .json, or a name found under the
 data root ($BODYSEG_DATASETS, else ../shared/datasets beside the repository):
-  """ + ", ".join(KNOWN_DATASETS) + ", <folder>-<split>, davis_person/<sequence>"
+  """
+    + ", ".join(KNOWN_DATASETS)
+    + ", <folder>-<split>, davis_person/<sequence>"
+)
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Register ``eval``."""
     parser = subparsers.add_parser(
-        "eval", help="score a method against ground truth, per data set",
+        "eval",
+        help="score a method against ground truth, per data set",
         description="Segment every image of each data set and print its scores: IoU (mean per image and pooled),\n"
         "Dice, precision, recall, boundary F, HD95; mask AP with instances; dtSSD on video; the share of\n"
         "pixels called person on person-free sets; median ms per image and peak memory.",
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_method_options(parser)
     add_data_options(parser)
-    parser.add_argument("--csv", type=Path, metavar="FILE", help="write one row per image (id, iou, dice, bf, hd95, ms...) to find the worst cases")
-    parser.add_argument("--save-overlays", type=int, default=0, metavar="N", help="draw the N worst results of each data set (prediction coloured, truth outlined in red)")
-    parser.add_argument("--overlay-dir", type=Path, default=Path("eval-overlays"), metavar="DIR", help="where --save-overlays writes, one sub-folder per data set (default %(default)s)")
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="write one row per image (id, iou, dice, bf, hd95, ms...) to find the worst cases",
+    )
+    parser.add_argument(
+        "--save-overlays",
+        type=int,
+        default=0,
+        metavar="N",
+        help="draw the N worst results of each data set (prediction coloured, truth outlined in red)",
+    )
+    parser.add_argument(
+        "--overlay-dir",
+        type=Path,
+        default=Path("eval-overlays"),
+        metavar="DIR",
+        help="where --save-overlays writes, one sub-folder per data set (default %(default)s)",
+    )
     parser.set_defaults(run=run_eval)
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     """``--data``, ``--limit``, ``--every`` and ``--data-root``, shared by ``eval`` and ``bench``."""
-    parser.add_argument("-d", "--data", action="append", required=True, metavar="DIR|NAME", help="data sets, comma-separated or repeated: folders, COCO .json files or known names")
-    parser.add_argument("--limit", type=int, default=None, metavar="N", help="the first N samples of each data set (after --every)")
+    parser.add_argument(
+        "-d",
+        "--data",
+        action="append",
+        required=True,
+        metavar="DIR|NAME",
+        help="data sets, comma-separated or repeated: folders, COCO .json files or known names",
+    )
+    parser.add_argument(
+        "--limit", type=int, default=None, metavar="N", help="the first N samples of each data set (after --every)"
+    )
     parser.add_argument("--every", type=int, default=1, metavar="N", help="every Nth sample only (default every one)")
-    parser.add_argument("--data-root", type=Path, default=None, metavar="DIR", help="where named data sets are found (default $BODYSEG_DATASETS, else ../shared/datasets)")
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where named data sets are found (default $BODYSEG_DATASETS, else ../shared/datasets)",
+    )
 
 
 def open_datasets(args: argparse.Namespace) -> list[Dataset]:
@@ -60,7 +97,9 @@ def open_datasets(args: argparse.Namespace) -> list[Dataset]:
     datasets = [open_dataset(spec, root=args.data_root, limit=args.limit, every=args.every) for spec in specs]
     for dataset in datasets:
         if not len(dataset):
-            raise InputError(f"data set {dataset.name!r} has no annotated images to score (check --limit/--every and its masks/)")
+            raise InputError(
+                f"data set {dataset.name!r} has no annotated images to score (check --limit/--every and its masks/)"
+            )
     return datasets
 
 
@@ -72,7 +111,14 @@ def run_eval(args: argparse.Namespace) -> int:
     with LazySegmenter(method, options) as get_segmenter:
         for dataset in datasets:
             worst = WorstResults(args.save_overlays)
-            cell = run_cell(get_segmenter, dataset, threshold=args.threshold, on_result=worst, progress=not args.quiet, method=method)
+            cell = run_cell(
+                get_segmenter,
+                dataset,
+                threshold=args.threshold,
+                on_result=worst,
+                progress=not args.quiet,
+                method=method,
+            )
             cells.append(cell)
             print(format_summary(summarize(cell), args.threshold), flush=True)
             if args.save_overlays > 0:

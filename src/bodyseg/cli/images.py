@@ -80,41 +80,109 @@ def render_splash(image: np.ndarray, seg: Segmentation, args: argparse.Namespace
 
 
 def _segment_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--soft", action="store_true", help="write the probability as 8-bit grey (0..255) instead of a 0/255 mask")
     parser.add_argument(
-        "--people", action="store_true",
+        "--soft", action="store_true", help="write the probability as 8-bit grey (0..255) instead of a 0/255 mask"
+    )
+    parser.add_argument(
+        "--people",
+        action="store_true",
         help="also write one 0/255 mask per person (NAME.person01.png, ...) and NAME.people.json "
         "(COCO: RLE masks, boxes, scores, 33 keypoints); needs a method that finds each person (bodyseg)",
     )
 
 
 def _feather_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--feather", type=float, default=None, metavar="PX", help="edge softness, Gaussian sigma in pixels (default 0.3%% of the diagonal; 0 for a hard edge)")
+    parser.add_argument(
+        "--feather",
+        type=float,
+        default=None,
+        metavar="PX",
+        help="edge softness, Gaussian sigma in pixels (default 0.3%% of the diagonal; 0 for a hard edge)",
+    )
 
 
 def _blur_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-s", "--strength", type=float, default=None, metavar="PX", help="background blur, Gaussian sigma in pixels (default 1.5%% of the diagonal)")
+    parser.add_argument(
+        "-s",
+        "--strength",
+        type=float,
+        default=None,
+        metavar="PX",
+        help="background blur, Gaussian sigma in pixels (default 1.5%% of the diagonal)",
+    )
     _feather_option(parser)
 
 
 def _replace_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-b", "--background", required=True, metavar="IMAGE|COLOUR", help="an image (scaled to cover, centre-cropped) or a colour: white, '#00ff00', 0,255,0")
+    parser.add_argument(
+        "-b",
+        "--background",
+        required=True,
+        metavar="IMAGE|COLOUR",
+        help="an image (scaled to cover, centre-cropped) or a colour: white, '#00ff00', 0,255,0",
+    )
     _feather_option(parser)
 
 
 def _overlay_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--colour", "--color", default=None, help="one colour for the mask (default: one colour per person)")
+    parser.add_argument(
+        "--colour", "--color", default=None, help="one colour for the mask (default: one colour per person)"
+    )
     parser.add_argument("--opacity", type=float, default=0.5, help="mask opacity in [0, 1] (default %(default)s)")
-    parser.add_argument("--clusters", action="store_true", help="colour the cluster map of a clustering method (kmeans, meanshift)")
+    parser.add_argument(
+        "--clusters", action="store_true", help="colour the cluster map of a clustering method (kmeans, meanshift)"
+    )
 
 
 COMMANDS: tuple[ImageCommand, ...] = (
-    ImageCommand("segment", "write person masks as PNG", "Write one PNG mask per image: 255 person, 0 background (or the 8-bit probability with --soft); with --people, a mask and COCO JSON per person too.", render_mask, png_suffix, _segment_options),
-    ImageCommand("blur", "portrait mode: blur the background", "Blur the background and keep the people sharp, with a soft, feathered edge.", render_blur, keep_suffix, _blur_options),
-    ImageCommand("replace", "put people on a new background", "Replace the background with an image (scaled to cover and centre-cropped) or a colour.", render_replace, keep_suffix, _replace_options),
-    ImageCommand("cutout", "cut people out as RGBA PNG", "Write an RGBA PNG: people opaque, background transparent, soft alpha edge.", render_cutout, png_suffix, _feather_option),
-    ImageCommand("overlay", "colour the mask over the photo, for review", "Draw the mask (one colour per person) and its outline over the photo.", render_overlay, keep_suffix, _overlay_options),
-    ImageCommand("splash", "colour splash: people in colour, background grey", "Keep the people in colour and turn the background grey.", render_splash, keep_suffix, _feather_option),
+    ImageCommand(
+        "segment",
+        "write person masks as PNG",
+        "Write one PNG mask per image: 255 person, 0 background (or the 8-bit probability with --soft); with --people, a mask and COCO JSON per person too.",
+        render_mask,
+        png_suffix,
+        _segment_options,
+    ),
+    ImageCommand(
+        "blur",
+        "portrait mode: blur the background",
+        "Blur the background and keep the people sharp, with a soft, feathered edge.",
+        render_blur,
+        keep_suffix,
+        _blur_options,
+    ),
+    ImageCommand(
+        "replace",
+        "put people on a new background",
+        "Replace the background with an image (scaled to cover and centre-cropped) or a colour.",
+        render_replace,
+        keep_suffix,
+        _replace_options,
+    ),
+    ImageCommand(
+        "cutout",
+        "cut people out as RGBA PNG",
+        "Write an RGBA PNG: people opaque, background transparent, soft alpha edge.",
+        render_cutout,
+        png_suffix,
+        _feather_option,
+    ),
+    ImageCommand(
+        "overlay",
+        "colour the mask over the photo, for review",
+        "Draw the mask (one colour per person) and its outline over the photo.",
+        render_overlay,
+        keep_suffix,
+        _overlay_options,
+    ),
+    ImageCommand(
+        "splash",
+        "colour splash: people in colour, background grey",
+        "Keep the people in colour and turn the background grey.",
+        render_splash,
+        keep_suffix,
+        _feather_option,
+    ),
 )
 
 EXAMPLES = {
@@ -132,8 +200,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Register every image command on the CLI's sub-command table."""
     for command in COMMANDS:
         parser = subparsers.add_parser(
-            command.name, help=command.help, description=command.description,
-            epilog=f"examples:\n  {EXAMPLES[command.name]}", formatter_class=argparse.RawDescriptionHelpFormatter,
+            command.name,
+            help=command.help,
+            description=command.description,
+            epilog=f"examples:\n  {EXAMPLES[command.name]}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         add_input_options(parser)
         add_method_options(parser)
@@ -160,7 +231,9 @@ def run_image_command(command: ImageCommand, args: argparse.Namespace) -> int:
             check_people_targets(people_base(job, tag), args.overwrite)
         image = read_image(job.source, max_pixels=max_pixels)
         if min(image.shape[:2]) < MIN_SIDE:
-            raise InputError(f"{job.source}: the image is {image.shape[1]}x{image.shape[0]}; bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person")
+            raise InputError(
+                f"{job.source}: the image is {image.shape[1]}x{image.shape[0]}; bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person"
+            )
         if not segmenters:
             segmenters.append(create(method, **options))
         seg = segmenters[0].segment(image)

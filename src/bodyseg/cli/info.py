@@ -14,13 +14,20 @@ log = logging.getLogger("bodyseg")
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
-    methods = subparsers.add_parser("methods", help="list the segmenters, a line each", description="List the registered segmenters (use one with --method NAME).")
+    methods = subparsers.add_parser(
+        "methods",
+        help="list the segmenters, a line each",
+        description="List the registered segmenters (use one with --method NAME).",
+    )
     methods.set_defaults(run=run_methods)
     example = subparsers.add_parser(
-        "example", help="copy the bundled example photo here",
+        "example",
+        help="copy the bundled example photo here",
         description="Copy the bundled example photo (NASA astronaut portrait, public domain) to try the commands on.",
     )
-    example.add_argument("destination", nargs="?", default="astronaut.jpg", type=Path, help="where to copy it (default %(default)s)")
+    example.add_argument(
+        "destination", nargs="?", default="astronaut.jpg", type=Path, help="where to copy it (default %(default)s)"
+    )
     example.add_argument("--overwrite", action="store_true", help="replace the destination if it exists")
     example.set_defaults(run=run_example)
 

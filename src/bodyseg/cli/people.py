@@ -16,8 +16,8 @@ import numpy as np
 
 from bodyseg.cli.common import Job
 from bodyseg.errors import OutputError
-from bodyseg.export import people_document
 from bodyseg.io.images import write_image, write_text
+from bodyseg.io.people_json import people_document
 from bodyseg.result import Segmentation
 
 log = logging.getLogger("bodyseg")
@@ -79,7 +79,9 @@ def write_people(base: Path, seg: Segmentation, file_name: str) -> list[Path]:
         >>> write_people(Path("out/photo"), seg, "photo.jpg")  # doctest: +SKIP
         [PosixPath('out/photo.person01.png'), PosixPath('out/photo.people.json')]
     """
-    written = [write_image(person_path(base, i + 1), person.mask.astype(np.uint8) * 255) for i, person in enumerate(seg.people)]
+    written = [
+        write_image(person_path(base, i + 1), person.mask.astype(np.uint8) * 255) for i, person in enumerate(seg.people)
+    ]
     for stale in existing_person_files(base, start=len(seg.people) + 1):
         log.info("removing %s: left from an earlier run that found more people", stale)
         stale.unlink()

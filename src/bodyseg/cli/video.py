@@ -20,8 +20,8 @@ from tqdm import tqdm
 from bodyseg.cli.common import Job, add_method_options, check_target, chosen_method
 from bodyseg.cli.images import load_background, render_blur, render_cutout, render_mask, render_overlay, render_replace
 from bodyseg.errors import InputError, OutputError
-from bodyseg.io.images import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
 from bodyseg.io.background import BackgroundWorker, prefetched
+from bodyseg.io.images import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
 from bodyseg.io.video import Frame, VideoReader, VideoWriter, is_video_file
 from bodyseg.result import Segmentation
 from bodyseg.segmenters import MIN_SIDE
@@ -29,7 +29,13 @@ from bodyseg.video import VideoSegmenter
 
 log = logging.getLogger("bodyseg")
 
-RENDERERS = {"blur": render_blur, "replace": render_replace, "cutout": render_cutout, "mask": render_mask, "overlay": render_overlay}
+RENDERERS = {
+    "blur": render_blur,
+    "replace": render_replace,
+    "cutout": render_cutout,
+    "mask": render_mask,
+    "overlay": render_overlay,
+}
 
 EPILOG = """\
 examples:
@@ -45,17 +51,31 @@ examples:
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Register the ``video`` command."""
     parser = subparsers.add_parser(
-        "video", help="segment a video (or a folder of frames) and blur, replace or cut out the background",
+        "video",
+        help="segment a video (or a folder of frames) and blur, replace or cut out the background",
         description="Segment each frame with memory across frames (smoothing, key-frame reuse, people tracking) and write a video or PNG frames.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", metavar="IN", type=Path, help="a video file (mp4, mov, mkv, webm, avi) or a folder of frames")
     parser.add_argument(
-        "-o", "--output", metavar="OUT", type=Path,
+        "input", metavar="IN", type=Path, help="a video file (mp4, mov, mkv, webm, avi) or a folder of frames"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        type=Path,
         help="a video file, or a folder for PNG frames; default: next to the input as NAME.<effect>.mp4 (.webm for cutout)",
     )
-    parser.add_argument("-e", "--effect", choices=sorted(RENDERERS), default="blur", help="what to draw (default %(default)s)")
-    parser.add_argument("-b", "--background", metavar="IMAGE|COLOUR", help="for --effect replace: an image (scaled to cover) or a colour")
+    parser.add_argument(
+        "-e", "--effect", choices=sorted(RENDERERS), default="blur", help="what to draw (default %(default)s)"
+    )
+    parser.add_argument(
+        "-b",
+        "--background",
+        metavar="IMAGE|COLOUR",
+        help="for --effect replace: an image (scaled to cover) or a colour",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an output that already exists")
     add_method_options(parser)
     _add_effect_options(parser)
@@ -66,30 +86,90 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 def _add_effect_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("effect")
-    group.add_argument("-s", "--strength", type=float, default=None, metavar="PX", help="blur: Gaussian sigma in pixels (default 1.5%% of the diagonal)")
-    group.add_argument("--feather", type=float, default=None, metavar="PX", help="edge softness in pixels (default 0.3%% of the diagonal)")
+    group.add_argument(
+        "-s",
+        "--strength",
+        type=float,
+        default=None,
+        metavar="PX",
+        help="blur: Gaussian sigma in pixels (default 1.5%% of the diagonal)",
+    )
+    group.add_argument(
+        "--feather",
+        type=float,
+        default=None,
+        metavar="PX",
+        help="edge softness in pixels (default 0.3%% of the diagonal)",
+    )
     group.add_argument("--soft", action="store_true", help="mask: the probability as grey levels instead of 0/255")
-    group.add_argument("--colour", "--color", default=None, help="overlay: one colour for the mask (default one per person)")
-    group.add_argument("--opacity", type=float, default=0.5, help="overlay: mask opacity in [0, 1] (default %(default)s)")
+    group.add_argument(
+        "--colour", "--color", default=None, help="overlay: one colour for the mask (default one per person)"
+    )
+    group.add_argument(
+        "--opacity", type=float, default=0.5, help="overlay: mask opacity in [0, 1] (default %(default)s)"
+    )
 
 
 def _add_temporal_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("across frames")
-    group.add_argument("--smoothing", choices=("flow", "gated", "off"), default="flow", help="temporal smoothing of the probability (default %(default)s)")
-    group.add_argument("--max-stale", type=int, default=2, metavar="N", help="reuse a result for at most N frames when the frame barely changed; 0 segments every frame (default %(default)s)")
-    group.add_argument("--change-threshold", type=float, default=0.02, metavar="X", help="frame change (0-1) that forces a new segmentation (default %(default)s)")
+    group.add_argument(
+        "--smoothing",
+        choices=("flow", "gated", "off"),
+        default="flow",
+        help="temporal smoothing of the probability (default %(default)s)",
+    )
+    group.add_argument(
+        "--max-stale",
+        type=int,
+        default=2,
+        metavar="N",
+        help="reuse a result for at most N frames when the frame barely changed; 0 segments every frame (default %(default)s)",
+    )
+    group.add_argument(
+        "--change-threshold",
+        type=float,
+        default=0.02,
+        metavar="X",
+        help="frame change (0-1) that forces a new segmentation (default %(default)s)",
+    )
     group.add_argument("--no-tracking", action="store_true", help="do not carry people the detector misses")
-    group.add_argument("--redetect-every", type=int, default=8, metavar="N",
-                       help="between full runs the segmenter follows the people it found (bodyseg: no person detector, "
-                            "as MediaPipe's pose tracking); run it in full at least every N frames; 1 never follows (default %(default)s)")
-    group.add_argument("--per-frame", action="store_true", help="no memory across frames at all (smoothing, reuse, following and tracking off)")
+    group.add_argument(
+        "--redetect-every",
+        type=int,
+        default=8,
+        metavar="N",
+        help="between full runs the segmenter follows the people it found (bodyseg: no person detector, "
+        "as MediaPipe's pose tracking); run it in full at least every N frames; 1 never follows (default %(default)s)",
+    )
+    group.add_argument(
+        "--per-frame",
+        action="store_true",
+        help="no memory across frames at all (smoothing, reuse, following and tracking off)",
+    )
 
 
 def _add_format_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("format")
-    group.add_argument("--fps", type=float, default=None, help="frame rate of a folder of frames (default 25); video files keep their own")
-    group.add_argument("--quality", type=int, default=20, metavar="CRF", help="H.264 constant rate factor, lower is better (default %(default)s)")
-    group.add_argument("--max-megapixels", type=float, default=DEFAULT_MAX_PIXELS / 1e6, metavar="MP", help="refuse larger frames (default %(default)g)")
+    group.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        help="frame rate of a folder of frames (default 25); video files keep their own",
+    )
+    group.add_argument(
+        "--quality",
+        type=int,
+        default=20,
+        metavar="CRF",
+        help="H.264 constant rate factor, lower is better (default %(default)s)",
+    )
+    group.add_argument(
+        "--max-megapixels",
+        type=float,
+        default=DEFAULT_MAX_PIXELS / 1e6,
+        metavar="MP",
+        help="refuse larger frames (default %(default)g)",
+    )
 
 
 def default_output(source: Path, effect: str) -> Path:
@@ -112,7 +192,9 @@ def default_output(source: Path, effect: str) -> Path:
 def check_video_target(source: Path, target: Path, overwrite: bool) -> None:
     """Refuse to write over the input or an existing output; a folder is replaced only if it holds only frames."""
     if target.suffix and not target.is_dir() and not is_video_file(target):
-        raise OutputError(f"{target}: unknown video suffix {target.suffix!r}; use .mp4, .mov, .mkv, .webm or a folder for PNG frames")
+        raise OutputError(
+            f"{target}: unknown video suffix {target.suffix!r}; use .mp4, .mov, .mkv, .webm or a folder for PNG frames"
+        )
     if target.is_dir():
         if source.resolve() == target.resolve():
             raise OutputError(f"{target}: is the input folder itself; choose another output")
@@ -120,7 +202,9 @@ def check_video_target(source: Path, target: Path, overwrite: bool) -> None:
             raise OutputError(f"{target}: the folder exists and is not empty; pass --overwrite to replace its frames")
         others = [p for p in target.iterdir() if p.is_dir() or p.suffix.lower() not in IMAGE_SUFFIXES]
         if others:
-            raise OutputError(f"{target}: holds other files than frames ({others[0].name}); choose an empty or new folder")
+            raise OutputError(
+                f"{target}: holds other files than frames ({others[0].name}); choose an empty or new folder"
+            )
         return
     check_target(Job(source, target), overwrite)
 
@@ -158,17 +242,37 @@ def run_video(args: argparse.Namespace) -> int:
     with reader:
         info = reader.info
         if min(info.width, info.height) < MIN_SIDE:
-            raise InputError(f"{source}: frames are {info.width}x{info.height}; bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person")
-        writer = VideoWriter(target, info.fps, alpha=args.effect == "cutout", audio_from=source if info.audio else None, quality=args.quality)
+            raise InputError(
+                f"{source}: frames are {info.width}x{info.height}; bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person"
+            )
+        writer = VideoWriter(
+            target,
+            info.fps,
+            alpha=args.effect == "cutout",
+            audio_from=source if info.audio else None,
+            quality=args.quality,
+        )
         if info.audio and writer.is_folder:
-            log.warning("%s: PNG frames carry no sound; the audio of %s is left out (write a video file to keep it)", target, source)
+            log.warning(
+                "%s: PNG frames carry no sound; the audio of %s is left out (write a video file to keep it)",
+                target,
+                source,
+            )
         with writer, build_video_segmenter(args) as video:
             count, seconds = process_frames(reader, video, writer, args, info.frames)
-    log.info("wrote %s: %d frames at %.1f frames/s, the segmenter ran on %d of them", target, count, count / max(seconds, 1e-9), video.calls)
+    log.info(
+        "wrote %s: %d frames at %.1f frames/s, the segmenter ran on %d of them",
+        target,
+        count,
+        count / max(seconds, 1e-9),
+        video.calls,
+    )
     return 0
 
 
-def process_frames(reader: VideoReader, video: VideoSegmenter, writer: VideoWriter, args: argparse.Namespace, total: int | None) -> tuple[int, float]:
+def process_frames(
+    reader: VideoReader, video: VideoSegmenter, writer: VideoWriter, args: argparse.Namespace, total: int | None
+) -> tuple[int, float]:
     """Segment, render and write each frame, with a progress bar (frames/s and time left) on a terminal.
 
     Four stages overlap on their own threads: decoding the next frames, running the segmenter on
@@ -177,7 +281,9 @@ def process_frames(reader: VideoReader, video: VideoSegmenter, writer: VideoWrit
     """
     render = RENDERERS[args.effect]
     start = time.perf_counter()
-    with tqdm(total=total, unit="frame", desc=f"{args.effect} ({video.name})", leave=False, dynamic_ncols=True, disable=None) as progress:
+    with tqdm(
+        total=total, unit="frame", desc=f"{args.effect} ({video.name})", leave=False, dynamic_ncols=True, disable=None
+    ) as progress:
 
         def write(job: tuple[Frame, Segmentation]) -> None:
             frame, seg = job

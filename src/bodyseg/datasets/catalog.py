@@ -12,7 +12,6 @@ from bodyseg.datasets.sample import Dataset
 from bodyseg.datasets.splits import is_validation
 from bodyseg.errors import InputError
 
-
 #: Environment variable naming the data root (the folder that holds ``ccp/``, ``davis_person/`` ...).
 ROOT_VARIABLE = "BODYSEG_DATASETS"
 
@@ -28,19 +27,29 @@ class KnownDataset:
 
 #: The data sets of ``../shared/datasets`` by name.
 KNOWN_DATASETS: dict[str, KnownDataset] = {
-    "ccp": KnownDataset("ccp", "Clothing Co-Parsing: full-body street-fashion photos, one person, 59 part labels (1004)"),
+    "ccp": KnownDataset(
+        "ccp", "Clothing Co-Parsing: full-body street-fashion photos, one person, 59 part labels (1004)"
+    ),
     "ccp-train": KnownDataset("ccp", "CCP train split of split.txt (804)", split="train"),
     "ccp-val": KnownDataset("ccp", "CCP val split of split.txt (200)", split="val"),
     "davis_person": KnownDataset("davis_person", "DAVIS-2016 video: one moving person, 4 sequences (314 frames)"),
-    "coco_person": KnownDataset("coco_person", "COCO everyday scenes, several people, instance maps (61 images, 254 people)"),
+    "coco_person": KnownDataset(
+        "coco_person", "COCO everyday scenes, several people, instance maps (61 images, 254 people)"
+    ),
     "camvid_person": KnownDataset("camvid_person", "CamVid street scenes, small pedestrians (147)"),
     "pfcn_portrait": KnownDataset("pfcn_portrait", "PFCN / EG1800 upper-body portraits, train list (1287)"),
     "picsart_portrait": KnownDataset("picsart_portrait", "PicsArt hackathon selfies and portraits (1369)"),
-    "pfcn-val": KnownDataset("pfcn_portrait", "PFCN portraits, the 15% hash validation split never trained on (175)", split="hash-val"),
-    "picsart-val": KnownDataset("picsart_portrait", "PicsArt portraits, the 15% hash validation split never trained on (198)", split="hash-val"),
+    "pfcn-val": KnownDataset(
+        "pfcn_portrait", "PFCN portraits, the 15% hash validation split never trained on (175)", split="hash-val"
+    ),
+    "picsart-val": KnownDataset(
+        "picsart_portrait", "PicsArt portraits, the 15% hash validation split never trained on (198)", split="hash-val"
+    ),
     "cihp_samples": KnownDataset("cihp_samples", "CIHP multi-person parsing, 20 part labels (5 samples)"),
     "backgrounds": KnownDataset("backgrounds", "scenes without people (animals, a toy train): person-free (84)"),
-    "backgrounds-val": KnownDataset("backgrounds", "the person-free scenes never used for compositing: 15% hash split (14)", split="hash-val"),
+    "backgrounds-val": KnownDataset(
+        "backgrounds", "the person-free scenes never used for compositing: 15% hash split (14)", split="hash-val"
+    ),
 }
 
 
@@ -111,7 +120,9 @@ def hash_validation_part(dataset: Dataset) -> Dataset:
     return part
 
 
-def _resolve_unlisted(name: str, root: Path, split: str | None, video: bool | None) -> tuple[Path, str | None, bool | None]:
+def _resolve_unlisted(
+    name: str, root: Path, split: str | None, video: bool | None
+) -> tuple[Path, str | None, bool | None]:
     """``folder-split`` and ``videoset/sequence`` names, or a plain sub-folder of the root."""
     base, dash, wanted = name.rpartition("-")
     if dash and (root / base / "split.txt").is_file():

@@ -46,7 +46,12 @@ class CocoDataset(Dataset):
 
 
 def open_coco(
-    json_path: Path, *, image_dir: Path | None = None, name: str | None = None, category: str = "person", include_empty: bool = False,
+    json_path: Path,
+    *,
+    image_dir: Path | None = None,
+    name: str | None = None,
+    category: str = "person",
+    include_empty: bool = False,
 ) -> CocoDataset:
     """Open a COCO instance JSON.
 
@@ -73,7 +78,9 @@ def open_coco(
         for image_id, info in sorted(coco.imgs.items())
         if include_empty or person_annotations(coco, image_id, category_ids)
     ]
-    return CocoDataset(name or json_path.stem, entries, root=json_path, has_instances=True, coco=coco, category_ids=category_ids)
+    return CocoDataset(
+        name or json_path.stem, entries, root=json_path, has_instances=True, coco=coco, category_ids=category_ids
+    )
 
 
 def load_coco(json_path: Path) -> Any:
@@ -86,7 +93,9 @@ def load_coco(json_path: Path) -> Any:
         with contextlib.redirect_stdout(io.StringIO()):
             return COCO(str(json_path))
     except (ValueError, KeyError, TypeError, AssertionError) as exc:
-        raise InputError(f"{json_path}: not a COCO instance JSON ({type(exc).__name__}: {exc}); check the file") from None
+        raise InputError(
+            f"{json_path}: not a COCO instance JSON ({type(exc).__name__}: {exc}); check the file"
+        ) from None
 
 
 def person_annotations(coco: Any, image_id: int, category_ids: tuple[int, ...]) -> list[dict[str, Any]]:

@@ -73,7 +73,9 @@ class FolderDataset(Dataset):
         return Sample(entry.id, entry.image, mask, instances, parts, sequence=entry.sequence, frame=entry.frame)
 
 
-def open_folder(root: Path, *, name: str | None = None, split: str | None = None, video: bool | None = None) -> FolderDataset:
+def open_folder(
+    root: Path, *, name: str | None = None, split: str | None = None, video: bool | None = None
+) -> FolderDataset:
     """Open a folder data set: images with masks, a video set, or a person-free set.
 
     Args:
@@ -111,7 +113,12 @@ def _image_dataset(root: Path, name: str, split: str | None) -> FolderDataset:
     if kind == "person-free":
         log.info("%s: no masks/, instances/ or parts/: read as a person-free set (every mask empty)", root)
     return FolderDataset(
-        name, entries, kind=kind, root=root, has_instances=(root / "instances").is_dir(), part_names=_part_names(root),
+        name,
+        entries,
+        kind=kind,
+        root=root,
+        has_instances=(root / "instances").is_dir(),
+        part_names=_part_names(root),
     )
 
 
@@ -119,7 +126,12 @@ def _video_dataset(root: Path, name: str, sequences: list[Path]) -> FolderDatase
     entries = [entry for folder in sequences for entry in folder_entries(folder, sequence=folder.name)]
     first = sequences[0]
     return FolderDataset(
-        name, entries, kind="video", root=root, has_instances=(first / "instances").is_dir(), part_names=_part_names(first),
+        name,
+        entries,
+        kind="video",
+        root=root,
+        has_instances=(first / "instances").is_dir(),
+        part_names=_part_names(first),
     )
 
 
@@ -136,7 +148,9 @@ def folder_entries(folder: Path, *, sequence: str | None = None) -> list[Entry]:
     main = next(iter(annotations.values()), None)
     stems = [stem for stem in images if main is None or stem in main]
     if len(stems) < len(images):
-        log.warning("%s: %d of %d images have no annotation and are left out", folder, len(images) - len(stems), len(images))
+        log.warning(
+            "%s: %d of %d images have no annotation and are left out", folder, len(images) - len(stems), len(images)
+        )
     return [
         Entry(
             id=f"{sequence}/{stem}" if sequence else stem,

@@ -16,6 +16,7 @@ VAL_FRACTION = 0.15
 #: Salt of the validation hash: changing it would reshuffle every hash split.
 SPLIT_SALT = "bodyseg-val:"
 
+
 def is_validation(sample_id: str, fraction: float = VAL_FRACTION) -> bool:
     """Whether a sample of a source without a split file belongs to the validation split.
 

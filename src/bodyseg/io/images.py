@@ -130,7 +130,9 @@ def _check_readable_file(path: Path) -> None:
     if not path.exists():
         raise InputError(f"{path}: no such file; check the path")
     if path.is_dir():
-        raise InputError(f"{path}: is a folder, expected an image file (give the folder as an input to process all its images)")
+        raise InputError(
+            f"{path}: is a folder, expected an image file (give the folder as an input to process all its images)"
+        )
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty; re-export or re-download it")
     if not os.access(path, os.R_OK):
@@ -161,7 +163,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
         os.close(fd)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write to {folder} ({exc.strerror or exc}); choose another output folder") from None
+        raise OutputError(
+            f"{path}: cannot write to {folder} ({exc.strerror or exc}); choose another output folder"
+        ) from None
     tmp = Path(tmp_name)
     umask = os.umask(0)
     os.umask(umask)
@@ -170,7 +174,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, path)
     except OSError as exc:
-        raise OutputError(f"{path}: could not be written ({exc.strerror or exc}); check free space and permissions") from None
+        raise OutputError(
+            f"{path}: could not be written ({exc.strerror or exc}); check free space and permissions"
+        ) from None
     finally:
         if tmp.exists():
             tmp.unlink()

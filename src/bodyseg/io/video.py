@@ -147,7 +147,9 @@ class VideoReader:
         ...         print(frame.index, frame.time, frame.rgb.shape)
     """
 
-    def __init__(self, path: str | os.PathLike, *, fps: float | Fraction | None = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
+    def __init__(
+        self, path: str | os.PathLike, *, fps: float | Fraction | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
+    ) -> None:
         self.path = Path(path)
         self.max_pixels = max_pixels
         self._container: Any = None
@@ -157,7 +159,11 @@ class VideoReader:
             raise InputError(f"{self.path}: no such file or folder; check the path")
         self._files = frame_files(self.path) if self.path.is_dir() else []
         try:
-            self.info = self._probe_folder(Fraction(fps or DEFAULT_FOLDER_FPS).limit_denominator(1001)) if self.path.is_dir() else self._probe_file()
+            self.info = (
+                self._probe_folder(Fraction(fps or DEFAULT_FOLDER_FPS).limit_denominator(1001))
+                if self.path.is_dir()
+                else self._probe_file()
+            )
             _check_pixel_count(self.path, (self.info.width, self.info.height), max_pixels)
         except BaseException:
             self.close()
@@ -165,9 +171,13 @@ class VideoReader:
 
     def _probe_folder(self, fps: Fraction) -> VideoInfo:
         if not self._files:
-            raise InputError(f"{self.path}: the folder holds no frames ({', '.join(IMAGE_SUFFIXES[:4])}, ...); give a video file or a folder of images")
+            raise InputError(
+                f"{self.path}: the folder holds no frames ({', '.join(IMAGE_SUFFIXES[:4])}, ...); give a video file or a folder of images"
+            )
         first = read_image(self._files[0], max_pixels=self.max_pixels)
-        return VideoInfo(self.path, first.shape[1], first.shape[0], fps, len(self._files), self._files[0].suffix.lower().lstrip("."))
+        return VideoInfo(
+            self.path, first.shape[1], first.shape[0], fps, len(self._files), self._files[0].suffix.lower().lstrip(".")
+        )
 
     def _probe_file(self) -> VideoInfo:
         if self.path.stat().st_size == 0:
@@ -176,13 +186,21 @@ class VideoReader:
         try:
             self._container = av.open(str(self.path), metadata_errors="ignore")
         except (av.FFmpegError, UnicodeDecodeError) as exc:
-            raise InputError(f"{self.path}: not a video FFmpeg can read, or damaged or truncated ({_reason(exc)}); {_FIX_HINT}") from None
+            raise InputError(
+                f"{self.path}: not a video FFmpeg can read, or damaged or truncated ({_reason(exc)}); {_FIX_HINT}"
+            ) from None
         info = self._describe(self._container)
         _check_pixel_count(self.path, (info.width, info.height), self.max_pixels)  # before any frame is decoded
         self._stored_size = (info.width, info.height)
         rotation = self._peek_rotation(self._container.streams.video[0])
         if rotation:
-            log.info("%s: stored %dx%d with a display rotation of %d degrees clockwise; frames are turned upright", self.path, info.width, info.height, rotation)
+            log.info(
+                "%s: stored %dx%d with a display rotation of %d degrees clockwise; frames are turned upright",
+                self.path,
+                info.width,
+                info.height,
+                rotation,
+            )
         width, height = (info.height, info.width) if rotation in (90, 270) else (info.width, info.height)
         return replace(info, width=width, height=height, rotation=rotation)
 
@@ -194,7 +212,9 @@ class VideoReader:
         try:
             first = next(decoded, None)
         except av.FFmpegError as exc:
-            raise InputError(f"{self.path}: the video is damaged or truncated at frame 0 ({_reason(exc)}); {_FIX_HINT}") from None
+            raise InputError(
+                f"{self.path}: the video is damaged or truncated at frame 0 ({_reason(exc)}); {_FIX_HINT}"
+            ) from None
         self._decoded = decoded if first is None else itertools.chain([first], decoded)
         return display_rotation(getattr(first, "rotation", None), stream.metadata.get("rotate"))
 
@@ -204,11 +224,15 @@ class VideoReader:
         stream = container.streams.video[0]
         codec = _decoder_name(stream)
         if codec is None or not stream.width or not stream.height:
-            raise InputError(f"{self.path}: its video codec cannot be decoded by this FFmpeg (unknown or unsupported codec); {_FIX_HINT}")
+            raise InputError(
+                f"{self.path}: its video codec cannot be decoded by this FFmpeg (unknown or unsupported codec); {_FIX_HINT}"
+            )
         fps = nominal_rate(stream.average_rate, stream.base_rate)
         audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
         duration = _duration(container, stream)
-        return VideoInfo(self.path, stream.width, stream.height, fps, _frame_count(stream, fps, duration), codec, audio, duration)
+        return VideoInfo(
+            self.path, stream.width, stream.height, fps, _frame_count(stream, fps, duration), codec, audio, duration
+        )
 
     def __iter__(self) -> Iterator[Frame]:
         frames = self._folder_frames() if self.path.is_dir() else self._file_frames()
@@ -241,7 +265,9 @@ class VideoReader:
                 yield Frame(self._to_rgb(frame), float(time), index)
                 first, last, index = time if first is None else first, time, index + 1
         except av.FFmpegError as exc:
-            raise InputError(f"{self.path}: the video is damaged or truncated at frame {index} ({_reason(exc)}); {_FIX_HINT}") from None
+            raise InputError(
+                f"{self.path}: the video is damaged or truncated at frame {index} ({_reason(exc)}); {_FIX_HINT}"
+            ) from None
         finally:
             self.close()
         if last is not None and first is not None:
@@ -276,7 +302,9 @@ class VideoReader:
         self.close()
 
 
-def read_video_frames(path: str | os.PathLike, *, fps: float | Fraction | None = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[Frame]:
+def read_video_frames(
+    path: str | os.PathLike, *, fps: float | Fraction | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> Iterator[Frame]:
     """Yield the frames of a video file or frame folder as :class:`Frame` (rgb, time, index).
 
     Memory stays flat: one decoded frame at a time. See :class:`VideoReader` for the arguments
@@ -413,13 +441,17 @@ def choose_video_codec(suffix: str, alpha: bool) -> tuple[str, str]:
     if suffix == ".webm":
         return "libvpx-vp9", "yuva420p" if alpha else "yuv420p"
     if alpha:
-        raise OutputError(f"{suffix} video cannot hold transparency; write the cut-out as .webm (VP9 with alpha) or to a folder of PNG frames (-o FOLDER)")
+        raise OutputError(
+            f"{suffix} video cannot hold transparency; write the cut-out as .webm (VP9 with alpha) or to a folder of PNG frames (-o FOLDER)"
+        )
     for codec in ("libx264", "mpeg4"):
         if codec_available(codec):
             if codec != "libx264":
                 log.warning("this FFmpeg has no H.264 encoder (libx264); writing MPEG-4 part 2 (mp4v) instead")
             return codec, "yuv420p"
-    raise OutputError("this FFmpeg can encode neither H.264 nor MPEG-4; install a PyAV wheel with libx264 (pip install av)")
+    raise OutputError(
+        "this FFmpeg can encode neither H.264 nor MPEG-4; install a PyAV wheel with libx264 (pip install av)"
+    )
 
 
 def encoder_options(codec: str, quality: int = 20, preset: str = "veryfast") -> dict[str, str]:
@@ -492,12 +524,16 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=parent))
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write to {parent} ({exc.strerror or exc}); choose another output folder") from None
+        raise OutputError(
+            f"{path}: cannot write to {parent} ({exc.strerror or exc}); choose another output folder"
+        ) from None
     try:
         yield tmp
         _replace_folder(tmp, path)
     except OSError as exc:
-        raise OutputError(f"{path}: could not be written ({exc.strerror or exc}); check free space and permissions") from None
+        raise OutputError(
+            f"{path}: could not be written ({exc.strerror or exc}); check free space and permissions"
+        ) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -532,7 +568,12 @@ class _AudioCopy:
             self.close()
             return
         if stream.codec_context.name not in output.supported_codecs:
-            log.warning("%s: its %s audio cannot go into a %s file and is left out; write .mkv or .mp4 to keep it", source, stream.codec_context.name, suffix)
+            log.warning(
+                "%s: its %s audio cannot go into a %s file and is left out; write .mkv or .mp4 to keep it",
+                source,
+                stream.codec_context.name,
+                suffix,
+            )
             self.close()
             return
         self._stream = output.add_stream_from_template(stream)
@@ -563,7 +604,9 @@ class _AudioCopy:
 class _FileSink:
     """An encoder and container writing into an already reserved temporary file."""
 
-    def __init__(self, tmp: Path, target: Path, fps: Fraction, alpha: bool, audio_from: Path | None, options: dict[str, Any]) -> None:
+    def __init__(
+        self, tmp: Path, target: Path, fps: Fraction, alpha: bool, audio_from: Path | None, options: dict[str, Any]
+    ) -> None:
         av = import_av()
         self.target = target
         self.fps = fps
@@ -578,16 +621,25 @@ class _FileSink:
         try:
             self._output = av.open(str(tmp), "w", format=CONTAINER_FORMATS[target.suffix.lower()])
         except av.FFmpegError as exc:
-            raise OutputError(f"{target}: cannot open for writing ({_reason(exc)}); check the folder's permissions") from None
+            raise OutputError(
+                f"{target}: cannot open for writing ({_reason(exc)}); check the folder's permissions"
+            ) from None
 
     def _start(self, width: int, height: int) -> None:
         if self.codec in EVEN_SIZE_CODECS and (width % 2 or height % 2):
             log.warning(
                 "%s: %dx%d frames padded to %dx%d (the edge repeated) because H.264 needs even sizes; "
-                "write PNG frames (-o FOLDER) to keep the exact size", self.target, width, height, width + width % 2, height + height % 2,
+                "write PNG frames (-o FOLDER) to keep the exact size",
+                self.target,
+                width,
+                height,
+                width + width % 2,
+                height + height % 2,
             )
             width, height = width + width % 2, height + height % 2
-        stream = self._output.add_stream(self.codec, rate=self.fps, options=encoder_options(self.codec, **self._options))
+        stream = self._output.add_stream(
+            self.codec, rate=self.fps, options=encoder_options(self.codec, **self._options)
+        )
         stream.width, stream.height, stream.pix_fmt = width, height, self.pix_fmt
         stream.time_base = stream.codec_context.time_base = TIME_BASE
         stream.thread_type = "AUTO"
@@ -603,7 +655,9 @@ class _FileSink:
         if self.codec in EVEN_SIZE_CODECS:
             array = pad_to_even(array)
         if array.shape[:2] != (self._stream.height, self._stream.width):
-            raise InputError(f"frame of {array.shape[1]}x{array.shape[0]} in a video of {self._stream.width}x{self._stream.height}; all frames must have one size")
+            raise InputError(
+                f"frame of {array.shape[1]}x{array.shape[0]} in a video of {self._stream.width}x{self._stream.height}; all frames must have one size"
+            )
         frame = self._av.VideoFrame.from_ndarray(array, format="rgba" if self._channels == 4 else "rgb24")
         pts = max(round(snap_to_frame_grid(time, self.fps) / self._stream.time_base), self._last_pts + 1)
         frame.pts, frame.time_base, self._last_pts = pts, self._stream.time_base, pts
@@ -695,7 +749,9 @@ class VideoWriter:
             raise InputError(f"fps must be positive, got {fps}")
         self.is_folder = self.path.is_dir() or not self.path.suffix
         if not self.is_folder and not is_video_file(self.path):
-            raise OutputError(f"{self.path}: unknown video suffix {self.path.suffix!r}; use {', '.join(VIDEO_SUFFIXES)} or a folder for PNG frames")
+            raise OutputError(
+                f"{self.path}: unknown video suffix {self.path.suffix!r}; use {', '.join(VIDEO_SUFFIXES)} or a folder for PNG frames"
+            )
         if not self.is_folder:
             try:
                 choose_video_codec(self.path.suffix.lower(), alpha)  # refuse alpha in H.264 before any work

@@ -48,11 +48,11 @@ def mask_iou_matrix(pred_masks: Sequence[np.ndarray], gt_masks: Sequence[np.ndar
     pred_areas = [np.count_nonzero(m) for m in preds]
     gt_areas = [np.count_nonzero(m) for m in gts]
     ious = np.zeros((len(preds), len(gts)))
-    for i, (p, p_box) in enumerate(zip(preds, pred_boxes)):
-        for j, (g, g_box) in enumerate(zip(gts, gt_boxes)):
+    for i, (p, p_box) in enumerate(zip(preds, pred_boxes, strict=False)):
+        for j, (g, g_box) in enumerate(zip(gts, gt_boxes, strict=False)):
             if p_box is None or g_box is None:
                 continue
-            box = tuple(slice(max(a.start, b.start), min(a.stop, b.stop)) for a, b in zip(p_box, g_box))
+            box = tuple(slice(max(a.start, b.start), min(a.stop, b.stop)) for a, b in zip(p_box, g_box, strict=False))
             if box[0].start >= box[0].stop or box[1].start >= box[1].stop:
                 continue
             inter = np.count_nonzero(p[box] & g[box])

@@ -113,9 +113,7 @@ def dtssd(pred_probs: Iterable[np.ndarray], gt: Iterable[np.ndarray]) -> float:
     return _run(pred_probs, gt, 0.5)["dtssd"]
 
 
-def mean_frame_iou(
-    pred: Iterable[np.ndarray], gt: Iterable[np.ndarray], threshold: float = 0.5
-) -> float:
+def mean_frame_iou(pred: Iterable[np.ndarray], gt: Iterable[np.ndarray], threshold: float = 0.5) -> float:
     """Mean over frames of the binary IoU (a frame with both masks empty counts 1.0).
 
     Probabilities are thresholded at ``threshold`` (``> threshold`` is person); bool and 0/1

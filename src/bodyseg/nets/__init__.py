@@ -32,23 +32,6 @@ if TYPE_CHECKING:
     from torch import Tensor, nn
 
 
-#: ImageNet mean and std (RGB, for inputs scaled to [0, 1]): the normalisation every net is trained with.
-MEAN = (0.485, 0.456, 0.406)
-STD = (0.229, 0.224, 0.225)
-
-
-def normalise(rgb: np.ndarray) -> np.ndarray:
-    """An HxWx3 uint8 RGB image as the nets take it: a 3xHxW float32 array, scaled to [0, 1] and
-    ImageNet-normalised (:data:`MEAN`, :data:`STD`).
-
-    Example:
-        >>> [round(float(v), 3) for v in normalise(np.full((1, 2, 3), 255, np.uint8))[:, 0, 0]]
-        [2.249, 2.429, 2.64]
-    """
-    image = (np.asarray(rgb, np.float32) / 255.0 - np.asarray(MEAN, np.float32)) / np.asarray(STD, np.float32)
-    return np.ascontiguousarray(image.transpose(2, 0, 1))
-
-
 @dataclass(frozen=True)
 class NetInfo:
     """A registered architecture: ``target`` is ``"module:Class"``, ``options`` fixed keyword options."""
@@ -134,16 +117,44 @@ def main_output(output: Tensor | tuple[Tensor, ...] | list[Tensor]) -> Tensor:
     return output[0] if isinstance(output, (tuple, list)) else output
 
 
-register("unet", "bodyseg.nets.unet:UNet", "reduced U-Net (16-32-64-128-256 filters), skip connections, transposed-conv decoder")
-register("unet-aspp", "bodyseg.nets.unet_aspp:UNetASPP", "U-Net with dropout in its conv blocks and an ASPP block at the bottom")
+register(
+    "unet",
+    "bodyseg.nets.unet:UNet",
+    "reduced U-Net (16-32-64-128-256 filters), skip connections, transposed-conv decoder",
+)
+register(
+    "unet-aspp",
+    "bodyseg.nets.unet_aspp:UNetASPP",
+    "U-Net with dropout in its conv blocks and an ASPP block at the bottom",
+)
 register("fcn32s", "bodyseg.nets.fcn:FCN", "fully convolutional net, one 32x learned up-sampling", stride=32)
 register("fcn16s", "bodyseg.nets.fcn:FCN", "fully convolutional net, pool4 skip, 16x learned up-sampling", stride=16)
-register("fcn8s", "bodyseg.nets.fcn:FCN", "fully convolutional net, pool4 + pool3 skips, 8x learned up-sampling", stride=8)
-register("deeplabv3plus", "bodyseg.nets.deeplabv3plus:DeepLabV3Plus", "DeepLabv3+: atrous MobileNet-like backbone, ASPP, low-level skip decoder")
-register("segnet", "bodyseg.nets.segnet:SegNet", "SegNet: encoder-decoder that un-pools with the saved max-pool indices")
-register("icnet", "bodyseg.nets.icnet:ICNet", "ICNet: three resolution branches, cascade feature fusion, cascade label guidance")
-register("hourglass", "bodyseg.nets.hourglass:StackedHourglass", "stacked hourglass of residual modules with intermediate supervision")
-register("gcn", "bodyseg.nets.gcn:GCN", "global convolutional network: k x 1 + 1 x k large kernels, boundary refinement")
-register("ksac", "bodyseg.nets.ksac:KSAC", "DeepLabv3+ with kernel-sharing atrous convolution (one 3x3 kernel for all rates)")
+register(
+    "fcn8s", "bodyseg.nets.fcn:FCN", "fully convolutional net, pool4 + pool3 skips, 8x learned up-sampling", stride=8
+)
+register(
+    "deeplabv3plus",
+    "bodyseg.nets.deeplabv3plus:DeepLabV3Plus",
+    "DeepLabv3+: atrous MobileNet-like backbone, ASPP, low-level skip decoder",
+)
+register(
+    "segnet", "bodyseg.nets.segnet:SegNet", "SegNet: encoder-decoder that un-pools with the saved max-pool indices"
+)
+register(
+    "icnet",
+    "bodyseg.nets.icnet:ICNet",
+    "ICNet: three resolution branches, cascade feature fusion, cascade label guidance",
+)
+register(
+    "hourglass",
+    "bodyseg.nets.hourglass:StackedHourglass",
+    "stacked hourglass of residual modules with intermediate supervision",
+)
+register(
+    "gcn", "bodyseg.nets.gcn:GCN", "global convolutional network: k x 1 + 1 x k large kernels, boundary refinement"
+)
+register(
+    "ksac", "bodyseg.nets.ksac:KSAC", "DeepLabv3+ with kernel-sharing atrous convolution (one 3x3 kernel for all rates)"
+)
 
-__all__ = ["MEAN", "STD", "NetInfo", "available", "count_parameters", "create", "main_output", "net_class", "normalise", "register"]
+__all__ = ["NetInfo", "available", "count_parameters", "create", "main_output", "net_class", "register"]

@@ -9,7 +9,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 
-def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int = 3, *, stride: int = 1, dilation: int = 1, groups: int = 1) -> nn.Sequential:
+def conv_bn_relu(
+    in_channels: int, out_channels: int, kernel_size: int = 3, *, stride: int = 1, dilation: int = 1, groups: int = 1
+) -> nn.Sequential:
     """A ``kernel_size`` conv (same padding, no bias), batch norm and ReLU.
 
     Example:
@@ -18,7 +20,16 @@ def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int = 3, *, s
     """
     padding = dilation * (kernel_size - 1) // 2
     return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding, dilation=dilation, groups=groups, bias=False),
+        nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            bias=False,
+        ),
         nn.BatchNorm2d(out_channels),
         nn.ReLU(inplace=True),
     )
@@ -67,14 +78,28 @@ class ASPP(nn.Module):
         torch.Size([1, 16, 8, 8])
     """
 
-    def __init__(self, in_channels: int, out_channels: int, rates: Sequence[int] = (6, 12, 18), *, separable: bool = True, dropout: float = 0.1) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        rates: Sequence[int] = (6, 12, 18),
+        *,
+        separable: bool = True,
+        dropout: float = 0.1,
+    ) -> None:
         super().__init__()
         atrous = [
-            separable_conv(in_channels, out_channels, dilation=r) if separable else conv_bn_relu(in_channels, out_channels, 3, dilation=r)
+            separable_conv(in_channels, out_channels, dilation=r)
+            if separable
+            else conv_bn_relu(in_channels, out_channels, 3, dilation=r)
             for r in rates
         ]
-        self.branches = nn.ModuleList([conv_bn_relu(in_channels, out_channels, 1), *atrous, ImagePooling(in_channels, out_channels)])
-        self.fuse = nn.Sequential(conv_bn_relu(out_channels * len(self.branches), out_channels, 1), nn.Dropout2d(dropout))
+        self.branches = nn.ModuleList(
+            [conv_bn_relu(in_channels, out_channels, 1), *atrous, ImagePooling(in_channels, out_channels)]
+        )
+        self.fuse = nn.Sequential(
+            conv_bn_relu(out_channels * len(self.branches), out_channels, 1), nn.Dropout2d(dropout)
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         return self.fuse(torch.cat([branch(x) for branch in self.branches], dim=1))
@@ -130,7 +155,9 @@ class ResidualBlock(nn.Module):
         )
         self.shortcut: nn.Module = nn.Identity()
         if stride != 1 or in_channels != out_channels:
-            self.shortcut = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False), nn.BatchNorm2d(out_channels))
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False), nn.BatchNorm2d(out_channels)
+            )
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(self.body(x) + self.shortcut(x))

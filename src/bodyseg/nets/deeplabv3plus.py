@@ -10,7 +10,15 @@ from torch import Tensor, nn
 from bodyseg.nets.blocks import ASPP, conv_bn_relu, resize_to, separable_conv
 
 #: MobileNetV2 stages: (expansion, channels, blocks, stride); channels scaled by ``width``.
-MOBILENET_STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
+MOBILENET_STAGES = (
+    (1, 16, 1, 1),
+    (6, 24, 2, 2),
+    (6, 32, 3, 2),
+    (6, 64, 4, 2),
+    (6, 96, 3, 1),
+    (6, 160, 3, 2),
+    (6, 320, 1, 1),
+)
 
 
 def _scaled(channels: int, width: float) -> int:
@@ -65,11 +73,18 @@ class AtrousMobileNet(nn.Module):
                 dilation *= 2  # keep the resolution, grow the receptive field instead
                 first_stride = 1
             stride *= first_stride
-            stage = nn.Sequential(*(
-                InvertedResidual(previous if i == 0 else out, out, stride=first_stride if i == 0 else 1, expansion=expansion,
-                                 dilation=block_dilation if i == 0 else dilation)
-                for i in range(blocks)
-            ))
+            stage = nn.Sequential(
+                *(
+                    InvertedResidual(
+                        previous if i == 0 else out,
+                        out,
+                        stride=first_stride if i == 0 else 1,
+                        expansion=expansion,
+                        dilation=block_dilation if i == 0 else dilation,
+                    )
+                    for i in range(blocks)
+                )
+            )
             (self.low_stages if index <= 1 else self.deep_stages).append(stage)
             previous = out
             if index == 1:
@@ -104,8 +119,16 @@ class DeepLabV3Plus(nn.Module):
         torch.Size([1, 1, 48, 80])
     """
 
-    def __init__(self, in_channels: int = 3, num_classes: int = 1, *, output_stride: int = 16, width: float = 0.5,
-                 head_channels: int = 128, low_level_channels: int = 32) -> None:
+    def __init__(
+        self,
+        in_channels: int = 3,
+        num_classes: int = 1,
+        *,
+        output_stride: int = 16,
+        width: float = 0.5,
+        head_channels: int = 128,
+        low_level_channels: int = 32,
+    ) -> None:
         super().__init__()
         self.backbone = AtrousMobileNet(in_channels, output_stride=output_stride, width=width)
         rates = tuple(r * 16 // output_stride for r in (6, 12, 18))

@@ -49,7 +49,16 @@ class FCN(nn.Module):
         torch.Size([1, 1, 64, 96])
     """
 
-    def __init__(self, in_channels: int = 3, num_classes: int = 1, *, stride: int = 32, widths: Sequence[int] = VGG_WIDTHS, head_width: int = 512, dropout: float = 0.5) -> None:
+    def __init__(
+        self,
+        in_channels: int = 3,
+        num_classes: int = 1,
+        *,
+        stride: int = 32,
+        widths: Sequence[int] = VGG_WIDTHS,
+        head_width: int = 512,
+        dropout: float = 0.5,
+    ) -> None:
         super().__init__()
         if stride not in (8, 16, 32):
             raise ValueError(f"FCN stride must be 8, 16 or 32, got {stride}")
@@ -58,8 +67,10 @@ class FCN(nn.Module):
         self.stages = nn.ModuleList(vgg_stage(channels[i], channels[i + 1], VGG_DEPTHS[i]) for i in range(5))
         self.pool = nn.MaxPool2d(2)
         self.fc = nn.Sequential(
-            conv_bn_relu(widths[4], head_width, 3), nn.Dropout2d(dropout),
-            conv_bn_relu(head_width, head_width, 1), nn.Dropout2d(dropout),
+            conv_bn_relu(widths[4], head_width, 3),
+            nn.Dropout2d(dropout),
+            conv_bn_relu(head_width, head_width, 1),
+            nn.Dropout2d(dropout),
         )
         self.score = nn.Conv2d(head_width, num_classes, 1)
         if stride <= 16:

@@ -15,8 +15,14 @@ class GlobalConv(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 15) -> None:
         super().__init__()
         k, p = kernel_size, kernel_size // 2
-        self.left = nn.Sequential(nn.Conv2d(in_channels, out_channels, (k, 1), padding=(p, 0)), nn.Conv2d(out_channels, out_channels, (1, k), padding=(0, p)))
-        self.right = nn.Sequential(nn.Conv2d(in_channels, out_channels, (1, k), padding=(0, p)), nn.Conv2d(out_channels, out_channels, (k, 1), padding=(p, 0)))
+        self.left = nn.Sequential(
+            nn.Conv2d(in_channels, out_channels, (k, 1), padding=(p, 0)),
+            nn.Conv2d(out_channels, out_channels, (1, k), padding=(0, p)),
+        )
+        self.right = nn.Sequential(
+            nn.Conv2d(in_channels, out_channels, (1, k), padding=(0, p)),
+            nn.Conv2d(out_channels, out_channels, (k, 1), padding=(p, 0)),
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         return self.left(x) + self.right(x)
@@ -27,7 +33,11 @@ class BoundaryRefinement(nn.Module):
 
     def __init__(self, channels: int) -> None:
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(channels, channels, 3, padding=1))
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(channels, channels, 3, padding=1),
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         return x + self.body(x)
@@ -55,18 +65,30 @@ class GCN(nn.Module):
         torch.Size([1, 1, 64, 96])
     """
 
-    def __init__(self, in_channels: int = 3, num_classes: int = 1, *, kernel_size: int = 15, channels: int = 32, widths: Sequence[int] = (32, 64, 128, 256)) -> None:
+    def __init__(
+        self,
+        in_channels: int = 3,
+        num_classes: int = 1,
+        *,
+        kernel_size: int = 15,
+        channels: int = 32,
+        widths: Sequence[int] = (32, 64, 128, 256),
+    ) -> None:
         super().__init__()
         self.stem = nn.Sequential(conv_bn_relu(in_channels, widths[0], 7, stride=2), nn.MaxPool2d(2))
         previous = widths[0]
         self.stages = nn.ModuleList()
         for i, width in enumerate(widths):
-            self.stages.append(nn.Sequential(ResidualBlock(previous, width, stride=1 if i == 0 else 2), ResidualBlock(width, width)))
+            self.stages.append(
+                nn.Sequential(ResidualBlock(previous, width, stride=1 if i == 0 else 2), ResidualBlock(width, width))
+            )
             previous = width
         self.gcn = nn.ModuleList(GlobalConv(width, channels, kernel_size) for width in widths)
         self.refine = nn.ModuleList(BoundaryRefinement(channels) for _ in widths)
         self.refine_merged = nn.ModuleList(BoundaryRefinement(channels) for _ in widths[:-1])
-        self.up = nn.ModuleList(nn.ConvTranspose2d(channels, channels, 4, stride=2, padding=1) for _ in range(len(widths) + 1))
+        self.up = nn.ModuleList(
+            nn.ConvTranspose2d(channels, channels, 4, stride=2, padding=1) for _ in range(len(widths) + 1)
+        )
         self.refine_final = nn.ModuleList(BoundaryRefinement(channels) for _ in range(2))
         self.classifier = nn.Conv2d(channels, num_classes, 1)
 
@@ -74,7 +96,7 @@ class GCN(nn.Module):
         height, width = x.shape[-2:]
         x = self.stem(pad_to_multiple(x, 32))
         scores = []
-        for stage, gcn, refine in zip(self.stages, self.gcn, self.refine):
+        for stage, gcn, refine in zip(self.stages, self.gcn, self.refine, strict=False):
             x = stage(x)
             scores.append(refine(gcn(x)))
         y = scores.pop()

@@ -15,9 +15,15 @@ class Residual(nn.Module):
         super().__init__()
         mid = max(out_channels // 2, 1)
         self.body = nn.Sequential(
-            nn.BatchNorm2d(in_channels), nn.ReLU(inplace=True), nn.Conv2d(in_channels, mid, 1),
-            nn.BatchNorm2d(mid), nn.ReLU(inplace=True), nn.Conv2d(mid, mid, 3, padding=1),
-            nn.BatchNorm2d(mid), nn.ReLU(inplace=True), nn.Conv2d(mid, out_channels, 1),
+            nn.BatchNorm2d(in_channels),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(in_channels, mid, 1),
+            nn.BatchNorm2d(mid),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(mid, mid, 3, padding=1),
+            nn.BatchNorm2d(mid),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(mid, out_channels, 1),
         )
         self.shortcut = nn.Identity() if in_channels == out_channels else nn.Conv2d(in_channels, out_channels, 1)
 
@@ -66,16 +72,23 @@ class StackedHourglass(nn.Module):
         [torch.Size([40, 56]), torch.Size([40, 56])]
     """
 
-    def __init__(self, in_channels: int = 3, num_classes: int = 1, *, stacks: int = 2, channels: int = 64, depth: int = 3) -> None:
+    def __init__(
+        self, in_channels: int = 3, num_classes: int = 1, *, stacks: int = 2, channels: int = 64, depth: int = 3
+    ) -> None:
         super().__init__()
         self.depth = depth
         self.aux_weights: tuple[float, ...] = (1.0,) * (stacks - 1)
         self.stem = nn.Sequential(
-            conv_bn_relu(in_channels, channels // 2, 7, stride=2), Residual(channels // 2, channels // 2),
-            nn.MaxPool2d(2), Residual(channels // 2, channels), Residual(channels, channels),
+            conv_bn_relu(in_channels, channels // 2, 7, stride=2),
+            Residual(channels // 2, channels // 2),
+            nn.MaxPool2d(2),
+            Residual(channels // 2, channels),
+            Residual(channels, channels),
         )
         self.hourglasses = nn.ModuleList(Hourglass(depth, channels) for _ in range(stacks))
-        self.features = nn.ModuleList(nn.Sequential(Residual(channels, channels), conv_bn_relu(channels, channels, 1)) for _ in range(stacks))
+        self.features = nn.ModuleList(
+            nn.Sequential(Residual(channels, channels), conv_bn_relu(channels, channels, 1)) for _ in range(stacks)
+        )
         self.heads = nn.ModuleList(nn.Conv2d(channels, num_classes, 1) for _ in range(stacks))
         self.merge_features = nn.ModuleList(nn.Conv2d(channels, channels, 1) for _ in range(stacks - 1))
         self.merge_predictions = nn.ModuleList(nn.Conv2d(num_classes, channels, 1) for _ in range(stacks - 1))

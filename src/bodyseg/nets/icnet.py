@@ -17,7 +17,9 @@ class CascadeFeatureFusion(nn.Module):
 
     def __init__(self, coarse_channels: int, fine_channels: int, out_channels: int, num_classes: int) -> None:
         super().__init__()
-        self.coarse = nn.Sequential(nn.Conv2d(coarse_channels, out_channels, 3, padding=2, dilation=2, bias=False), nn.BatchNorm2d(out_channels))
+        self.coarse = nn.Sequential(
+            nn.Conv2d(coarse_channels, out_channels, 3, padding=2, dilation=2, bias=False), nn.BatchNorm2d(out_channels)
+        )
         self.fine = nn.Sequential(nn.Conv2d(fine_channels, out_channels, 1, bias=False), nn.BatchNorm2d(out_channels))
         self.classifier = nn.Conv2d(coarse_channels, num_classes, 1)
 
@@ -60,19 +62,25 @@ class ICNet(nn.Module):
         w = width
         # shared by the low and medium branches: stride 8 of their own input
         self.shared = nn.Sequential(
-            conv_bn_relu(in_channels, w // 2, 3, stride=2), conv_bn_relu(w // 2, w, 3, stride=2),
-            ResidualBlock(w, 2 * w, stride=2), ResidualBlock(2 * w, 2 * w),
+            conv_bn_relu(in_channels, w // 2, 3, stride=2),
+            conv_bn_relu(w // 2, w, 3, stride=2),
+            ResidualBlock(w, 2 * w, stride=2),
+            ResidualBlock(2 * w, 2 * w),
         )
         # low branch only: 2x down, then dilated residual blocks and image pooling
         self.deep = nn.Sequential(
-            ResidualBlock(2 * w, 4 * w, stride=2), ResidualBlock(4 * w, 4 * w, dilation=2),
-            ResidualBlock(4 * w, 8 * w, dilation=2), ResidualBlock(8 * w, 8 * w, dilation=4),
+            ResidualBlock(2 * w, 4 * w, stride=2),
+            ResidualBlock(4 * w, 4 * w, dilation=2),
+            ResidualBlock(4 * w, 8 * w, dilation=2),
+            ResidualBlock(8 * w, 8 * w, dilation=4),
         )
         self.pooling = ImagePooling(8 * w, 8 * w)
         self.reduce = conv_bn_relu(16 * w, 4 * w, 1)
         # high branch: three strided convs on the full image
         self.high = nn.Sequential(
-            conv_bn_relu(in_channels, w // 2, 3, stride=2), conv_bn_relu(w // 2, w, 3, stride=2), conv_bn_relu(w, 2 * w, 3, stride=2),
+            conv_bn_relu(in_channels, w // 2, 3, stride=2),
+            conv_bn_relu(w // 2, w, 3, stride=2),
+            conv_bn_relu(w, 2 * w, 3, stride=2),
         )
         self.cff_low_medium = CascadeFeatureFusion(4 * w, 2 * w, 2 * w, num_classes)
         self.cff_medium_high = CascadeFeatureFusion(2 * w, 2 * w, 2 * w, num_classes)

@@ -25,7 +25,15 @@ class KernelSharingAtrous(nn.Module):
         torch.Size([1, 16, 8, 8])
     """
 
-    def __init__(self, in_channels: int, out_channels: int, rates: Sequence[int] = (6, 12, 18), *, separable: bool = True, dropout: float = 0.1) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        rates: Sequence[int] = (6, 12, 18),
+        *,
+        separable: bool = True,
+        dropout: float = 0.1,
+    ) -> None:
         super().__init__()
         self.rates = tuple(rates)
         self.separable = separable
@@ -41,13 +49,17 @@ class KernelSharingAtrous(nn.Module):
         self.norms = nn.ModuleList(nn.BatchNorm2d(out_channels) for _ in self.rates)
         self.point = conv_bn_relu(in_channels, out_channels, 1)
         self.pooling = ImagePooling(in_channels, out_channels)
-        self.fuse = nn.Sequential(conv_bn_relu(out_channels * (len(self.rates) + 2), out_channels, 1), nn.Dropout2d(dropout))
+        self.fuse = nn.Sequential(
+            conv_bn_relu(out_channels * (len(self.rates) + 2), out_channels, 1), nn.Dropout2d(dropout)
+        )
 
     def atrous(self, x: Tensor, index: int) -> Tensor:
         """The shared kernel at rate ``self.rates[index]``, with that rate's batch norm."""
         rate = self.rates[index]
         if self.separable:
-            x = F.relu(self.depthwise_norms[index](F.conv2d(x, self.depthwise, padding=rate, dilation=rate, groups=x.shape[1])))
+            x = F.relu(
+                self.depthwise_norms[index](F.conv2d(x, self.depthwise, padding=rate, dilation=rate, groups=x.shape[1]))
+            )
             return F.relu(self.norms[index](F.conv2d(x, self.pointwise)))
         return F.relu(self.norms[index](F.conv2d(x, self.shared, padding=rate, dilation=rate)))
 
@@ -77,11 +89,26 @@ class KSAC(DeepLabV3Plus):
         torch.Size([1, 1, 64, 64])
     """
 
-    def __init__(self, in_channels: int = 3, num_classes: int = 1, *, output_stride: int = 16, width: float = 0.5,
-                 head_channels: int = 128, low_level_channels: int = 32, separable: bool = True) -> None:
+    def __init__(
+        self,
+        in_channels: int = 3,
+        num_classes: int = 1,
+        *,
+        output_stride: int = 16,
+        width: float = 0.5,
+        head_channels: int = 128,
+        low_level_channels: int = 32,
+        separable: bool = True,
+    ) -> None:
         self.separable = separable  # read by context_module during the base class's __init__
-        super().__init__(in_channels, num_classes, output_stride=output_stride, width=width,
-                         head_channels=head_channels, low_level_channels=low_level_channels)
+        super().__init__(
+            in_channels,
+            num_classes,
+            output_stride=output_stride,
+            width=width,
+            head_channels=head_channels,
+            low_level_channels=low_level_channels,
+        )
 
     def context_module(self, in_channels: int, out_channels: int, rates: Sequence[int]) -> nn.Module:
         return KernelSharingAtrous(in_channels, out_channels, rates, separable=self.separable)

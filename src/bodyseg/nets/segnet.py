@@ -83,7 +83,9 @@ class SegNet(nn.Module):
         torch.Size([1, 1, 40, 72])
     """
 
-    def __init__(self, in_channels: int = 3, num_classes: int = 1, *, widths: Sequence[int] = (16, 32, 64, 128, 128)) -> None:
+    def __init__(
+        self, in_channels: int = 3, num_classes: int = 1, *, widths: Sequence[int] = (16, 32, 64, 128, 128)
+    ) -> None:
         super().__init__()
         channels = [in_channels, *widths]
         self.encoder = nn.ModuleList(vgg_stage(channels[i], channels[i + 1], VGG_DEPTHS[i]) for i in range(5))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
 from torch import Tensor, nn
 
 from bodyseg.nets.blocks import ASPP, pad_to_multiple
@@ -33,7 +32,15 @@ class UNetASPP(nn.Module):
         torch.Size([1, 1, 64, 48])
     """
 
-    def __init__(self, in_channels: int = 3, num_classes: int = 1, *, base: int = 16, rates: Sequence[int] = (6, 12, 18), dropout: float = 0.1) -> None:
+    def __init__(
+        self,
+        in_channels: int = 3,
+        num_classes: int = 1,
+        *,
+        base: int = 16,
+        rates: Sequence[int] = (6, 12, 18),
+        dropout: float = 0.1,
+    ) -> None:
         super().__init__()
         widths = [base * 2**i for i in range(4)]
         self.encoder = nn.ModuleList()

@@ -58,9 +58,13 @@ def crf_unary(prob: np.ndarray) -> np.ndarray:
 def check_crf_inputs(rgb: np.ndarray, prob: np.ndarray, iterations: int, max_side: int) -> None:
     """Raise :class:`InputError` unless ``rgb`` is HxWx3 uint8 and ``prob`` HxW of the same size."""
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-        raise InputError(f"dense_crf needs an HxWx3 RGB uint8 image, got {rgb.dtype} of shape {rgb.shape}; convert it with bodyseg.io.load_image")
+        raise InputError(
+            f"dense_crf needs an HxWx3 RGB uint8 image, got {rgb.dtype} of shape {rgb.shape}; convert it with bodyseg.io.load_image"
+        )
     if prob.shape != rgb.shape[:2]:
-        raise InputError(f"dense_crf: prob is {prob.shape} but the image is {rgb.shape[:2]}; give the probability at the image's size")
+        raise InputError(
+            f"dense_crf: prob is {prob.shape} but the image is {rgb.shape[:2]}; give the probability at the image's size"
+        )
     if iterations < 1 or max_side < 8:
         raise InputError(f"dense_crf needs iterations >= 1 and max_side >= 8, got {iterations} and {max_side}")
 
@@ -118,6 +122,11 @@ def dense_crf(
     crf.setUnaryEnergy(crf_unary(small_prob))
     crf.addPairwiseGaussian(sxy=max(0.5, smooth_sxy * scale), compat=smooth_weight)
     # pydensecrf wants a C-contiguous, writeable image (decoded images may be read-only views)
-    crf.addPairwiseBilateral(sxy=max(1.0, bilateral_sxy * scale), srgb=bilateral_srgb, rgbim=np.require(small_rgb, requirements="CW"), compat=bilateral_weight)
+    crf.addPairwiseBilateral(
+        sxy=max(1.0, bilateral_sxy * scale),
+        srgb=bilateral_srgb,
+        rgbim=np.require(small_rgb, requirements="CW"),
+        compat=bilateral_weight,
+    )
     person = np.asarray(crf.inference(iterations), np.float32)[1].reshape(sh, sw)
     return upscale_prob(person, prob.shape)

@@ -11,7 +11,9 @@ def box_mean(x: np.ndarray, radius: int) -> np.ndarray:
     return cv2.boxFilter(x, -1, (2 * radius + 1, 2 * radius + 1), normalize=True, borderType=cv2.BORDER_REFLECT)
 
 
-def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int = 8, eps: float = 1e-3, subsample: int = 1) -> np.ndarray:
+def guided_filter(
+    guide: np.ndarray, src: np.ndarray, radius: int = 8, eps: float = 1e-3, subsample: int = 1
+) -> np.ndarray:
     """Filter ``src`` (HxW float) so its edges follow the grey-level edges of ``guide`` (HxWx3 uint8).
 
     Where the guide is flat the output is ``src`` smoothed over the window; where the guide has an

@@ -39,7 +39,9 @@ class Segmenter(abc.ABC):
         start = time.perf_counter()
         if min(rgb.shape[:2]) < MIN_SIDE:
             result = Segmentation(prob=np.zeros(rgb.shape[:2], np.float32))
-            result.warn(f"image is {rgb.shape[1]}x{rgb.shape[0]}, too small to find a person (needs {MIN_SIDE}x{MIN_SIDE})")
+            result.warn(
+                f"image is {rgb.shape[1]}x{rgb.shape[0]}, too small to find a person (needs {MIN_SIDE}x{MIN_SIDE})"
+            )
         else:
             result = self._segment(rgb)
         return self._stamped(result, rgb, start)
@@ -71,7 +73,9 @@ class Segmenter(abc.ABC):
     def _stamped(self, result: Segmentation, rgb: np.ndarray, start: float) -> Segmentation:
         """``result`` checked against the image and stamped with the method name and the time taken."""
         if result.prob.shape != rgb.shape[:2]:
-            raise RuntimeError(f"{self.name} returned prob of shape {result.prob.shape} for an image of {rgb.shape[:2]}")
+            raise RuntimeError(
+                f"{self.name} returned prob of shape {result.prob.shape} for an image of {rgb.shape[:2]}"
+            )
         result.meta.setdefault("method", self.name)
         result.meta["ms"] = (time.perf_counter() - start) * 1000.0
         return result
@@ -95,3 +99,45 @@ class Segmenter(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+
+class EdgeRefined(Segmenter):
+    """Any method with its probability's edges refined on the image afterwards (``edges="crf"`` or
+    ``"guided"`` for a method that has no ``edges`` option of its own); people keep their pixels
+    inside the refined mask.
+
+    Example:
+        >>> class Everything(Segmenter):
+        ...     name = "everything"
+        ...     def _segment(self, rgb):
+        ...         return Segmentation(prob=np.ones(rgb.shape[:2], np.float32))
+        >>> EdgeRefined(Everything(), "guided").segment(np.zeros((20, 20, 3), np.uint8)).meta["edges"]
+        'guided'
+    """
+
+    def __init__(self, inner: Segmenter, edges: str) -> None:
+        from bodyseg.refine.edges import EDGE_REFINERS
+        from bodyseg.segmenters.options import check_choice
+
+        self.inner = inner
+        self.edges = check_choice("edges", edges, EDGE_REFINERS)
+        self.name = inner.name
+
+    def _refined(self, rgb: np.ndarray, seg: Segmentation) -> Segmentation:
+        from bodyseg.refine.edges import refine_edges
+
+        seg.prob = refine_edges(rgb, seg.prob, self.edges).astype(np.float32)
+        for person in seg.people:
+            person.mask = person.mask & (seg.prob > 0.5)
+        seg.meta["edges"] = self.edges
+        return seg
+
+    def _segment(self, rgb: np.ndarray) -> Segmentation:
+        return self._refined(rgb, self.inner.segment(rgb))
+
+    def _segment_next(self, rgb: np.ndarray, previous: Segmentation) -> Segmentation | None:
+        seg = self.inner.segment_next(rgb, previous)
+        return None if seg is None else self._refined(rgb, seg)
+
+    def close(self) -> None:
+        self.inner.close()

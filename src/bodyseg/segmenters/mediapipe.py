@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from bodyseg.errors import MethodError
+from bodyseg.models.runtime import native_stderr_silenced
 from bodyseg.result import Person, Segmentation, box_of_mask
 from bodyseg.segmenters.base import Segmenter
-from bodyseg.tflite import native_stderr_silenced
 
 log = logging.getLogger(__name__)
 

@@ -53,12 +53,14 @@ def check_finds_people(name: str, why: str) -> None:
         >>> check_finds_people("mediapipe-selfie", "--people")
         Traceback (most recent call last):
         ...
-        bodyseg.errors.MethodError: --people needs a method that finds each person (bodyseg); mediapipe-selfie gives one mask for everyone
+        bodyseg.errors.MethodError: --people needs a method that finds each person (bodyseg, bodyseg-fast); mediapipe-selfie gives one mask for everyone
     """
     if name not in _METHODS:
         segmenter_class(name)  # raises, with the list of methods
     if not _METHODS[name].people:
-        raise MethodError(f"{why} needs a method that finds each person ({', '.join(people_methods())}); {name} gives one mask for everyone")
+        raise MethodError(
+            f"{why} needs a method that finds each person ({', '.join(people_methods())}); {name} gives one mask for everyone"
+        )
 
 
 def available() -> dict[str, str]:
@@ -83,19 +85,18 @@ def segmenter_class(name: str) -> type[Segmenter]:
 
 
 def parse_option_value(text: str) -> Any:
-    """An option value from text: booleans, None (``none``/``auto``), ints, floats, else the string.
+    """An option value from text: booleans, ints, floats, else the string (``auto``, ``none`` and
+    names stay strings: each method says what they mean).
 
     Example:
-        >>> [parse_option_value(t) for t in ("3", "0.5", "true", "auto", "landscape")]
-        [3, 0.5, True, None, 'landscape']
+        >>> [parse_option_value(t) for t in ("3", "0.5", "true", "auto", "none", "landscape")]
+        [3, 0.5, True, 'auto', 'none', 'landscape']
     """
     lowered = text.strip().lower()
     if lowered in ("true", "yes", "on"):
         return True
     if lowered in ("false", "no", "off"):
         return False
-    if lowered in ("none", "auto"):
-        return None
     for kind in (int, float):
         try:
             return kind(text)
@@ -131,13 +132,29 @@ def parse_method_spec(spec: str) -> tuple[str, dict[str, Any]]:
     return name, parse_option_pairs(pairs)
 
 
+#: An option every method takes: edge refinement of its probability (``guided``, ``crf``, ``none``);
+#: methods without an ``edges`` option of their own get it from :class:`~bodyseg.segmenters.base.EdgeRefined`.
+COMMON_OPTIONS = ("edges",)
+
+
+def method_options(name: str) -> dict[str, inspect.Parameter]:
+    """The options of the method ``name``: its class's keyword parameters (Python-only ``models`` left out).
+
+    Example:
+        >>> list(method_options("mediapipe-selfie"))
+        ['model']
+    """
+    parameters = inspect.signature(segmenter_class(name).__init__).parameters
+    return {key: p for key, p in parameters.items() if key not in ("self", "models") and p.kind is p.POSITIONAL_OR_KEYWORD}
+
+
 def check_options(name: str, options: dict[str, Any]) -> type[Segmenter]:
     """The class registered under ``name``, after checking it takes every option in ``options``."""
     cls = segmenter_class(name)
     accepted = inspect.signature(cls.__init__).parameters
-    unknown = [key for key in options if key not in accepted]
+    unknown = [key for key in options if key not in accepted and key not in COMMON_OPTIONS]
     if unknown and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
-        names = ", ".join(p for p in accepted if p != "self") or "none"
+        names = ", ".join(list(method_options(name)) + [o for o in COMMON_OPTIONS if o not in accepted]) or "none"
         raise MethodError(f"method {name!r} has no option {', '.join(unknown)}; its options are: {names}")
     return cls
 
@@ -147,5 +164,13 @@ def create(name: str, **options: Any) -> Segmenter:
 
     Example:
         >>> seg = create("mediapipe-selfie", model="landscape")  # doctest: +SKIP
+        >>> seg = create("grabcut", edges="crf")  # any method's edges refined by a dense CRF  # doctest: +SKIP
     """
-    return check_options(name, options)(**options)
+    cls = check_options(name, options)
+    if "edges" in options and "edges" not in inspect.signature(cls.__init__).parameters:
+        from bodyseg.segmenters.base import EdgeRefined
+
+        edges = options.pop("edges")
+        segmenter = cls(**options)
+        return segmenter if edges == "none" else EdgeRefined(segmenter, edges)
+    return cls(**options)

@@ -32,15 +32,19 @@ def resize_pair(rgb: np.ndarray, target: np.ndarray, scale: float) -> tuple[np.n
     return cv2.resize(rgb, size, interpolation=interpolation), cv2.resize(target, size, interpolation=cv2.INTER_NEAREST)
 
 
-def pad_pair(rgb: np.ndarray, target: np.ndarray, height: int, width: int, *, top: int = 0, left: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def pad_pair(
+    rgb: np.ndarray, target: np.ndarray, height: int, width: int, *, top: int = 0, left: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Pad to at least ``height`` x ``width``: image with black, target with 0; ``top``/``left`` of the pad before."""
     pad_h, pad_w = max(0, height - target.shape[0]), max(0, width - target.shape[1])
     if pad_h == 0 and pad_w == 0:
         return rgb, target
     top, left = min(top, pad_h), min(left, pad_w)
     borders = (top, pad_h - top, left, pad_w - left)
-    return (cv2.copyMakeBorder(rgb, *borders, cv2.BORDER_CONSTANT, value=(0, 0, 0)),
-            cv2.copyMakeBorder(target, *borders, cv2.BORDER_CONSTANT, value=0))
+    return (
+        cv2.copyMakeBorder(rgb, *borders, cv2.BORDER_CONSTANT, value=(0, 0, 0)),
+        cv2.copyMakeBorder(target, *borders, cv2.BORDER_CONSTANT, value=0),
+    )
 
 
 def letterbox(rgb: np.ndarray, target: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -55,7 +59,9 @@ def letterbox(rgb: np.ndarray, target: np.ndarray, size: int) -> tuple[np.ndarra
     return box.apply(rgb), box.apply(target, nearest=True)
 
 
-def random_scale_crop(rgb: np.ndarray, target: np.ndarray, size: int, rng: np.random.Generator, scale: tuple[float, float] = (0.8, 1.8)) -> tuple[np.ndarray, np.ndarray]:
+def random_scale_crop(
+    rgb: np.ndarray, target: np.ndarray, size: int, rng: np.random.Generator, scale: tuple[float, float] = (0.8, 1.8)
+) -> tuple[np.ndarray, np.ndarray]:
     """Scale so the longer side is ``size * s`` (s log-uniform in ``scale``), pad, then crop ``size`` x ``size`` at random.
 
     Below 1 the whole picture is seen smaller, on a black border; above 1 a random window of it.
@@ -63,13 +69,17 @@ def random_scale_crop(rgb: np.ndarray, target: np.ndarray, size: int, rng: np.ra
     s = float(np.exp(rng.uniform(np.log(scale[0]), np.log(scale[1]))))
     rgb, target = resize_pair(rgb, target, size * s / max(target.shape))
     pad_h, pad_w = max(0, size - target.shape[0]), max(0, size - target.shape[1])
-    rgb, target = pad_pair(rgb, target, size, size, top=int(rng.integers(0, pad_h + 1)), left=int(rng.integers(0, pad_w + 1)))
+    rgb, target = pad_pair(
+        rgb, target, size, size, top=int(rng.integers(0, pad_h + 1)), left=int(rng.integers(0, pad_w + 1))
+    )
     y = int(rng.integers(0, target.shape[0] - size + 1))
     x = int(rng.integers(0, target.shape[1] - size + 1))
     return rgb[y : y + size, x : x + size], target[y : y + size, x : x + size]
 
 
-def flip_pair(rgb: np.ndarray, target: np.ndarray, swap: Sequence[tuple[int, int]] = ()) -> tuple[np.ndarray, np.ndarray]:
+def flip_pair(
+    rgb: np.ndarray, target: np.ndarray, swap: Sequence[tuple[int, int]] = ()
+) -> tuple[np.ndarray, np.ndarray]:
     """Mirror left-right; ``swap`` lists label pairs to exchange (left arm <-> right arm in part maps).
 
     Example:
@@ -142,5 +152,7 @@ class Letterbox:
 
     size: int
 
-    def __call__(self, rgb: np.ndarray, target: np.ndarray, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(
+        self, rgb: np.ndarray, target: np.ndarray, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         return letterbox(rgb, target, self.size)

@@ -45,7 +45,16 @@ def cut_out(rgb: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return rgb[y0:y1, x0:x1], target[y0:y1, x0:x1]
 
 
-def paste(canvas: np.ndarray, canvas_target: np.ndarray, person: np.ndarray, person_target: np.ndarray, top: int, left: int, *, feather: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def paste(
+    canvas: np.ndarray,
+    canvas_target: np.ndarray,
+    person: np.ndarray,
+    person_target: np.ndarray,
+    top: int,
+    left: int,
+    *,
+    feather: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Blend ``person`` onto ``canvas`` with its top-left corner at ``(top, left)`` (may lie outside).
 
     The alpha is the person's mask blurred by ``feather`` pixels (sigma); the target takes the
@@ -74,8 +83,15 @@ def paste(canvas: np.ndarray, canvas_target: np.ndarray, person: np.ndarray, per
     return canvas, canvas_target
 
 
-def paste_random(canvas: np.ndarray, canvas_target: np.ndarray, person: np.ndarray, person_target: np.ndarray, rng: np.random.Generator,
-                 height_range: tuple[float, float] = (0.15, 1.1), outside: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+def paste_random(
+    canvas: np.ndarray,
+    canvas_target: np.ndarray,
+    person: np.ndarray,
+    person_target: np.ndarray,
+    rng: np.random.Generator,
+    height_range: tuple[float, float] = (0.15, 1.1),
+    outside: float = 0.3,
+) -> tuple[np.ndarray, np.ndarray]:
     """Paste a cut-out person at a random height (fraction of the canvas height, log-uniform) and place.
 
     Up to ``outside`` of the person's width or height may fall outside the canvas (cut-off people).
@@ -136,8 +152,14 @@ class Compositor:
             return self._paste_people(rgb, target, [], int(rng.integers(1, 3)), rng)
         return rgb, target
 
-    def _paste_people(self, canvas: np.ndarray, canvas_target: np.ndarray, people: list[tuple[np.ndarray, np.ndarray]], extra: int,
-                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def _paste_people(
+        self,
+        canvas: np.ndarray,
+        canvas_target: np.ndarray,
+        people: list[tuple[np.ndarray, np.ndarray]],
+        extra: int,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray]:
         people = people + [self.people(int(rng.integers(self.count))) for _ in range(extra if self.count else 0)]
         for rgb, target in people:
             piece = cut_out(rgb, target)

@@ -2,7 +2,7 @@
 
 Targets: binary masks become a float ``(1, H, W)`` tensor of 0/1; part maps a long ``(H, W)``
 tensor of label ids. Images become float ``(3, H, W)`` tensors, scaled to [0, 1] and normalised
-with the ImageNet mean and std (:func:`bodyseg.nets.normalise`).
+with the ImageNet mean and std (:func:`bodyseg.models.runtime.normalise`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import torch
 
 from bodyseg.datasets import Dataset as SampleSet
 from bodyseg.errors import InputError
-from bodyseg.nets import normalise
+from bodyseg.models.runtime import normalise
 
 log = logging.getLogger(__name__)
 

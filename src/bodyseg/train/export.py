@@ -8,8 +8,6 @@ it was trained on, the input size and normalisation inference must apply, the me
 from __future__ import annotations
 
 import datetime
-import hashlib
-import json
 import logging
 import os
 import warnings
@@ -22,7 +20,9 @@ import torch
 from torch import nn
 
 from bodyseg.io.images import atomic_path
-from bodyseg.nets import MEAN, STD, count_parameters
+from bodyseg.models.card import sha256_of, write_card
+from bodyseg.models.runtime import MEAN, STD
+from bodyseg.nets import count_parameters
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,14 @@ class _EvalOutput(nn.Module):
         return out[0] if isinstance(out, (tuple, list)) else out
 
 
-def export_onnx(model: nn.Module, path: str | os.PathLike, *, size: int | Sequence[int], in_channels: int = 3, dynamic_size: bool = False) -> Path:
+def export_onnx(
+    model: nn.Module,
+    path: str | os.PathLike,
+    *,
+    size: int | Sequence[int],
+    in_channels: int = 3,
+    dynamic_size: bool = False,
+) -> Path:
     """Write ``model`` (put in eval mode) as an ONNX graph ``image (N,C,H,W) -> logits (N,K,H,W)``.
 
     Args:
@@ -70,29 +77,32 @@ def export_onnx(model: nn.Module, path: str | os.PathLike, *, size: int | Sequen
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         torch.onnx.export(
-            wrapped, (sample,), str(temp), dynamo=False, opset_version=OPSET,
-            input_names=["image"], output_names=["logits"], dynamic_axes={"image": axes, "logits": axes},
+            wrapped,
+            (sample,),
+            str(temp),
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=["image"],
+            output_names=["logits"],
+            dynamic_axes={"image": axes, "logits": axes},
         )
     log.info("wrote %s", path)
     return path
 
 
-def sha256_of(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file's bytes, read in chunks.
-
-    Example:
-        >>> sha256_of(bodyseg.example_image())[:8]  # doctest: +SKIP
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def model_card(onnx_path: str | os.PathLike, *, arch: str, model: nn.Module, data: Sequence[str], size: int | Sequence[int],
-               num_classes: int, metrics: Mapping[str, Any], class_names: Sequence[str] | None = None, recipe: Mapping[str, Any] | None = None,
-               test_time: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def model_card(
+    onnx_path: str | os.PathLike,
+    *,
+    arch: str,
+    model: nn.Module,
+    data: Sequence[str],
+    size: int | Sequence[int],
+    num_classes: int,
+    metrics: Mapping[str, Any],
+    class_names: Sequence[str] | None = None,
+    recipe: Mapping[str, Any] | None = None,
+    test_time: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The model card of an exported ONNX file, as a JSON-ready dict.
 
     Args:
@@ -117,12 +127,17 @@ def model_card(onnx_path: str | os.PathLike, *, arch: str, model: nn.Module, dat
         "architecture": arch,
         "parameters": count_parameters(model),
         "input": {
-            "name": "image", "layout": "NCHW", "height": height, "width": width, "channels": "RGB",
+            "name": "image",
+            "layout": "NCHW",
+            "height": height,
+            "width": width,
+            "channels": "RGB",
             "normalisation": {"scale": 1 / 255, "mean": list(MEAN), "std": list(STD)},
             "resize": "letterbox: longer side to the input size, centred, padded with black (as in validation)",
         },
         "output": {
-            "name": "logits", "classes": num_classes,
+            "name": "logits",
+            "classes": num_classes,
             "activation": "sigmoid" if num_classes == 1 else "softmax",
             "class_names": list(class_names) if class_names else (["person"] if num_classes == 1 else None),
         },
@@ -135,16 +150,18 @@ def model_card(onnx_path: str | os.PathLike, *, arch: str, model: nn.Module, dat
     }
 
 
-def write_model_card(card: Mapping[str, Any], path: str | os.PathLike) -> Path:
-    """Write a model card as indented JSON (atomically)."""
-    path = Path(path)
-    with atomic_path(path) as temp:
-        Path(temp).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    return path
-
-
-def export_with_card(model: nn.Module, onnx_path: str | os.PathLike, *, arch: str, data: Sequence[str], size: int | Sequence[int],
-                     num_classes: int, metrics: Mapping[str, Any], in_channels: int = 3, **card_options: Any) -> tuple[Path, Path]:
+def export_with_card(
+    model: nn.Module,
+    onnx_path: str | os.PathLike,
+    *,
+    arch: str,
+    data: Sequence[str],
+    size: int | Sequence[int],
+    num_classes: int,
+    metrics: Mapping[str, Any],
+    in_channels: int = 3,
+    **card_options: Any,
+) -> tuple[Path, Path]:
     """Export ``model`` to ``onnx_path`` and write ``<stem>.json`` beside it; returns both paths.
 
     Example:
@@ -152,8 +169,17 @@ def export_with_card(model: nn.Module, onnx_path: str | os.PathLike, *, arch: st
         ...                  num_classes=1, metrics={"ccp:val": {"iou": 0.9}})  # doctest: +SKIP
     """
     onnx_path = export_onnx(model, onnx_path, size=size, in_channels=in_channels)
-    card = model_card(onnx_path, arch=arch, model=model, data=data, size=size, num_classes=num_classes, metrics=metrics, **card_options)
-    return onnx_path, write_model_card(card, Path(onnx_path).with_suffix(".json"))
+    card = model_card(
+        onnx_path,
+        arch=arch,
+        model=model,
+        data=data,
+        size=size,
+        num_classes=num_classes,
+        metrics=metrics,
+        **card_options,
+    )
+    return onnx_path, write_card(card, Path(onnx_path).with_suffix(".json"))
 
 
 def _plain(value: Any) -> Any:

@@ -38,8 +38,8 @@ from bodyseg.io.images import atomic_path
 from bodyseg.metrics.region import class_scores, confusion_matrix
 from bodyseg.train.augment import Augment, Letterbox
 from bodyseg.train.data import SegmentationDataset, class_pixel_counts
-from bodyseg.train.sources import open_source
 from bodyseg.train.losses import class_weights, get_loss
+from bodyseg.train.sources import open_source
 from bodyseg.train.supervision import deep_supervision_loss
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,10 @@ class TrainConfig:
 
     def to_json(self) -> dict[str, Any]:
         """The config as plain JSON values."""
-        return {k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()}
+        return {
+            k: (str(v) if isinstance(v, Path) else list(v) if isinstance(v, tuple) else v)
+            for k, v in dataclasses.asdict(self).items()
+        }
 
 
 @dataclass
@@ -145,14 +148,18 @@ def check_outside_repository(out: Path) -> Path:
     resolved = Path(out).expanduser().resolve()
     for parent in (resolved, *resolved.parents):
         if (parent / ".git").exists() and (parent / "src").is_dir():
-            raise InputError(f"{out}: is inside the repository {parent}; checkpoints are large, put runs outside it (e.g. --out /work/runs/NAME)")
+            raise InputError(
+                f"{out}: is inside the repository {parent}; checkpoints are large, put runs outside it (e.g. --out /work/runs/NAME)"
+            )
     return resolved
 
 
 def build_data(config: TrainConfig) -> TrainData:
     """Open the sources of ``config.data``, their splits, augmentation and compositing."""
     if not config.data:
-        raise InputError("no training data: give one or more --data sources (ccp, pfcn, picsart, ccp-parts or a folder)")
+        raise InputError(
+            "no training data: give one or more --data sources (ccp, pfcn, picsart, ccp-parts or a folder)"
+        )
     train_sets, val_sets, kinds = [], {}, set()
     for name in config.data:
         train_set, kind = open_source(name, "train", root=config.data_root, limit=config.train_limit)
@@ -161,7 +168,9 @@ def build_data(config: TrainConfig) -> TrainData:
         val_sets[name] = val_set
         kinds.add(kind)
     if len(kinds) != 1:
-        raise InputError(f"--data mixes person masks and part maps ({', '.join(config.data)}); train one kind at a time")
+        raise InputError(
+            f"--data mixes person masks and part maps ({', '.join(config.data)}); train one kind at a time"
+        )
     kind = kinds.pop()
     class_names = None
     num_classes = 1
@@ -175,7 +184,9 @@ def build_data(config: TrainConfig) -> TrainData:
     train = SegmentationDataset(train_sets, kind, transform, seed=config.seed)
     if config.composite:
         train.compositor = _compositor(train, config)
-    val = {name: SegmentationDataset([s], kind, Letterbox(config.size), seed=config.seed) for name, s in val_sets.items()}
+    val = {
+        name: SegmentationDataset([s], kind, Letterbox(config.size), seed=config.seed) for name, s in val_sets.items()
+    }
     return TrainData(train, val, kind, num_classes, class_names)
 
 
@@ -185,7 +196,9 @@ def _compositor(train: SegmentationDataset, config: TrainConfig):  # noqa: ANN20
     from bodyseg.train.composite import Compositor
 
     folder = config.backgrounds or Path(config.data_root or data_root("backgrounds")) / "backgrounds" / "images"
-    backgrounds = sorted(p for p in Path(folder).glob("*") if p.suffix.lower() in IMAGE_SUFFIXES) if Path(folder).is_dir() else []
+    backgrounds = (
+        sorted(p for p in Path(folder).glob("*") if p.suffix.lower() in IMAGE_SUFFIXES) if Path(folder).is_dir() else []
+    )
     if not backgrounds:
         log.warning("%s: no background images; composites only paste people over other photos", folder)
     return Compositor(people=train.load_readable_pair, count=len(train), backgrounds=backgrounds)
@@ -196,12 +209,16 @@ def make_loss(config: TrainConfig, data: TrainData):  # noqa: ANN201
     options = dict(config.loss_options)
     if data.kind == "parts":
         if config.loss != "ce":
-            raise InputError(f"part maps are trained with --loss ce (class-weighted cross-entropy), not {config.loss!r}")
+            raise InputError(
+                f"part maps are trained with --loss ce (class-weighted cross-entropy), not {config.loss!r}"
+            )
         if config.class_weighting:
             counts = class_pixel_counts(data.train, data.num_classes)
             options["weights"] = class_weights(counts, config.class_weighting)
     elif config.loss == "ce":
-        raise InputError("--loss ce is for part maps; for person masks use bce, dice, bce+dice, focal, tversky or boundary")
+        raise InputError(
+            "--loss ce is for part maps; for person masks use bce, dice, bce+dice, focal, tversky or boundary"
+        )
     return get_loss(config.loss, **options)
 
 
@@ -256,28 +273,49 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     return torch.load(path, map_location="cpu", weights_only=False)
 
 
-def _loader(dataset: SegmentationDataset, config: TrainConfig, *, epoch: int, train: bool) -> torch.utils.data.DataLoader:
+def _loader(
+    dataset: SegmentationDataset, config: TrainConfig, *, epoch: int, train: bool
+) -> torch.utils.data.DataLoader:
     sampler = None
     if train:
         generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch)
         count = config.steps_per_epoch * config.batch_size if config.steps_per_epoch else len(dataset)
-        sampler = torch.utils.data.RandomSampler(dataset, replacement=bool(config.steps_per_epoch and count > len(dataset)),
-                                                 num_samples=count, generator=generator)
-    return torch.utils.data.DataLoader(dataset, batch_size=config.batch_size, sampler=sampler, shuffle=False,
-                                       num_workers=config.workers, drop_last=train and len(dataset) >= config.batch_size)
+        sampler = torch.utils.data.RandomSampler(
+            dataset,
+            replacement=bool(config.steps_per_epoch and count > len(dataset)),
+            num_samples=count,
+            generator=generator,
+        )
+    return torch.utils.data.DataLoader(
+        dataset,
+        batch_size=config.batch_size,
+        sampler=sampler,
+        shuffle=False,
+        num_workers=config.workers,
+        drop_last=train and len(dataset) >= config.batch_size,
+    )
 
 
 def _to_device(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
 
-def train_one_epoch(model: nn.Module, loader: torch.utils.data.DataLoader, loss_fn, optimizer: torch.optim.Optimizer,  # noqa: ANN001
-                    scheduler: torch.optim.lr_scheduler.LRScheduler, config: TrainConfig, epoch: int) -> dict[str, float]:
+def train_one_epoch(
+    model: nn.Module,
+    loader: torch.utils.data.DataLoader,
+    loss_fn,
+    optimizer: torch.optim.Optimizer,  # noqa: ANN001
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    config: TrainConfig,
+    epoch: int,
+) -> dict[str, float]:
     """One pass over ``loader``; returns the mean loss and the images per second."""
     model.train()
     aux_weights = tuple(getattr(model, "aux_weights", ()))
     total, images, start = 0.0, 0, time.perf_counter()
-    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch", disable=not config.progress, leave=False)
+    bar = tqdm(
+        loader, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch", disable=not config.progress, leave=False
+    )
     for x, target in bar:
         output = model(_to_device(x, config.channels_last))
         loss = deep_supervision_loss(output, target, loss_fn, aux_weights)
@@ -293,7 +331,9 @@ def train_one_epoch(model: nn.Module, loader: torch.utils.data.DataLoader, loss_
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader: torch.utils.data.DataLoader, loss_fn, num_classes: int, channels_last: bool = True) -> dict[str, float]:  # noqa: ANN001
+def evaluate(
+    model: nn.Module, loader: torch.utils.data.DataLoader, loss_fn, num_classes: int, channels_last: bool = True
+) -> dict[str, float]:  # noqa: ANN001
     """Mean loss and IoU over ``loader``: person IoU (threshold 0.5) for masks, mean IoU over labels for parts.
 
     The IoU is over all pixels of the set at once (one confusion matrix), not a mean of per-image IoUs.
@@ -307,7 +347,10 @@ def evaluate(model: nn.Module, loader: torch.utils.data.DataLoader, loss_fn, num
         total += float(loss_fn(logits, target)) * len(x)
         images += len(x)
         if num_classes == 1:
-            pred, truth = (logits > 0).numpy().astype(np.int64), (target.numpy() > 0.5).astype(np.int64)  # soft targets too
+            pred, truth = (
+                (logits > 0).numpy().astype(np.int64),
+                (target.numpy() > 0.5).astype(np.int64),
+            )  # soft targets too
         else:
             pred, truth = logits.argmax(1).numpy(), target.numpy()
         cm += confusion_matrix(pred, truth, classes)
@@ -330,7 +373,9 @@ def plot_curves(history: Sequence[Mapping[str, Any]], path: Path) -> Path:
     ax_loss.plot(epochs, [h["val_loss"] for h in history], "o-", label="validation (mean of sources)")
     ax_loss.set(xlabel="epoch", ylabel="loss", title="loss")
     for source in history[-1]["per_source"] if history else []:
-        ax_iou.plot(epochs, [h["per_source"].get(source, {}).get("iou", float("nan")) for h in history], "o-", label=source)
+        ax_iou.plot(
+            epochs, [h["per_source"].get(source, {}).get("iou", float("nan")) for h in history], "o-", label=source
+        )
     ax_iou.set(xlabel="epoch", ylabel="IoU", title="validation IoU")
     for ax in (ax_loss, ax_iou):
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -343,8 +388,14 @@ def plot_curves(history: Sequence[Mapping[str, Any]], path: Path) -> Path:
     return path
 
 
-def train(config: TrainConfig, *, resume: bool = False, data: TrainData | None = None, until: int | None = None,
-          model: nn.Module | None = None) -> TrainResult:
+def train(
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+    data: TrainData | None = None,
+    until: int | None = None,
+    model: nn.Module | None = None,
+) -> TrainResult:
     """Train ``config.arch`` on ``config.data``; with ``resume``, continue the run in ``config.out``.
 
     Args:
@@ -371,20 +422,26 @@ def train(config: TrainConfig, *, resume: bool = False, data: TrainData | None =
     torch.set_num_threads(config.threads)
     seed_everything(config.seed)
     data = data or build_data(config)
-    model = model if model is not None else nets.create(config.arch, num_classes=data.num_classes, **config.arch_options)
+    model = (
+        model if model is not None else nets.create(config.arch, num_classes=data.num_classes, **config.arch_options)
+    )
     if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
     loss_fn = make_loss(config, data)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps = config.steps_per_epoch or max(1, len(data.train) // config.batch_size)
     total_steps = steps * config.epochs
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, total_steps, config.schedule, min(config.warmup_steps, total_steps // 10)))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: lr_factor(s, total_steps, config.schedule, min(config.warmup_steps, total_steps // 10))
+    )
     history: list[dict[str, Any]] = []
     start_epoch, best_val, best_epoch = 0, math.inf, -1
     if resume:
         state = load_checkpoint(out / "last.pt")
         if state["config"]["arch"] != config.arch:
-            raise InputError(f"{out / 'last.pt'} holds a {state['config']['arch']!r} run; resume it with --arch {state['config']['arch']}")
+            raise InputError(
+                f"{out / 'last.pt'} holds a {state['config']['arch']!r} run; resume it with --arch {state['config']['arch']}"
+            )
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -396,9 +453,23 @@ def train(config: TrainConfig, *, resume: bool = False, data: TrainData | None =
         data.train.set_epoch(epoch)
         started = time.perf_counter()
         record: dict[str, Any] = {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"]}
-        record.update(train_one_epoch(model, _loader(data.train, config, epoch=epoch, train=True), loss_fn, optimizer, scheduler, config, epoch))
-        per_source = {name: evaluate(model, _loader(v, config, epoch=epoch, train=False), loss_fn, data.num_classes, config.channels_last)
-                      for name, v in data.val.items()}
+        record.update(
+            train_one_epoch(
+                model,
+                _loader(data.train, config, epoch=epoch, train=True),
+                loss_fn,
+                optimizer,
+                scheduler,
+                config,
+                epoch,
+            )
+        )
+        per_source = {
+            name: evaluate(
+                model, _loader(v, config, epoch=epoch, train=False), loss_fn, data.num_classes, config.channels_last
+            )
+            for name, v in data.val.items()
+        }
         record["per_source"] = per_source
         record["val_loss"] = float(np.mean([m["loss"] for m in per_source.values()]))
         record["val_iou"] = float(np.mean([m["iou"] for m in per_source.values()]))
@@ -408,24 +479,51 @@ def train(config: TrainConfig, *, resume: bool = False, data: TrainData | None =
         if improved:
             best_val, best_epoch = record["val_loss"], epoch
         state = {
-            "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-            "epoch": epoch, "best_val_loss": best_val, "best_epoch": best_epoch, "history": history,
-            "config": config.to_json(), "num_classes": data.num_classes, "class_names": data.class_names, "rng": rng_states(),
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "epoch": epoch,
+            "best_val_loss": best_val,
+            "best_epoch": best_epoch,
+            "history": history,
+            "config": config.to_json(),
+            "num_classes": data.num_classes,
+            "class_names": data.class_names,
+            "rng": rng_states(),
         }
         save_checkpoint(out / "last.pt", state)
         if improved:
-            save_checkpoint(out / "best.pt", {"model": model.state_dict(), "epoch": epoch, "val_loss": best_val, "metrics": per_source,
-                                              "config": config.to_json(), "num_classes": data.num_classes, "class_names": data.class_names})
+            save_checkpoint(
+                out / "best.pt",
+                {
+                    "model": model.state_dict(),
+                    "epoch": epoch,
+                    "val_loss": best_val,
+                    "metrics": per_source,
+                    "config": config.to_json(),
+                    "num_classes": data.num_classes,
+                    "class_names": data.class_names,
+                },
+            )
         with atomic_path(out / "history.json") as temp:
             Path(temp).write_text(json.dumps(history, indent=1) + "\n", encoding="utf-8")
         plot_curves(history, out / "curves.png")
-        log.info("epoch %d/%d: train loss %.4f, val loss %.4f, val IoU %s, %.1f img/s%s", epoch + 1, config.epochs, record["train_loss"],
-                 record["val_loss"], ", ".join(f"{k} {v['iou']:.3f}" for k, v in per_source.items()), record["images_per_s"], " (best)" if improved else "")
+        log.info(
+            "epoch %d/%d: train loss %.4f, val loss %.4f, val IoU %s, %.1f img/s%s",
+            epoch + 1,
+            config.epochs,
+            record["train_loss"],
+            record["val_loss"],
+            ", ".join(f"{k} {v['iou']:.3f}" for k, v in per_source.items()),
+            record["images_per_s"],
+            " (best)" if improved else "",
+        )
     return TrainResult(out, history, best_epoch + 1, best_val, model)
 
 
-def export_best(run: Path, onnx_path: Path | None = None, *, size: int | None = None, flip: bool = False,
-                checkpoint: str = "best") -> tuple[Path, Path]:
+def export_best(
+    run: Path, onnx_path: Path | None = None, *, size: int | None = None, flip: bool = False, checkpoint: str = "best"
+) -> tuple[Path, Path]:
     """Export the best model of a run folder to ONNX with its model card (``<run>/<arch>.onnx`` by default).
 
     The card's metrics are the exported epoch's validation loss and IoU per source. ``size`` sets
@@ -445,11 +543,21 @@ def export_best(run: Path, onnx_path: Path | None = None, *, size: int | None = 
     model.load_state_dict(state["model"])
     scores_per_source = state["metrics"] if checkpoint == "best" else state["history"][-1]["per_source"]
     metrics = {f"{name}:val": {**scores, "threshold": 0.5} for name, scores in scores_per_source.items()}
-    recipe = {k: config[k] for k in ("epochs", "batch_size", "lr", "schedule", "loss", "loss_options", "composite", "augment", "seed")}
+    recipe = {
+        k: config[k]
+        for k in ("epochs", "batch_size", "lr", "schedule", "loss", "loss_options", "composite", "augment", "seed")
+    }
     recipe["best_epoch" if checkpoint == "best" else "last_epoch"] = state["epoch"] + 1
     recipe["size"] = config["size"]
     return export_with_card(
-        model, onnx_path or Path(run) / f"{config['arch']}.onnx", arch=config["arch"], data=[f"{d}:train" for d in config["data"]],
-        size=size or config["size"], num_classes=state["num_classes"], metrics=metrics, class_names=state["class_names"], recipe=recipe,
+        model,
+        onnx_path or Path(run) / f"{config['arch']}.onnx",
+        arch=config["arch"],
+        data=[f"{d}:train" for d in config["data"]],
+        size=size or config["size"],
+        num_classes=state["num_classes"],
+        metrics=metrics,
+        class_names=state["class_names"],
+        recipe=recipe,
         test_time={"flip": bool(flip)},
     )

@@ -146,9 +146,7 @@ def signed_distance_map(mask: np.ndarray) -> np.ndarray:
     return distance.astype(np.float32)
 
 
-def boundary_loss(
-    logits: torch.Tensor, target: torch.Tensor, *, distance: torch.Tensor | None = None
-) -> torch.Tensor:
+def boundary_loss(logits: torch.Tensor, target: torch.Tensor, *, distance: torch.Tensor | None = None) -> torch.Tensor:
     """Boundary loss (Kervadec et al., 2019): mean of ``sigmoid(logits) * signed distance``.
 
     Lowest when the probability is 1 inside the person and 0 outside; the value itself is negative

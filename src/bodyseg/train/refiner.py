@@ -1,4 +1,4 @@
-"""Training the pose-conditioned refinement net (:mod:`bodyseg.refine.posenet`) of the default pipeline.
+"""Training the pose-conditioned refinement net (:mod:`bodyseg.models.refiner`) of the default pipeline.
 
 The net corrects the landmark model's mask in the landmark model's own crop, so its training
 data must be what the pipeline sees at run time. We make it by running the pipeline's first
@@ -28,7 +28,6 @@ and read back by :class:`RefineCrops`. Run it as a module::
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -37,8 +36,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bodyseg.pose.landmarks import LandmarkResult, RotatedSquare
-from bodyseg.refine.posenet import PRIOR_CHANNEL, REFINE_SIZE, SELFIE_CHANNEL, refine_crop
+from bodyseg.geometry import RotatedSquare, mask_iou
+from bodyseg.models.pose_landmarks import LandmarkResult
+from bodyseg.models.refiner import PRIOR_CHANNEL, REFINE_SIZE, SELFIE_CHANNEL, refine_crop
 from bodyseg.train.composite import cut_out, paste_random
 from bodyseg.train.sources import is_validation
 
@@ -47,7 +47,15 @@ log = logging.getLogger(__name__)
 #: A detection belongs to the instance whose mask overlaps its landmark mask at least this much.
 MIN_MATCH_IOU = 0.2
 #: What each input channel of the net holds (written into the model card).
-INPUT_CHANNELS = ("R", "G", "B", "landmark-model probability", "selfie-model probability", "skeleton prior", "keypoint bumps")
+INPUT_CHANNELS = (
+    "R",
+    "G",
+    "B",
+    "landmark-model probability",
+    "selfie-model probability",
+    "skeleton prior",
+    "keypoint bumps",
+)
 #: Composite kinds made from each training photo.
 VARIANTS = ("photo", "scene", "overlay")
 #: Fraction of training photos whose crops are kept aside to pick the best epoch (never ccp val).
@@ -73,14 +81,23 @@ def is_holdout(sample_id: str) -> bool:
 def instances_in_crop(instances: np.ndarray, roi: RotatedSquare, size: int = 256) -> np.ndarray:
     """The instance id map warped into a person's crop (nearest, 0 outside the image)."""
     matrix = roi.crop_matrix(size)
-    return cv2.warpAffine(instances.astype(np.uint8), matrix, (size, size), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.warpAffine(
+        instances.astype(np.uint8),
+        matrix,
+        (size, size),
+        flags=cv2.INTER_NEAREST,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
 
 
 def inside_image(roi: RotatedSquare, shape: tuple[int, int], size: int = REFINE_SIZE) -> np.ndarray:
     """SxS float32: the share of each crop pixel that lies inside the image (the rest is replicated border)."""
     matrix = roi.crop_matrix(size)
     ones = np.ones(shape, np.float32)
-    return cv2.warpAffine(ones, matrix, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    return cv2.warpAffine(
+        ones, matrix, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0
+    )
 
 
 def match_instance(crop_ids: np.ndarray, crop_prob: np.ndarray, min_iou: float = MIN_MATCH_IOU) -> int:
@@ -97,16 +114,19 @@ def match_instance(crop_ids: np.ndarray, crop_prob: np.ndarray, min_iou: float =
     for instance in np.unique(crop_ids):
         if instance == 0:
             continue
-        truth = crop_ids == instance
-        union = np.logical_or(truth, predicted).sum()
-        iou = np.logical_and(truth, predicted).sum() / union if union else 0.0
+        iou = mask_iou(crop_ids == instance, predicted)
         if iou >= best_iou:
             best, best_iou = int(instance), iou
     return best
 
 
-def paste_people(canvas: np.ndarray, instances: np.ndarray, people: Sequence[tuple[np.ndarray, np.ndarray]], rng: np.random.Generator,
-                 height_range: tuple[float, float] = (0.2, 1.05)) -> tuple[np.ndarray, np.ndarray]:
+def paste_people(
+    canvas: np.ndarray,
+    instances: np.ndarray,
+    people: Sequence[tuple[np.ndarray, np.ndarray]],
+    rng: np.random.Generator,
+    height_range: tuple[float, float] = (0.2, 1.05),
+) -> tuple[np.ndarray, np.ndarray]:
     """Paste each ``(rgb, mask)`` person at a random size and place; each gets the next instance id."""
     for rgb, mask in people:
         piece = cut_out(rgb, mask)
@@ -115,7 +135,9 @@ def paste_people(canvas: np.ndarray, instances: np.ndarray, people: Sequence[tup
         if rng.random() < 0.5:
             piece = (piece[0][:, ::-1], piece[1][:, ::-1])
         next_id = int(instances.max()) + 1
-        canvas, instances = paste_random(canvas, instances, piece[0], (piece[1] > 0).astype(np.uint8) * next_id, rng, height_range)
+        canvas, instances = paste_random(
+            canvas, instances, piece[0], (piece[1] > 0).astype(np.uint8) * next_id, rng, height_range
+        )
     return canvas, instances
 
 
@@ -138,10 +160,9 @@ class CropMaker:
     size: int = REFINE_SIZE
 
     def __post_init__(self) -> None:
-        from bodyseg.pose.detector import PoseDetector
-        from bodyseg.pose.landmarks import LandmarkModel
-
-        from bodyseg.segmenters.pipeline import SelfieModel
+        from bodyseg.models.pose_detector import PoseDetector
+        from bodyseg.models.pose_landmarks import LandmarkModel
+        from bodyseg.models.selfie import SelfieModel
 
         self._detector = PoseDetector(min_score=0.5)
         self._landmarks = LandmarkModel()
@@ -163,7 +184,8 @@ class CropMaker:
 
     def people(self, rgb: np.ndarray) -> list[LandmarkResult]:
         """The pipeline's people (detections with presence >= 0.5), before refinement."""
-        from bodyseg.segmenters.pipeline import locate_people, segment_person
+        from bodyseg.segmenters.bodyseg.masks import segment_person
+        from bodyseg.segmenters.bodyseg.people import locate_people
 
         found = []
         for det in locate_people(rgb, self._detector, tiles="empty")[:8]:
@@ -185,7 +207,11 @@ class CropMaker:
             owner = match_instance(crop_ids, crop.prior)
             if owner == 0 and variant != "scene":
                 continue  # maybe an unlabelled bystander: no truth to learn from
-            truth = cv2.resize((crop_ids == owner).astype(np.float32) * (owner > 0), (self.size, self.size), interpolation=cv2.INTER_AREA)
+            truth = cv2.resize(
+                (crop_ids == owner).astype(np.float32) * (owner > 0),
+                (self.size, self.size),
+                interpolation=cv2.INTER_AREA,
+            )
             x = crop.net_input(self.size)
             yield x, neutral_outside(truth, x[PRIOR_CHANNEL], inside_image(crop.roi, rgb.shape[:2], self.size))
 
@@ -207,10 +233,12 @@ def neutral_outside(truth: np.ndarray, prior: np.ndarray, inside: np.ndarray) ->
 
 def pack(inputs: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
     """Compact arrays of a shard: RGB and pose maps as uint8, the two model probabilities as float16, targets as uint8."""
-    from bodyseg.nets import MEAN, STD
+    from bodyseg.models.runtime import MEAN, STD
 
     x = np.stack(inputs)
-    rgb = np.clip((x[:, :3].transpose(0, 2, 3, 1) * np.asarray(STD) + np.asarray(MEAN)) * 255 + 0.5, 0, 255).astype(np.uint8)
+    rgb = np.clip((x[:, :3].transpose(0, 2, 3, 1) * np.asarray(STD) + np.asarray(MEAN)) * 255 + 0.5, 0, 255).astype(
+        np.uint8
+    )
     return {
         "rgb": rgb,
         "prior": x[:, PRIOR_CHANNEL].astype(np.float16),
@@ -222,7 +250,7 @@ def pack(inputs: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> dict[st
 
 def unpack(shard: dict[str, np.ndarray], index: int) -> tuple[np.ndarray, np.ndarray]:
     """Sample ``index`` of a packed shard as ``(7xSxS float32 input, SxS float32 target)``."""
-    from bodyseg.nets import normalise
+    from bodyseg.models.runtime import normalise
 
     rgb = normalise(shard["rgb"][index])
     probs = np.stack([shard["prior"][index], shard["selfie"][index]]).astype(np.float32)
@@ -263,8 +291,17 @@ def background_paths(root: Path | None = None) -> list[Path]:
     return split_backgrounds(paths)[0]
 
 
-def make_crops(out: Path, sources: Sequence[str] = ("ccp", "pfcn", "picsart"), *, part: tuple[int, int] = (0, 1), shard_size: int = 100,
-               seed: int = 0, root: Path | None = None, limit: int | None = None, size: int = REFINE_SIZE) -> list[Path]:
+def make_crops(
+    out: Path,
+    sources: Sequence[str] = ("ccp", "pfcn", "picsart"),
+    *,
+    part: tuple[int, int] = (0, 1),
+    shard_size: int = 100,
+    seed: int = 0,
+    root: Path | None = None,
+    limit: int | None = None,
+    size: int = REFINE_SIZE,
+) -> list[Path]:
     """Write refinement samples as ``.npz`` shards of ``shard_size`` photos each (existing shards are kept).
 
     Args:
@@ -285,7 +322,7 @@ def make_crops(out: Path, sources: Sequence[str] = ("ccp", "pfcn", "picsart"), *
     photos = training_photos(sources, root)[:limit]
     maker = CropMaker(lambda i: photos[i].load(), len(photos), background_paths(root), size=size)
     written = []
-    starts = list(range(0, len(photos), shard_size))[part[0]::part[1]]
+    starts = list(range(0, len(photos), shard_size))[part[0] :: part[1]]
     for start in tqdm(starts, desc=f"shards {part[0] + 1}/{part[1]}", unit="shard"):
         path = out / f"shard-{start:05d}.npz"
         if path.is_file():
@@ -312,7 +349,9 @@ def load_shards(folder: Path) -> dict[str, np.ndarray]:
     if not paths:
         from bodyseg.errors import InputError
 
-        raise InputError(f"{folder}: no shard-*.npz crops; make them first with `python -m bodyseg.train.refiner crops --out {folder}`")
+        raise InputError(
+            f"{folder}: no shard-*.npz crops; make them first with `python -m bodyseg.train.refiner crops --out {folder}`"
+        )
     parts = [dict(np.load(p)) for p in paths]
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
@@ -337,8 +376,22 @@ class RefineCrops:
         >>> train = RefineCrops(shards, np.flatnonzero(~shards["holdout"]), augment=True)  # doctest: +SKIP
     """
 
-    def __init__(self, shards: dict[str, np.ndarray], indices: np.ndarray, *, augment: bool, seed: int = 0, p_perturb: float = 0.2) -> None:
-        self.shards, self.indices, self.augment, self.seed, self.p_perturb = shards, np.asarray(indices), augment, seed, p_perturb
+    def __init__(
+        self,
+        shards: dict[str, np.ndarray],
+        indices: np.ndarray,
+        *,
+        augment: bool,
+        seed: int = 0,
+        p_perturb: float = 0.2,
+    ) -> None:
+        self.shards, self.indices, self.augment, self.seed, self.p_perturb = (
+            shards,
+            np.asarray(indices),
+            augment,
+            seed,
+            p_perturb,
+        )
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -350,7 +403,7 @@ class RefineCrops:
     def __getitem__(self, item: int) -> tuple[object, object]:
         import torch
 
-        from bodyseg.nets import normalise
+        from bodyseg.models.runtime import normalise
         from bodyseg.train.augment import colour_jitter
 
         index = int(self.indices[item])
@@ -372,8 +425,20 @@ def source_of(names: np.ndarray) -> np.ndarray:
     return np.array([str(n).split("/", 1)[0] for n in names])
 
 
-def fit(crops: Path, out: Path, *, epochs: int = 8, batch_size: int = 16, lr: float = 2e-3, threads: int = 2, resume: bool = False,
-        base: int = 12, depth: int = 3, steps_per_epoch: int | None = None, variants: Sequence[str] = VARIANTS) -> object:
+def fit(
+    crops: Path,
+    out: Path,
+    *,
+    epochs: int = 8,
+    batch_size: int = 16,
+    lr: float = 2e-3,
+    threads: int = 2,
+    resume: bool = False,
+    base: int = 12,
+    depth: int = 3,
+    steps_per_epoch: int | None = None,
+    variants: Sequence[str] = VARIANTS,
+) -> object:
     """Train the refiner on a crops folder with the package's training loop (checkpoints, resume, curves).
 
     Model selection uses the crops of the hold-out photos (:func:`is_holdout`), per source; no
@@ -387,10 +452,24 @@ def fit(crops: Path, out: Path, *, epochs: int = 8, batch_size: int = 16, lr: fl
     holdout, sources = shards["holdout"], source_of(shards["names"])
     kept = np.isin(np.array([str(n).rsplit("/", 1)[-1] for n in shards["names"]]), list(variants))
     train_set = RefineCrops(shards, np.flatnonzero(~holdout & kept), augment=True)
-    val = {name: RefineCrops(shards, np.flatnonzero(holdout & kept & (sources == name)), augment=False) for name in sorted(set(sources[holdout]))}
+    val = {
+        name: RefineCrops(shards, np.flatnonzero(holdout & kept & (sources == name)), augment=False)
+        for name in sorted(set(sources[holdout]))
+    }
     log.info("%d training crops, hold-out: %s", len(train_set), ", ".join(f"{k} {len(v)}" for k, v in val.items()))
-    config = TrainConfig(arch="pose-refiner", data=tuple(sorted(set(sources))), size=int(shards["target"].shape[-1]), epochs=epochs, batch_size=batch_size, lr=lr,
-                         out=out, threads=threads, composite=False, steps_per_epoch=steps_per_epoch, arch_options={"base": base, "depth": depth})
+    config = TrainConfig(
+        arch="pose-refiner",
+        data=tuple(sorted(set(sources))),
+        size=int(shards["target"].shape[-1]),
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        out=out,
+        threads=threads,
+        composite=False,
+        steps_per_epoch=steps_per_epoch,
+        arch_options={"base": base, "depth": depth},
+    )
     data = TrainData(train_set, val, "mask", 1)  # type: ignore[arg-type]
     seed_everything(config.seed)  # the net's initial weights too
     model = PoseRefinerNet(base=base, depth=depth)
@@ -399,9 +478,10 @@ def fit(crops: Path, out: Path, *, epochs: int = 8, batch_size: int = 16, lr: fl
 
 def export(run: Path, to: Path) -> tuple[Path, Path]:
     """The best refiner of a run as ONNX with its model card (input 7 x 128 x 128, output final logits)."""
+    from bodyseg.models.card import read_card, write_card
+    from bodyseg.models.refiner import REFINE_CHANNELS
     from bodyseg.nets.pose_refiner import PoseRefinerNet
-    from bodyseg.refine.posenet import REFINE_CHANNELS
-    from bodyseg.train.export import export_with_card, write_model_card
+    from bodyseg.train.export import export_with_card
     from bodyseg.train.loop import load_checkpoint
 
     best = load_checkpoint(Path(run) / "best.pt")
@@ -411,15 +491,32 @@ def export(run: Path, to: Path) -> tuple[Path, Path]:
     metrics = {f"{name}:holdout": {**scores, "threshold": 0.5} for name, scores in best["metrics"].items()}
     recipe = {k: config[k] for k in ("epochs", "batch_size", "lr", "schedule", "loss", "seed")}
     recipe["best_epoch"] = best["epoch"] + 1
-    recipe["inputs"] = "RGB crop (ImageNet-normalised), landmark-model probability, selfie-model probability, skeleton prior, keypoint bumps (bodyseg.refine.posenet.refiner_input)"
-    recipe["crops"] = "python -m bodyseg.train.refiner crops (photo, scene and overlay composites of the training splits)"
-    onnx_path, card_path = export_with_card(model, to, arch="pose-refiner", data=[f"{d}:train" for d in config["data"]], size=config["size"],
-                                            num_classes=1, metrics=metrics, in_channels=REFINE_CHANNELS, recipe=recipe)
-    card = json.loads(card_path.read_text(encoding="utf-8"))
+    recipe["inputs"] = (
+        "RGB crop (ImageNet-normalised), landmark-model probability, selfie-model probability, skeleton prior, keypoint bumps (bodyseg.models.refiner.refiner_input)"
+    )
+    recipe["crops"] = (
+        "python -m bodyseg.train.refiner crops (photo, scene and overlay composites of the training splits)"
+    )
+    onnx_path, card_path = export_with_card(
+        model,
+        to,
+        arch="pose-refiner",
+        data=[f"{d}:train" for d in config["data"]],
+        size=config["size"],
+        num_classes=1,
+        metrics=metrics,
+        in_channels=REFINE_CHANNELS,
+        recipe=recipe,
+    )
+    card = read_card(card_path)
     card["input"]["channels"] = list(INPUT_CHANNELS)
-    card["input"]["resize"] = f"a square around the person's prior mask (bodyseg.refine.posenet.refine_crop), 256 px shrunk to {config['size']} by area"
-    card["output"]["meaning"] = "final logits = dM + logit(prior channel); the pipeline adds dM to the prior's logit at 256 px"
-    write_model_card(card, card_path)
+    card["input"]["resize"] = (
+        f"a square around the person's prior mask (bodyseg.models.refiner.refine_crop), 256 px shrunk to {config['size']} by area"
+    )
+    card["output"]["meaning"] = (
+        "final logits = dM + logit(prior channel); the pipeline adds dM to the prior's logit at 256 px"
+    )
+    write_card(card, card_path)
     return onnx_path, card_path
 
 
@@ -430,7 +527,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     crops = commands.add_parser("crops", help="make the training crops (runs the detector and landmark model)")
     crops.add_argument("--out", type=Path, required=True)
     crops.add_argument("--data", default="ccp,pfcn,picsart", help="training sources (their train splits)")
-    crops.add_argument("--part", default="0/1", help="K/N: this process makes every N-th shard from K (run N side by side)")
+    crops.add_argument(
+        "--part", default="0/1", help="K/N: this process makes every N-th shard from K (run N side by side)"
+    )
     crops.add_argument("--limit", type=int, default=None)
     crops.add_argument("--size", type=int, default=REFINE_SIZE, help=f"side of the net's input (default {REFINE_SIZE})")
     fit_cmd = commands.add_parser("fit", help="train the refiner on the crops")
@@ -442,7 +541,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     fit_cmd.add_argument("--threads", type=int, default=2)
     fit_cmd.add_argument("--steps-per-epoch", type=int, default=None)
     fit_cmd.add_argument("--resume", action="store_true")
-    fit_cmd.add_argument("--base", type=int, default=12, help="filters of the U-Net's first level (default 12: 272k parameters)")
+    fit_cmd.add_argument(
+        "--base", type=int, default=12, help="filters of the U-Net's first level (default 12: 272k parameters)"
+    )
     fit_cmd.add_argument("--depth", type=int, default=3, help="U-Net down-sampling steps (default 3)")
     fit_cmd.add_argument("--variants", default=",".join(VARIANTS), help="composite kinds to train on (default: all)")
     exp = commands.add_parser("export", help="export the best epoch to ONNX + model card")
@@ -454,8 +555,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         k, n = (int(v) for v in args.part.split("/"))
         make_crops(args.out, tuple(args.data.split(",")), part=(k, n), limit=args.limit, size=args.size)
     elif args.command == "fit":
-        fit(args.crops, args.out, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, threads=args.threads, resume=args.resume,
-            base=args.base, depth=args.depth, steps_per_epoch=args.steps_per_epoch, variants=tuple(args.variants.split(",")))
+        fit(
+            args.crops,
+            args.out,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            threads=args.threads,
+            resume=args.resume,
+            base=args.base,
+            depth=args.depth,
+            steps_per_epoch=args.steps_per_epoch,
+            variants=tuple(args.variants.split(",")),
+        )
     else:
         export(args.run, args.to)
     return 0

@@ -38,7 +38,9 @@ SOURCES: dict[str, tuple[str, str]] = {
 }
 
 
-def open_source(name: str, split: str, *, root: str | Path | None = None, limit: int | None = None) -> tuple[SampleSet, str]:
+def open_source(
+    name: str, split: str, *, root: str | Path | None = None, limit: int | None = None
+) -> tuple[SampleSet, str]:
     """The ``split`` (``"train"`` or ``"val"``) of a ``--data`` source, and its target kind.
 
     Args:
@@ -60,7 +62,9 @@ def open_source(name: str, split: str, *, root: str | Path | None = None, limit:
     dataset_name, kind = SOURCES.get(name, (name, "mask"))
     whole = open_dataset(dataset_name, root=root)
     if whole.kind != "images":
-        raise InputError(f"data source {name!r} is a {whole.kind} set; train on photo sets with masks (ccp, pfcn, picsart ...)")
+        raise InputError(
+            f"data source {name!r} is a {whole.kind} set; train on photo sets with masks (ccp, pfcn, picsart ...)"
+        )
     if kind == "parts" and whole.part_names is None:
         raise InputError(f"data source {name!r} has no parts/ folder; use it for person masks instead")
     if whole.root is not None and (whole.root / "split.txt").is_file():

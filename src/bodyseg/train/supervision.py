@@ -25,7 +25,9 @@ def resize_target(target: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
     return F.interpolate(target.float(), size=size, mode="nearest").to(target.dtype)
 
 
-def deep_supervision_loss(output: torch.Tensor | Sequence[torch.Tensor], target: torch.Tensor, loss: Loss, aux_weights: Sequence[float] = ()) -> torch.Tensor:
+def deep_supervision_loss(
+    output: torch.Tensor | Sequence[torch.Tensor], target: torch.Tensor, loss: Loss, aux_weights: Sequence[float] = ()
+) -> torch.Tensor:
     """``loss(main, target) + sum_i aux_weights[i] * loss(aux_i, target resized to aux_i)``.
 
     ``output`` is a net's output: the logits, or in training mode ``(main, *aux)`` for nets with
@@ -46,6 +48,6 @@ def deep_supervision_loss(output: torch.Tensor | Sequence[torch.Tensor], target:
     if len(aux) != len(aux_weights):
         raise ValueError(f"the net returned {len(aux)} auxiliary outputs but {len(aux_weights)} weights were given")
     total = loss(main, target)
-    for logits, weight in zip(aux, aux_weights):
+    for logits, weight in zip(aux, aux_weights, strict=False):
         total = total + weight * loss(logits, resize_target(target, logits.shape[-2:]))
     return total

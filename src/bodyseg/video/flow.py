@@ -120,11 +120,19 @@ class Motion:
     def warp_small(self, previous: np.ndarray) -> np.ndarray:
         """An array at the flow's resolution (the small grey frame) moved onto the current frame."""
         h, w = self.flow.shape[:2]
-        return cv2.remap(previous, pixel_grid(h, w) + self.flow, None, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.remap(
+            previous,
+            pixel_grid(h, w) + self.flow,
+            None,
+            interpolation=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
 
     def warp_labels(self, labels: np.ndarray) -> np.ndarray:
         """An integer label map of the previous frame moved onto the current frame (nearest label)."""
-        moved = cv2.remap(labels.astype(np.float32), self.map, None, interpolation=cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+        moved = cv2.remap(
+            labels.astype(np.float32), self.map, None, interpolation=cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE
+        )
         return moved.astype(labels.dtype)
 
     def move_points(self, points: np.ndarray) -> np.ndarray:

@@ -125,7 +125,9 @@ class VideoSegmenter:
         self._owns_segmenter = not isinstance(segmenter, Segmenter)
         if isinstance(segmenter, Segmenter):
             if options:
-                raise MethodError(f"options {sorted(options)} apply to a method name; the segmenter given is already built")
+                raise MethodError(
+                    f"options {sorted(options)} apply to a method name; the segmenter given is already built"
+                )
             self.segmenter = segmenter
         else:
             self.segmenter = create(segmenter or DEFAULT_METHOD, **options)
@@ -216,7 +218,11 @@ class VideoSegmenter:
         """Smooth or reuse, track, and remember: the state across frames of the results returned."""
         rgb, grey = step.rgb, step.grey
         previous = self._state if self._state is not None and self._state.prob.shape == rgb.shape[:2] else None
-        motion = Motion(self._flow.backward(grey, previous.grey), rgb.shape[:2]) if previous is not None and self._needs_flow() else None
+        motion = (
+            Motion(self._flow.backward(grey, previous.grey), rgb.shape[:2])
+            if previous is not None and self._needs_flow()
+            else None
+        )
         key = step.raw is not None
         if key:
             result = dataclasses.replace(step.raw, meta=dict(step.raw.meta))  # the segmenter side keeps its own
@@ -256,7 +262,9 @@ class VideoSegmenter:
 
     def _reuse(self, previous: _State, motion: Motion) -> Segmentation:
         """The last result moved onto this frame (probability and parts along the flow)."""
-        parts = None if previous.parts is None else Parts(motion.warp_labels(previous.parts.labels), previous.parts.names)
+        parts = (
+            None if previous.parts is None else Parts(motion.warp_labels(previous.parts.labels), previous.parts.names)
+        )
         return Segmentation(prob=np.clip(motion.warp(previous.prob), 0.0, 1.0), parts=parts, meta={"method": self.name})
 
     def _track(self, result: Segmentation, previous: _State | None, motion: Motion | None, *, detected: bool) -> None:
@@ -286,7 +294,9 @@ class VideoSegmenter:
         return f"<VideoSegmenter {self.name!r} smoothing={self.smoothing} max_stale={self.scheduler.max_stale}>"
 
 
-def keep_carried_probability(prob: np.ndarray, previous_prob: np.ndarray, carried: list[Person], motion: Motion | None) -> np.ndarray:
+def keep_carried_probability(
+    prob: np.ndarray, previous_prob: np.ndarray, carried: list[Person], motion: Motion | None
+) -> np.ndarray:
     """Where a person the detector missed now stands, keep the previous probability (moved)."""
     aligned = motion.warp(previous_prob) if motion is not None else previous_prob
     region = np.zeros(prob.shape, np.uint8)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bodyseg.geometry import box_iou
 from bodyseg.result import Person, box_of_mask
 from bodyseg.video.flow import Motion
 
@@ -90,20 +91,6 @@ class Track:
     hits: int = 0
 
 
-def box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    """IoU of two ``(x0, y0, x1, y1)`` boxes (0 when either is empty).
-
-    Example:
-        >>> box_iou((0, 0, 2, 2), (1, 0, 3, 2))
-        0.3333333333333333
-    """
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(0, w) * max(0, h)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def move_box(box: tuple[int, int, int, int], motion: Motion | None) -> tuple[int, int, int, int]:
     """A box moved along the flow at its centre (its size kept): for matching, without warping a mask.
 
@@ -114,7 +101,7 @@ def move_box(box: tuple[int, int, int, int], motion: Motion | None) -> tuple[int
     if motion is None:
         return box
     x0, y0, x1, y1 = box
-    (cx, cy), = motion.move_points(np.array([[(x0 + x1) / 2, (y0 + y1) / 2]]))
+    ((cx, cy),) = motion.move_points(np.array([[(x0 + x1) / 2, (y0 + y1) / 2]]))
     dx, dy = int(round(cx - (x0 + x1) / 2)), int(round(cy - (y0 + y1) / 2))
     return (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
 
@@ -151,7 +138,12 @@ class PeopleTracker:
     """
 
     def __init__(
-        self, max_missed: int = 5, min_hits: int = 3, min_iou: float = 0.2, score_decay: float = 0.9, smooth_keypoints: bool = True
+        self,
+        max_missed: int = 5,
+        min_hits: int = 3,
+        min_iou: float = 0.2,
+        score_decay: float = 0.9,
+        smooth_keypoints: bool = True,
     ) -> None:
         self.max_missed = max_missed
         self.min_hits = min_hits
@@ -165,7 +157,9 @@ class PeopleTracker:
         self.tracks: list[Track] = []
         self._next_id = 0
 
-    def update(self, people: list[Person], motion: Motion | None, *, detected: bool = True) -> tuple[list[Person], list[bool], list[int]]:
+    def update(
+        self, people: list[Person], motion: Motion | None, *, detected: bool = True
+    ) -> tuple[list[Person], list[bool], list[int]]:
         """Match this frame's people to the tracks; returns ``(people, tracked, track_ids)``.
 
         ``people`` out holds the detected people (keypoints filtered), then the carried ones;
@@ -189,7 +183,9 @@ class PeopleTracker:
                 continue
             track.missed += int(detected)
             if track.missed <= self.max_missed and (track.hits >= self.min_hits or not detected):
-                track.person = self._carry(track, move_person(track.person, motion, self.score_decay), motion)  # masks moved only when carried
+                track.person = self._carry(
+                    track, move_person(track.person, motion, self.score_decay), motion
+                )  # masks moved only when carried
                 order.append((track, True))
         self.tracks = [track for track, _ in order]
         return [t.person for t, _ in order], [carried for _, carried in order], [t.id for t, _ in order]
@@ -201,7 +197,7 @@ class PeopleTracker:
 
         iou = np.array([[box_iou(m, p.box) for p in people] for m in moved_boxes])
         rows, cols = linear_sum_assignment(-iou)
-        return [(int(r), int(c)) for r, c in zip(rows, cols) if iou[r, c] >= self.min_iou]
+        return [(int(r), int(c)) for r, c in zip(rows, cols, strict=False) if iou[r, c] >= self.min_iou]
 
     def _new_track(self) -> Track:
         track = Track(self._next_id, Person(np.zeros((0, 0), bool), (0, 0, 0, 0)), None)
@@ -225,5 +221,7 @@ class PeopleTracker:
         """A missed person: mask moved by the flow; keypoints the flow-moved points, Kalman-filtered."""
         if track.kalman is None or moved.keypoints is None:
             return moved
-        keypoints = track.kalman.update(moved.keypoints, noise_scale=3.0) if motion is not None else track.kalman.keypoints()
+        keypoints = (
+            track.kalman.update(moved.keypoints, noise_scale=3.0) if motion is not None else track.kalman.keypoints()
+        )
         return Person(moved.mask, moved.box, moved.score, keypoints)

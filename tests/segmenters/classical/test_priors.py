@@ -7,7 +7,7 @@ import pytest
 
 from bodyseg.errors import MethodError
 from bodyseg.segmenters.classical.base import downscale, is_uniform, upscale_labels, upscale_prob
-from bodyseg.segmenters.classical.options import check_choice, check_float, check_int
+from bodyseg.segmenters.options import check_choice, check_float, check_int
 from bodyseg.segmenters.classical.priors import (
     centre_box,
     centre_prior,

@@ -18,8 +18,8 @@ from bodyseg.geometry import downscale, upscale_prob
 from bodyseg.pose.skeleton import scale_keypoints, visible
 from bodyseg.result import Person, Segmentation, box_of_mask
 from bodyseg.segmenters.base import Segmenter
-from bodyseg.segmenters.classical.options import check_choice, check_int
 from bodyseg.segmenters.classical.priors import PRIORS, PersonPrior, person_prior
+from bodyseg.segmenters.options import check_choice, check_int
 
 log = logging.getLogger(__name__)
 

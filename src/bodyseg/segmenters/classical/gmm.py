@@ -8,11 +8,12 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
+from bodyseg.models.runtime import sigmoid
 from bodyseg.result import Segmentation
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.segmenters.classical.base import ClassicalSegmenter, empty_result, lab_pixels
-from bodyseg.segmenters.classical.options import check_float, check_int
 from bodyseg.segmenters.classical.priors import NO_SEEDS, PersonPrior, seed_regions, softened_prior
+from bodyseg.segmenters.options import check_float, check_int
 
 #: Pixels drawn to fit each mixture.
 FIT_SAMPLES = 2000
@@ -116,16 +117,6 @@ def person_log_odds(
     """
     spatial = np.clip(spatial, 1e-6, 1 - 1e-6)
     return np.log(spatial) - np.log1p(-spatial) + person.score_samples(pixels) - background.score_samples(pixels)
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """float32 ``1 / (1 + exp(-x))`` without overflow.
-
-    Example:
-        >>> sigmoid(np.array([-1000.0, 0.0, 1000.0])).tolist()
-        [0.0, 0.5, 1.0]
-    """
-    return (0.5 * (1.0 + np.tanh(0.5 * np.clip(x, -60.0, 60.0)))).astype(np.float32)
 
 
 class GMMSegmenter(ClassicalSegmenter):

@@ -11,8 +11,8 @@ from bodyseg.errors import InputError, MethodError
 from bodyseg.result import Segmentation
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.segmenters.classical.base import ClassicalSegmenter
-from bodyseg.segmenters.classical.options import check_choice, check_int
 from bodyseg.segmenters.classical.priors import PersonPrior
+from bodyseg.segmenters.options import check_choice, check_int
 
 #: The values of the ``init`` option.
 INITS: tuple[str, ...] = ("box", "skeleton")

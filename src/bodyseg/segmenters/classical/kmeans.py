@@ -11,8 +11,8 @@ from sklearn.exceptions import ConvergenceWarning
 from bodyseg.result import Segmentation
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.segmenters.classical.base import ClassicalSegmenter, pixel_features
-from bodyseg.segmenters.classical.options import check_choice, check_float, check_int
 from bodyseg.segmenters.classical.priors import VOTES, PersonPrior, voted_segmentation
+from bodyseg.segmenters.options import check_choice, check_float, check_int
 
 
 def kmeans_labels(features: np.ndarray, k: int, seed: int = 0) -> np.ndarray:

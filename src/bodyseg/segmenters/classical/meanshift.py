@@ -8,8 +8,8 @@ from sklearn.cluster import estimate_bandwidth, get_bin_seeds
 from bodyseg.result import Segmentation
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.segmenters.classical.base import ClassicalSegmenter, pixel_features
-from bodyseg.segmenters.classical.options import check_choice, check_float
 from bodyseg.segmenters.classical.priors import VOTES, PersonPrior, voted_segmentation
+from bodyseg.segmenters.options import check_choice, check_float
 
 #: Pixels the mode search (and the bandwidth estimate) runs on.
 MODE_SAMPLES = 3000

@@ -22,7 +22,7 @@ from skimage.measure import label as connected_regions
 
 from bodyseg.pose.skeleton import default_limb_width, gaussian_limbs, person_box_from_keypoints, skeleton_distance
 from bodyseg.result import Segmentation
-from bodyseg.segmenters.classical.options import check_choice
+from bodyseg.segmenters.options import check_choice
 
 #: The values of the classical methods' ``prior`` option.
 PRIORS: tuple[str, ...] = ("pose", "centre")

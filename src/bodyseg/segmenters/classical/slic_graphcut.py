@@ -10,8 +10,8 @@ from bodyseg.result import Segmentation
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.segmenters.classical.base import ClassicalSegmenter, empty_result, lab_pixels
 from bodyseg.segmenters.classical.gmm import fit_colour_models, person_log_odds
-from bodyseg.segmenters.classical.options import check_float, check_int
 from bodyseg.segmenters.classical.priors import NO_SEEDS, PersonPrior, seed_regions, softened_prior
+from bodyseg.segmenters.options import check_float, check_int
 
 #: Capacity standing for "infinite" on seed superpixels' terminal edges.
 HARD = 1e9

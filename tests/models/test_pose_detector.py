@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bodyseg.io import read_image
 from bodyseg.geometry import Letterbox
-from bodyseg.pose.detector import Detection, PoseDetector, box_iou, decode_detections, ssd_anchors, weighted_nms
+from bodyseg.io import read_image
+from bodyseg.models.pose_detector import Detection, PoseDetector, decode_detections, ssd_anchors, weighted_nms
 from tests.conftest import dataset_path
 
 
@@ -57,12 +57,6 @@ def test_weighted_nms_merges_overlaps_and_keeps_separate_people():
     assert np.allclose(merged[0].face_box, [0.25, 0, 10.25, 10])
     assert np.allclose(merged[0].keypoints, 0.75)
     assert np.allclose(merged[1].face_box, c.face_box)
-
-
-def test_box_iou():
-    assert box_iou(np.array([0, 0, 2, 2]), np.array([0, 0, 2, 2])) == 1.0
-    assert box_iou(np.array([0, 0, 2, 2]), np.array([2, 2, 4, 4])) == 0.0
-    assert box_iou(np.array([0, 0, 2, 2]), np.array([1, 1, 3, 3])) == pytest.approx(1 / 7)
 
 
 def test_letterbox_keeps_aspect_ratio_and_inverts():

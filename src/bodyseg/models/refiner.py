@@ -1,4 +1,4 @@
-"""Pose-conditioned mask refinement: our trained net corrects the landmark model's mask, per person.
+"""Our pose-conditioned refinement net: it corrects one person's mask (the landmark model's) in a crop.
 
 The net works on a square crop around what the landmark model's mask shows of the person inside
 the image (:func:`refine_crop`: the mask's box with a margin), at :data:`REFINE_SIZE`. Not the
@@ -29,7 +29,6 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +36,11 @@ import cv2
 import numpy as np
 
 from bodyseg.errors import MethodError
-from bodyseg.nets import normalise
-from bodyseg.pose.landmarks import RotatedSquare
+from bodyseg.geometry import RotatedSquare, crop_square, points_to_crop
+from bodyseg.models.card import PATH_KEY, load_card, shipped_card
+from bodyseg.models.runtime import logit, normalise, onnx_session, sigmoid
 from bodyseg.pose.skeleton import MIN_VISIBILITY, skeleton_prior
+from bodyseg.result import box_of_mask
 
 #: Side of the square the refinement net sees.
 REFINE_SIZE = 128
@@ -49,24 +50,13 @@ REFINE_CHANNELS = 7
 PRIOR_CHANNEL = 3
 #: Index of the selfie model's probability.
 SELFIE_CHANNEL = 4
-#: Probabilities are clipped to [EPS, 1 - EPS] before their logit is taken.
-EPS = 1e-4
 #: Name of the refinement weights shipped in the package (``bodyseg/weights/<name>.onnx`` + ``.json``).
 SHIPPED = "pose_refiner"
 
 
-def logit(prob: np.ndarray) -> np.ndarray:
-    """``log(p / (1 - p))`` with ``p`` clipped to ``[EPS, 1 - EPS]``.
-
-    Example:
-        >>> [round(float(v), 3) for v in logit(np.array([0.5, 0.880797, 0.0]))]
-        [0.0, 2.0, -9.21]
-    """
-    p = np.clip(np.asarray(prob, np.float32), EPS, 1 - EPS)
-    return np.log(p / (1 - p))
-
-
-def keypoint_bumps(keypoints: np.ndarray, shape: tuple[int, int], sigma: float, min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
+def keypoint_bumps(
+    keypoints: np.ndarray, shape: tuple[int, int], sigma: float, min_visibility: float = MIN_VISIBILITY
+) -> np.ndarray:
     """HxW float32: a Gaussian of ``sigma`` pixels on each visible keypoint (the maximum where they meet).
 
     Example:
@@ -96,7 +86,9 @@ def pose_maps(keypoints: np.ndarray, size: int = REFINE_SIZE) -> np.ndarray:
     return np.stack([skeleton, bumps])
 
 
-def warp_into_crop(frame_prob: np.ndarray, image_shape: tuple[int, int], roi: RotatedSquare, size: int = REFINE_SIZE) -> np.ndarray:
+def warp_into_crop(
+    frame_prob: np.ndarray, image_shape: tuple[int, int], roi: RotatedSquare, size: int = REFINE_SIZE
+) -> np.ndarray:
     """A whole-frame probability at any resolution (e.g. the selfie model's 256x256, stretched over the
     image) warped into an SxS crop of ``roi``; 0 outside the image.
 
@@ -106,10 +98,22 @@ def warp_into_crop(frame_prob: np.ndarray, image_shape: tuple[int, int], roi: Ro
         1.0
     """
     grid_h, grid_w = frame_prob.shape
-    to_image = np.array([[image_shape[1] / grid_w, 0, 0.5 * image_shape[1] / grid_w - 0.5],
-                         [0, image_shape[0] / grid_h, 0.5 * image_shape[0] / grid_h - 0.5], [0, 0, 1]])
+    to_image = np.array(
+        [
+            [image_shape[1] / grid_w, 0, 0.5 * image_shape[1] / grid_w - 0.5],
+            [0, image_shape[0] / grid_h, 0.5 * image_shape[0] / grid_h - 0.5],
+            [0, 0, 1],
+        ]
+    )
     matrix = roi.crop_matrix(size) @ to_image
-    return cv2.warpAffine(np.asarray(frame_prob, np.float32), matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    return cv2.warpAffine(
+        np.asarray(frame_prob, np.float32),
+        matrix,
+        (size, size),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0.0,
+    )
 
 
 @dataclass
@@ -153,28 +157,46 @@ def box_roi(box: tuple[int, int, int, int], margin: float = CROP_MARGIN) -> Rota
     return RotatedSquare((x0 + x1) / 2, (y0 + y1) / 2, float(side), 0.0)
 
 
-def refine_crop(rgb: np.ndarray, prob: np.ndarray, keypoints: np.ndarray, selfie: np.ndarray, *, margin: float = CROP_MARGIN,
-                min_prob: float = 0.3, net_size: int = REFINE_SIZE) -> RefineCrop | None:
+def refine_crop(
+    rgb: np.ndarray,
+    prob: np.ndarray,
+    keypoints: np.ndarray,
+    selfie: np.ndarray,
+    *,
+    margin: float = CROP_MARGIN,
+    min_prob: float = 0.3,
+    net_size: int = REFINE_SIZE,
+) -> RefineCrop | None:
     """The refinement crop of one person from its image-sized probability, keypoints (image pixels)
     and the selfie model's whole-frame probability (warped at ``net_size``, the net's input side);
     None when the probability is empty."""
-    from bodyseg.pose.landmarks import crop
-    from bodyseg.result import box_of_mask
-
     box = box_of_mask(prob > min_prob)
     if box[2] <= box[0]:
         return None
     roi = box_roi(box, margin)
     matrix = roi.crop_matrix(CROP_SIZE)
-    prior = cv2.warpAffine(np.asarray(prob, np.float32), matrix, (CROP_SIZE, CROP_SIZE), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+    prior = cv2.warpAffine(
+        np.asarray(prob, np.float32),
+        matrix,
+        (CROP_SIZE, CROP_SIZE),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0.0,
+    )
     points = np.asarray(keypoints, np.float32).copy()
-    points[:, :2] = points[:, :2] @ matrix[:, :2].T + matrix[:, 2]
-    return RefineCrop(roi, crop(rgb, roi, CROP_SIZE), prior, points, warp_into_crop(selfie, rgb.shape[:2], roi, net_size))
+    points[:, :2] = points_to_crop(points[:, :2], roi, CROP_SIZE)
+    return RefineCrop(
+        roi, crop_square(rgb, roi, CROP_SIZE), prior, points, warp_into_crop(selfie, rgb.shape[:2], roi, net_size)
+    )
 
 
-def refiner_input(crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.ndarray, selfie: np.ndarray | None = None,
-                  size: int = REFINE_SIZE) -> np.ndarray:
+def refiner_input(
+    crop_rgb: np.ndarray,
+    prior: np.ndarray,
+    crop_keypoints: np.ndarray,
+    selfie: np.ndarray | None = None,
+    size: int = REFINE_SIZE,
+) -> np.ndarray:
     """The net's 7xSxS input from the landmark model's crop, its probability and keypoints (crop pixels).
 
     Args:
@@ -203,13 +225,7 @@ def combine(correction: np.ndarray, prior: np.ndarray) -> np.ndarray:
     """
     h, w = prior.shape
     up = cv2.resize(np.asarray(correction, np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    return (1.0 / (1.0 + np.exp(-np.clip(up + logit(prior), -30, 30)))).astype(np.float32)
-
-
-def shipped_refiner_card(name: str = SHIPPED) -> Path | None:
-    """The model card of the refinement weights shipped in the package, or None if there are none."""
-    card = Path(str(resources.files("bodyseg") / "weights" / f"{name}.json"))
-    return card if card.is_file() else None
+    return sigmoid(up + logit(prior), clip=30.0).astype(np.float32)
 
 
 @dataclass
@@ -231,27 +247,24 @@ class PoseRefiner:
 
     @classmethod
     def load(cls, card: str | Path | None = None, threads: int = 1) -> PoseRefiner:
-        """Open the net; raises MethodError when no weights are shipped or the file is damaged."""
-        from bodyseg.segmenters.net import load_card
-
-        path = Path(card) if card is not None else shipped_refiner_card()
+        """Open the net of ``card`` (the shipped one by default); :class:`MethodError` when no weights
+        are shipped or the file is damaged."""
+        path = Path(card) if card is not None else shipped_card(SHIPPED)
         if path is None:
-            raise MethodError("no refinement weights are shipped with this install; use refine='guided' or give a model card")
+            raise MethodError(
+                "no refinement weights are shipped with this install; use refiner='none' or give a refiner's model card (.json)"
+            )
         info = load_card(path)
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        session = ort.InferenceSession(info["_onnx_path"], options, providers=["CPUExecutionProvider"])
-        return cls(session, info, int(info["input"]["height"]))
+        return cls(onnx_session(info[PATH_KEY], threads), info, int(info["input"]["height"]))
 
     def correction(self, inputs: np.ndarray) -> np.ndarray:
-        """dM (N x S x S) for a batch of N refiner inputs (N x 6 x S x S); the net returns final logits."""
+        """dM (N x S x S) for a batch of N refiner inputs (N x 7 x S x S); the net returns final logits."""
         logits = self.session.run(None, {"image": np.ascontiguousarray(inputs, np.float32)})[0][:, 0]
         return logits - logit(inputs[:, PRIOR_CHANNEL])
 
-    def __call__(self, crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.ndarray, selfie: np.ndarray | None = None) -> np.ndarray:
+    def __call__(
+        self, crop_rgb: np.ndarray, prior: np.ndarray, crop_keypoints: np.ndarray, selfie: np.ndarray | None = None
+    ) -> np.ndarray:
         """The refined NxN probability of one person's crop."""
         inputs = refiner_input(crop_rgb, prior, crop_keypoints, selfie, self.size)[None]
         return combine(self.correction(inputs)[0], prior)

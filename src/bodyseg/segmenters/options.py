@@ -1,13 +1,16 @@
-"""Checks of the classical methods' options: a bad value fails at creation, saying what is allowed."""
+"""Checks of methods' options: a bad value fails at creation, saying what is allowed."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from bodyseg.errors import MethodError
 
+T = TypeVar("T")
 
-def check_choice(option: str, value: str, choices: Sequence[str]) -> str:
+
+def check_choice(option: str, value: T, choices: Sequence[T]) -> T:
     """``value`` if it is one of ``choices``, else a :class:`MethodError` listing them.
 
     Example:
@@ -15,7 +18,7 @@ def check_choice(option: str, value: str, choices: Sequence[str]) -> str:
         'pose'
     """
     if value not in choices:
-        raise MethodError(f"unknown {option} {value!r}; choose one of: {', '.join(choices)}")
+        raise MethodError(f"unknown {option} {value!r}; choose one of: {', '.join(map(str, choices))}")
     return value
 
 
@@ -26,8 +29,13 @@ def check_int(option: str, value: int, low: int, high: int) -> int:
         >>> check_int("k", 8, 2, 64)
         8
     """
-    if not low <= int(value) <= high:
-        raise MethodError(f"{option} must be between {low} and {high}, got {value}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value != int(value)
+        or not low <= int(value) <= high
+    ):
+        raise MethodError(f"{option} must be a whole number between {low} and {high}, got {value!r}")
     return int(value)
 
 
@@ -38,8 +46,10 @@ def check_float(option: str, value: float, low: float, high: float = float("inf"
         >>> check_float("spatial_weight", 0.5, 0.0, 1.0)
         0.5
     """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise MethodError(f"{option} must be a number, got {value!r}")
     value = float(value)
-    if value < low or value > high or (open_low and value == low):
+    if not low <= value <= high or (open_low and value == low):  # also refuses nan
         bound = f"> {low}" if open_low else f">= {low}"
         limit = f" and <= {high}" if high != float("inf") else ""
         raise MethodError(f"{option} must be {bound}{limit}, got {value}")

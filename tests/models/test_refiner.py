@@ -6,16 +6,15 @@ import numpy as np
 import pytest
 
 from bodyseg.errors import MethodError
-from bodyseg.nets import MEAN, STD
-from bodyseg.refine.posenet import (
+from bodyseg.models.refiner import (
     PRIOR_CHANNEL,
     REFINE_CHANNELS,
     PoseRefiner,
     combine,
     keypoint_bumps,
-    logit,
     refiner_input,
 )
+from bodyseg.models.runtime import MEAN, STD, logit
 
 
 def test_logit_inverts_the_sigmoid_and_clips():
@@ -52,7 +51,9 @@ def test_refiner_input_channels():
     assert x.shape == (REFINE_CHANNELS, 128, 128) and x.dtype == np.float32
     mean_rgb = crop.reshape(128, 2, 128, 2, 3).mean(axis=(1, 3)) / 255.0
     mean, std = np.array(MEAN, np.float32), np.array(STD, np.float32)
-    np.testing.assert_allclose(x[:3].transpose(1, 2, 0), (mean_rgb - mean) / std, atol=0.51 / 255 / std.min())  # INTER_AREA rounds to 8 bits
+    np.testing.assert_allclose(
+        x[:3].transpose(1, 2, 0), (mean_rgb - mean) / std, atol=0.51 / 255 / std.min()
+    )  # INTER_AREA rounds to 8 bits
     assert x[PRIOR_CHANNEL, 64, 64] == 1.0 and x[PRIOR_CHANNEL, 10, 10] == 0.0
     bumps = x[6]
     assert np.unravel_index(bumps.argmax(), bumps.shape) in {(31, 63), (31, 64), (32, 63), (32, 64)}
@@ -69,8 +70,16 @@ def exported_refiner(tmp_path_factory):
     with torch.no_grad():
         net.core.head.bias.fill_(1.5)  # dM = 1.5 everywhere (the head's weights start at zero)
     folder = tmp_path_factory.mktemp("refiner")
-    _, card = export_with_card(net, folder / "refiner.onnx", arch="pose-refiner", data=["test"], size=128, num_classes=1,
-                               metrics={}, in_channels=REFINE_CHANNELS)
+    _, card = export_with_card(
+        net,
+        folder / "refiner.onnx",
+        arch="pose-refiner",
+        data=["test"],
+        size=128,
+        num_classes=1,
+        metrics={},
+        in_channels=REFINE_CHANNELS,
+    )
     return card
 
 
@@ -89,20 +98,22 @@ def test_missing_refiner_card_is_a_clear_error(tmp_path):
 
 
 def test_selfie_probability_is_warped_into_the_crop_and_fed_as_its_own_channel():
-    from bodyseg.pose.landmarks import RotatedSquare
-    from bodyseg.refine.posenet import SELFIE_CHANNEL, warp_into_crop
+    from bodyseg.geometry import RotatedSquare
+    from bodyseg.models.refiner import SELFIE_CHANNEL, warp_into_crop
 
     frame = np.zeros((64, 64), np.float32)
     frame[:, :32] = 1.0  # left half of the image is person
     roi = RotatedSquare(cx=100.0, cy=100.0, side=200.0, angle=0.0)  # the crop is the whole 200x200 image
     selfie = warp_into_crop(frame, (200, 200), roi, size=128)
     assert selfie[64, 10] == pytest.approx(1.0) and selfie[64, 120] == pytest.approx(0.0)
-    x = refiner_input(np.zeros((256, 256, 3), np.uint8), np.zeros((256, 256), np.float32), np.zeros((33, 3), np.float32), selfie)
+    x = refiner_input(
+        np.zeros((256, 256, 3), np.uint8), np.zeros((256, 256), np.float32), np.zeros((33, 3), np.float32), selfie
+    )
     np.testing.assert_array_equal(x[SELFIE_CHANNEL], selfie)
 
 
 def test_refine_crop_frames_the_visible_person():
-    from bodyseg.refine.posenet import CROP_SIZE, refine_crop
+    from bodyseg.models.refiner import CROP_SIZE, refine_crop
 
     rgb = np.zeros((300, 200, 3), np.uint8)
     prob = np.zeros((300, 200), np.float32)
@@ -121,28 +132,38 @@ def test_refine_crop_frames_the_visible_person():
 @pytest.mark.parametrize("net_size", [96, 256])
 def test_refine_crop_feeds_a_net_of_any_input_side(net_size):
     """A refiner exported at another side gets every channel, the selfie one included, at that side."""
-    from bodyseg.refine.posenet import SELFIE_CHANNEL, refine_crop
+    from bodyseg.models.refiner import SELFIE_CHANNEL, refine_crop
 
     prob = np.zeros((300, 200), np.float32)
     prob[100:300, 50:150] = 0.9
     selfie = np.zeros((64, 64), np.float32)
     selfie[:, 32:] = 1.0  # the right half of the frame is person
-    crop = refine_crop(np.zeros((300, 200, 3), np.uint8), prob, np.zeros((33, 3), np.float32), selfie, net_size=net_size)
+    crop = refine_crop(
+        np.zeros((300, 200, 3), np.uint8), prob, np.zeros((33, 3), np.float32), selfie, net_size=net_size
+    )
     x = crop.net_input(net_size)
     assert x.shape == (7, net_size, net_size)
     middle = net_size // 2
-    assert x[SELFIE_CHANNEL, middle, middle + net_size // 8] == pytest.approx(1.0) and x[SELFIE_CHANNEL, middle, middle - net_size // 8] == 0.0
+    assert (
+        x[SELFIE_CHANNEL, middle, middle + net_size // 8] == pytest.approx(1.0)
+        and x[SELFIE_CHANNEL, middle, middle - net_size // 8] == 0.0
+    )
 
 
 def test_the_shipped_refiner_loads_checks_its_card_and_is_the_default():
-    from bodyseg.refine.posenet import shipped_refiner_card
+    from bodyseg.models.card import shipped_card
+    from bodyseg.models.refiner import SHIPPED
     from bodyseg.segmenters import create
+    from bodyseg.segmenters.registry import parse_option_pairs
 
-    card = shipped_refiner_card()
+    card = shipped_card(SHIPPED)
     assert card is not None, "the package must ship its refinement weights (src/bodyseg/weights/pose_refiner.*)"
     refiner = PoseRefiner.load(card)
     assert refiner.card["architecture"] == "pose-refiner" and refiner.size == 128
     assert len(refiner.card["input"]["channels"]) == REFINE_CHANNELS
     assert refiner.card["bytes"] < 5_000_000  # a few MB at most
-    assert create("bodyseg")._refiner is not None
-    assert create("bodyseg", refiner="none")._refiner is None
+    assert create("bodyseg").models.refiner is not None
+    assert create("bodyseg", refiner="none").models.refiner is None
+    # what a user writes on the command line: the documented default must mean the shipped refiner
+    assert create("bodyseg", **parse_option_pairs(["refiner=auto"])).models.refiner is not None
+    assert create("bodyseg", **parse_option_pairs(["refiner=none"])).models.refiner is None

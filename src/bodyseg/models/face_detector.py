@@ -1,18 +1,18 @@
-"""Face detection with BlazeFace (short range), shipped in mediapipe 0.10.14.
+"""Face detection with MediaPipe's BlazeFace (short range).
 
 The pose detector was made for bodies: a face and shoulders filling the frame (a selfie, a
 portrait) often goes unseen. The face detector finds exactly those, and it rarely fires on the
 animals and objects of person-free scenes, so the pipeline uses it to decide when a frame where
-no body was found deserves a second look (:func:`bodyseg.segmenters.pipeline.locate_people`).
+no body was found deserves a second look (:func:`bodyseg.segmenters.bodyseg.people.locate_people`).
 
 ``face_detection_short_range.tflite``: 128x128 letterboxed input in [-1, 1], 896 anchors
 (strides 8, 16, 16, 16), each a face box and 6 keypoints (eyes, nose tip, mouth, ear tragions).
-Decoded and merged by the same :class:`~bodyseg.pose.detector.SsdDetector` as the pose detector.
+Decoded and merged by the same :class:`~bodyseg.models.pose_detector.SsdDetector` as the pose detector.
 """
 
 from __future__ import annotations
 
-from bodyseg.pose.detector import SsdDetector
+from bodyseg.models.pose_detector import SsdDetector
 
 FACE_SIZE = 128
 #: MediaPipe's SsdAnchorsCalculator strides for the short-range face detector.
@@ -27,7 +27,7 @@ class FaceDetector(SsdDetector):
         iou_threshold: boxes overlapping more than this are merged.
         threads: threads of the model runtime.
 
-    :meth:`detect` returns :class:`~bodyseg.pose.detector.Detection` objects whose ``face_box``
+    :meth:`detect` returns :class:`~bodyseg.models.pose_detector.Detection` objects whose ``face_box``
     is the face and whose ``keypoints`` are 6x2: right eye, left eye, nose tip, mouth, right ear,
     left ear.
 
@@ -36,6 +36,6 @@ class FaceDetector(SsdDetector):
         >>> faces[0].face_box  # (x0, y0, x1, y1) in pixels  # doctest: +SKIP
     """
 
-    model_file = "face_detection/face_detection_short_range.tflite"
+    model = "face_detection_short_range"
     input_size = FACE_SIZE
     strides = FACE_ANCHOR_STRIDES

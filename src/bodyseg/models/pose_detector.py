@@ -1,4 +1,4 @@
-"""Multi-person pose detection with the BlazePose detector shipped in mediapipe 0.10.14.
+"""Multi-person pose detection with MediaPipe's BlazePose detector (``pose_detection.tflite``).
 
 The model (``pose_detection.tflite``) is a single-shot detector on a 224x224 letterboxed image
 scaled to [-1, 1]. Each of its 2254 anchors predicts a face box and four keypoints:
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bodyseg.geometry import Letterbox
-from bodyseg.tflite import TFLiteModel, mediapipe_model_path
+from bodyseg.geometry import Letterbox, box_iou
+from bodyseg.models.runtime import TFLiteModel, shipped_model_path, sigmoid
 
 DETECTOR_SIZE = 224
 #: MediaPipe's SsdAnchorsCalculator options for the pose detector.
@@ -73,7 +73,12 @@ def ssd_anchors(input_size: int = DETECTOR_SIZE, strides: tuple[int, ...] = ANCH
 
 
 def decode_detections(
-    raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np.ndarray, *, input_size: int = DETECTOR_SIZE, min_score: float = 0.5
+    raw_boxes: np.ndarray,
+    raw_scores: np.ndarray,
+    anchors: np.ndarray,
+    *,
+    input_size: int = DETECTOR_SIZE,
+    min_score: float = 0.5,
 ) -> list[Detection]:
     """Detections above ``min_score`` from the raw outputs, in normalised [0, 1] coordinates.
 
@@ -81,7 +86,7 @@ def decode_detections(
     the pose detector, 6 for the face detector) in pixels of the input relative to each anchor
     centre; ``raw_scores`` are logits (clipped to +-100).
     """
-    scores = 1.0 / (1.0 + np.exp(-np.clip(raw_scores.reshape(-1).astype(np.float64), -100, 100)))
+    scores = sigmoid(raw_scores.reshape(-1).astype(np.float64), clip=100.0)
     keep = np.flatnonzero(scores >= min_score)
     detections = []
     for i in keep[np.argsort(-scores[keep])]:
@@ -92,20 +97,6 @@ def decode_detections(
         box = np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], np.float32)
         detections.append(Detection(float(scores[i]), box, keypoints.astype(np.float32)))
     return detections
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two ``(x0, y0, x1, y1)`` boxes.
-
-    Example:
-        >>> box_iou(np.array([0, 0, 2, 2]), np.array([1, 0, 3, 2]))
-        0.3333333333333333
-    """
-    w = max(0.0, float(min(a[2], b[2]) - max(a[0], b[0])))
-    h = max(0.0, float(min(a[3], b[3]) - max(a[1], b[1])))
-    inter = w * h
-    union = float((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1])) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def weighted_nms(detections: list[Detection], iou_threshold: float = 0.3) -> list[Detection]:
@@ -138,17 +129,17 @@ class SsdDetector:
     """A MediaPipe single-shot detector run on a letterboxed square in [-1, 1]: anchors decoded,
     overlaps merged by weighted NMS, boxes and keypoints mapped back to the image's pixels.
 
-    Subclasses name the model file, its input side and its anchor strides.
+    Subclasses name the shipped model (:func:`~bodyseg.models.runtime.shipped_model_path`), its input side and its anchor strides.
     """
 
-    model_file: str = ""
+    model: str = ""
     input_size: int = 0
     strides: tuple[int, ...] = ()
 
     def __init__(self, min_score: float = 0.5, iou_threshold: float = 0.3, threads: int = 1) -> None:
         self.min_score = min_score
         self.iou_threshold = iou_threshold
-        self._model = TFLiteModel(mediapipe_model_path(self.model_file), num_threads=threads)
+        self._model = TFLiteModel(shipped_model_path(self.model), num_threads=threads)
         self._anchors = ssd_anchors(self.input_size, self.strides)
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:
@@ -158,7 +149,8 @@ class SsdDetector:
         outputs = self._model(box.apply(rgb)[None].astype(np.float32) / 127.5 - 1.0)
         raw_scores, raw_boxes = sorted(outputs, key=lambda o: o.shape[-1])  # (1, N, 1) scores, (1, N, 4 + 2K) boxes
         found = weighted_nms(
-            decode_detections(raw_boxes[0], raw_scores[0], self._anchors, input_size=size, min_score=self.min_score), self.iou_threshold
+            decode_detections(raw_boxes[0], raw_scores[0], self._anchors, input_size=size, min_score=self.min_score),
+            self.iou_threshold,
         )
         for det in found:
             det.face_box = box.points_to_image(det.face_box.reshape(2, 2) * size).reshape(4).astype(np.float32)
@@ -179,6 +171,6 @@ class PoseDetector(SsdDetector):
         >>> people[0].keypoints[0]  # mid-hip, in pixels  # doctest: +SKIP
     """
 
-    model_file = "pose_detection/pose_detection.tflite"
+    model = "pose_detection"
     input_size = DETECTOR_SIZE
     strides = ANCHOR_STRIDES

@@ -10,8 +10,8 @@ import warnings
 import numpy as np
 import pytest
 
-from bodyseg.export import PERSON_CATEGORY, coco_keypoint_list, people_document, person_annotation
 from bodyseg.io.coco_rle import decode_mask
+from bodyseg.io.people_json import PERSON_CATEGORY, coco_keypoint_list, people_document, person_annotation
 from bodyseg.result import POSE_LANDMARKS, Person, Segmentation
 
 
@@ -26,7 +26,10 @@ def two_people() -> Segmentation:
     keypoints[2, :2] = (45.0, 6.0)  # outside the 40 px wide image
     return Segmentation(
         prob=(a | b).astype(np.float32),
-        people=[Person(mask=a, box=(3, 2, 9, 12), score=0.9, keypoints=keypoints), Person(mask=b, box=(0, 0, 40, 30), score=0.6)],
+        people=[
+            Person(mask=a, box=(3, 2, 9, 12), score=0.9, keypoints=keypoints),
+            Person(mask=b, box=(0, 0, 40, 30), score=0.6),
+        ],
     )
 
 
@@ -48,7 +51,7 @@ def test_document_is_json_and_pycocotools_reads_it(tmp_path):
     assert doc["images"] == [{"id": 1, "file_name": "photo.jpg", "width": 40, "height": 30}]
     assert doc["categories"][0]["keypoints"] == list(POSE_LANDMARKS) == PERSON_CATEGORY["keypoints"]
     assert [a["id"] for a in doc["annotations"]] == [1, 2]
-    for ann, person in zip(doc["annotations"], seg.people):
+    for ann, person in zip(doc["annotations"], seg.people, strict=False):
         np.testing.assert_array_equal(decode_mask(ann["segmentation"]), person.mask)
     coco_module = pytest.importorskip("pycocotools.coco")
     path = tmp_path / "people.json"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import bodyseg
-from bodyseg.pose.detector import decode_detections, ssd_anchors
-from bodyseg.pose.face import FACE_ANCHOR_STRIDES, FACE_SIZE, FaceDetector
+from bodyseg.models.face_detector import FACE_ANCHOR_STRIDES, FACE_SIZE, FaceDetector
+from bodyseg.models.pose_detector import decode_detections, ssd_anchors
 
 
 def test_face_anchor_layout_matches_mediapipe():
@@ -34,22 +33,3 @@ def test_finds_the_astronauts_face_and_no_face_in_a_flat_image():
     eyes, nose = face.keypoints[:2], face.keypoints[2]
     assert np.all(eyes[:, 1] < nose[1]) and x0 < nose[0] < x1  # eyes above the nose, inside the box
     assert detector.detect(np.full((300, 400, 3), 128, np.uint8)) == []
-
-
-@pytest.mark.parametrize(("faces", "zoomed"), [([], False), (["a face"], True)])
-def test_a_frame_without_bodies_is_looked_at_again_only_when_a_face_is_seen(faces, zoomed):
-    from bodyseg.segmenters.pipeline import ZOOM_OUTS, locate_people
-
-    class Detector:
-        def __init__(self, found):
-            self.shapes, self.found = [], found
-
-        def detect(self, rgb):
-            self.shapes.append(rgb.shape[:2])
-            return list(self.found)
-
-    bodies, face_detector = Detector([]), Detector(faces)
-    rgb = np.zeros((100, 80, 3), np.uint8)
-    assert locate_people(rgb, bodies, tiles=False, zoom_out="face", sees_face=lambda: bool(face_detector.detect(rgb))) == []
-    assert face_detector.shapes == [(100, 80)]
-    assert bodies.shapes[1:] == ([(int(round(100 * f)),) * 2 for f, _ in ZOOM_OUTS] if zoomed else [])

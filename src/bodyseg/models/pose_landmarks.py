@@ -1,6 +1,6 @@
 """Per-person pose landmarks and mask: BlazePose's landmark model on a rotated crop.
 
-From a :class:`~bodyseg.pose.detector.Detection`, the region of interest is a square centred on
+From a :class:`~bodyseg.models.pose_detector.Detection`, the region of interest is a square centred on
 the mid-hip, turned so the hip-to-body-scale vector points up, with side 2.5 times the body
 radius (MediaPipe's 1.25 margin on the circle's diameter). The 256x256 crop goes through
 ``pose_landmark_full.tflite``, which gives 39 landmarks (33 body + 6 auxiliary) and a
@@ -11,35 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
-from bodyseg.pose.detector import Detection
-from bodyseg.tflite import TFLiteModel, mediapipe_model_path
+from bodyseg.geometry import RotatedSquare, crop_points_to_image, crop_square, paste_square
+from bodyseg.models.pose_detector import Detection
+from bodyseg.models.runtime import TFLiteModel, shipped_model_path, sigmoid
 
 LANDMARK_SIZE = 256
 #: MediaPipe's RectTransformationCalculator scale for the pose ROI.
 ROI_SCALE = 1.25
-
-
-@dataclass(frozen=True)
-class RotatedSquare:
-    """A square region: centre, side in pixels, and rotation in radians (counter-clockwise)."""
-
-    cx: float
-    cy: float
-    side: float
-    angle: float
-
-    def crop_matrix(self, size: int) -> np.ndarray:
-        """2x3 affine that maps image pixels into a ``size`` x ``size`` crop of this square."""
-        scale = size / self.side
-        c, s = np.cos(self.angle), np.sin(self.angle)
-        # turn the image by -angle about the centre so the square's "up" becomes the crop's up
-        # (image y points down), scale, move to the crop centre
-        rot = np.array([[c, s], [-s, c]]) * scale
-        shift = np.array([size / 2, size / 2]) - rot @ np.array([self.cx, self.cy])
-        return np.hstack([rot, shift[:, None]]).astype(np.float64)
 
 
 def roi_from_detection(det: Detection, scale: float = ROI_SCALE) -> RotatedSquare:
@@ -62,28 +42,6 @@ def roi_from_points(centre: np.ndarray, scale_point: np.ndarray, scale: float = 
     angle = (angle + np.pi) % (2 * np.pi) - np.pi
     side = 2.0 * float(np.hypot(x1 - x0, y1 - y0)) * scale
     return RotatedSquare(float(x0), float(y0), side, float(angle))
-
-
-def crop(rgb: np.ndarray, roi: RotatedSquare, size: int = LANDMARK_SIZE) -> np.ndarray:
-    """The ``size`` x ``size`` crop of ``roi`` (edges replicated beyond the image)."""
-    return cv2.warpAffine(rgb, roi.crop_matrix(size), (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
-
-def paste(crop_values: np.ndarray, roi: RotatedSquare, shape: tuple[int, int]) -> np.ndarray:
-    """Map a crop-sized float map back onto an image of ``shape`` (zero outside the region)."""
-    size = crop_values.shape[0]
-    inverse = cv2.invertAffineTransform(roi.crop_matrix(size))
-    return cv2.warpAffine(crop_values.astype(np.float32), inverse, (shape[1], shape[0]), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-
-
-def crop_points_to_image(points: np.ndarray, roi: RotatedSquare, size: int = LANDMARK_SIZE) -> np.ndarray:
-    """Map Nx2 crop pixel coordinates back to image pixels."""
-    inverse = cv2.invertAffineTransform(roi.crop_matrix(size))
-    return points @ inverse[:, :2].T + inverse[:, 2]
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -60, 60)))
 
 
 @dataclass
@@ -120,7 +78,7 @@ class LandmarkModel:
     """
 
     def __init__(self, threads: int = 1) -> None:
-        self._model = TFLiteModel(mediapipe_model_path("pose_landmark/pose_landmark_full.tflite"), num_threads=threads)
+        self._model = TFLiteModel(shipped_model_path("pose_landmark_full"), num_threads=threads)
 
     def run_crop(self, crop_rgb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
         """Raw model on a 256x256 RGB crop: (39x5 landmarks in crop pixels, presence, 256x256 probability)."""
@@ -129,8 +87,10 @@ class LandmarkModel:
 
     def run(self, rgb: np.ndarray, roi: RotatedSquare) -> LandmarkResult:
         """Landmarks and mask of the person in ``roi``, mapped back to ``rgb``'s pixels."""
-        landmarks, presence, crop_prob = self.run_crop(crop(rgb, roi))
-        points = crop_points_to_image(landmarks[:35, :2].astype(np.float64), roi)
+        landmarks, presence, crop_prob = self.run_crop(crop_square(rgb, roi, LANDMARK_SIZE))
+        points = crop_points_to_image(landmarks[:35, :2].astype(np.float64), roi, LANDMARK_SIZE)
         visibility = sigmoid(landmarks[:33, 3])
         keypoints = np.column_stack([points[:33], visibility]).astype(np.float32)
-        return LandmarkResult(keypoints, presence, paste(crop_prob, roi, rgb.shape[:2]), roi, points[33:35].astype(np.float32))
+        return LandmarkResult(
+            keypoints, presence, paste_square(crop_prob, roi, rgb.shape[:2]), roi, points[33:35].astype(np.float32)
+        )

@@ -1,0 +1,169 @@
+"""Per-person masks: the landmark model on each person found, our refinement net on the chosen ones,
+duplicates dropped and overlaps resolved; the fast mode's gating of the selfie model by people.
+
+Example:
+    >>> a = np.array([[0.9, 0.6, 0.1]]); b = np.array([[0.2, 0.8, 0.7]])
+    >>> [m.astype(int).tolist() for m in resolve_overlaps([a, b])]
+    [[[1, 0, 0]], [[0, 1, 1]]]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+
+from bodyseg.geometry import mask_iou, paste_square
+from bodyseg.models.pose_detector import Detection
+from bodyseg.models.pose_landmarks import LandmarkModel, LandmarkResult, roi_from_detection
+from bodyseg.models.refiner import PoseRefiner, combine, refine_crop
+from bodyseg.result import POSE_LANDMARKS, Segmentation
+
+LEFT_HIP, RIGHT_HIP = POSE_LANDMARKS.index("left_hip"), POSE_LANDMARKS.index("right_hip")
+
+
+def segment_person(
+    rgb: np.ndarray, det: Detection, model: LandmarkModel, *, second_pass: bool = False
+) -> LandmarkResult:
+    """Landmarks and mask of one detected person; optionally again on the region its landmarks suggest."""
+    result = model.run(rgb, roi_from_detection(det))
+    if second_pass and result.presence > 0.5:
+        again = model.run(rgb, result.next_roi())
+        if again.presence >= result.presence * 0.9:
+            return again
+    return result
+
+
+def is_close_up(person: LandmarkResult, shape: tuple[int, int], min_visibility: float = 0.5) -> bool:
+    """Whether a person is seen close up: neither hip is visible inside the image (head and shoulders,
+    upper body), where the landmark model, made for whole bodies, is weakest.
+
+    Example:
+        >>> kp = np.zeros((33, 3), np.float32); kp[23] = (50, 90, 0.9); kp[24] = (60, 120, 0.9)
+        >>> p = LandmarkResult(kp, 1.0, np.zeros((100, 100)), None, np.zeros((2, 2)))
+        >>> is_close_up(p, (100, 100)), is_close_up(p, (200, 100))
+        (False, False)
+        >>> kp[23] = (50, 130, 0.9); is_close_up(p, (100, 100))
+        True
+    """
+    h, w = shape
+    hips = person.keypoints[[LEFT_HIP, RIGHT_HIP]]
+    inside = (
+        (hips[:, 2] >= min_visibility) & (hips[:, 0] >= 0) & (hips[:, 0] < w) & (hips[:, 1] >= 0) & (hips[:, 1] < h)
+    )
+    return not inside.any()
+
+
+#: Which people the refinement net corrects (``refiner_people=``).
+REFINER_PEOPLE = ("close-up", "all")
+
+
+def refine_in_crops(
+    rgb: np.ndarray,
+    people: list[LandmarkResult],
+    refiner: PoseRefiner,
+    selfie: np.ndarray | Callable[[], np.ndarray],
+    min_side: float = 0.0,
+    who: str = "all",
+) -> list[LandmarkResult]:
+    """Each person's mask corrected by the refinement net in a crop around it (one batched call), pasted back.
+
+    ``selfie`` is the selfie model's whole-frame probability (at its own resolution), or a function
+    that computes it (called only when someone is refined). People whose
+    crop is smaller than ``min_side`` image pixels keep their mask: the net was trained on people
+    seen large, and on a crop blown up from a few pixels it does harm. With ``who="close-up"``
+    only people seen close up (:func:`is_close_up`) are refined.
+    """
+
+    def wanted(person: LandmarkResult) -> bool:
+        return who == "all" or is_close_up(person, rgb.shape[:2])
+
+    chosen = [wanted(p) for p in people]
+    if not any(chosen):
+        return people
+    frame_selfie = selfie() if callable(selfie) else selfie
+    crops = [
+        refine_crop(rgb, p.prob, p.keypoints, frame_selfie, net_size=refiner.size) if keep else None
+        for p, keep in zip(people, chosen, strict=False)
+    ]
+    todo = [i for i, c in enumerate(crops) if c is not None and c.roi.side >= min_side]
+    if not todo:
+        return people
+    corrections = refiner.correction(np.stack([crops[i].net_input(refiner.size) for i in todo]))
+    refined = list(people)
+    for i, correction in zip(todo, corrections, strict=False):
+        prob = paste_square(combine(correction, crops[i].prior), crops[i].roi, rgb.shape[:2])
+        refined[i] = dataclasses.replace(people[i], prob=prob)
+    return refined
+
+
+def body_regions(
+    detections: list[Detection], shape: tuple[int, int], scale: tuple[float, float] = (1.0, 1.0), margin: float = 1.15
+) -> np.ndarray:
+    """N x H x W float32: how deep each pixel lies in each detection's body circle: 1 at the centre,
+    0 at ``margin`` radii and beyond. ``scale`` maps image pixels to this grid: ``(sx, sy)``.
+
+    Example:
+        >>> det = Detection(0.9, np.zeros(4, np.float32), np.array([[5, 5], [5, 9], [5, 2], [5, 4]], np.float32))
+        >>> regions = body_regions([det], (11, 11), margin=1.0)
+        >>> float(regions[0, 5, 5]), float(regions[0, 5, 9]), float(regions[0, 0, 0])
+        (1.0, 0.0, 0.0)
+    """
+    h, w = shape
+    sx, sy = scale
+    xs, ys = np.arange(w, dtype=np.float32)[None, :] / sx, np.arange(h, dtype=np.float32)[:, None] / sy
+    out = np.zeros((len(detections), h, w), np.float32)
+    for i, det in enumerate(detections):
+        cx, cy = det.keypoints[0]
+        out[i] = np.clip(1.0 - np.sqrt((xs - cx) ** 2 + (ys - cy) ** 2) / max(det.body_radius * margin, 1.0), 0.0, 1.0)
+    return out
+
+
+def gate_by_people(
+    prob: np.ndarray, detections: list[Detection], image_shape: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A whole-frame probability (any resolution) kept only inside detected people's body circles.
+
+    Returns the gated probability and the owner map (``-1`` outside every circle, else the index of
+    the detection whose circle the pixel lies deepest in), both at ``prob``'s resolution.
+    """
+    scale = (prob.shape[1] / image_shape[1], prob.shape[0] / image_shape[0])
+    regions = body_regions(detections, prob.shape, scale)
+    inside = regions.max(axis=0) > 0
+    owner = np.where(inside, regions.argmax(axis=0), -1)
+    return np.where(inside, prob, 0.0).astype(np.float32), owner
+
+
+def drop_duplicates(
+    people: list[tuple[float, LandmarkResult]], iou_threshold: float = 0.6
+) -> list[tuple[float, LandmarkResult]]:
+    """Keep the better of two people whose masks overlap more than ``iou_threshold`` (best first)."""
+    kept: list[tuple[float, LandmarkResult]] = []
+    for score, person in sorted(people, key=lambda p: -p[0]):
+        mask = person.prob > 0.5
+        if all(mask_iou(mask, other.prob > 0.5) <= iou_threshold for _, other in kept):
+            kept.append((score, person))
+    return kept
+
+
+def resolve_overlaps(probs: list[np.ndarray], threshold: float = 0.5) -> list[np.ndarray]:
+    """One bool mask per person: each pixel above ``threshold`` goes to the most probable person.
+
+    Example:
+        >>> a = np.array([[0.9, 0.6, 0.1]]); b = np.array([[0.2, 0.8, 0.7]])
+        >>> [m.astype(int).tolist() for m in resolve_overlaps([a, b])]
+        [[[1, 0, 0]], [[0, 1, 1]]]
+    """
+    if len(probs) <= 1:
+        return [p > threshold for p in probs]
+    stack = np.stack(probs)
+    owner = stack.argmax(axis=0)
+    return [(owner == i) & (p > threshold) for i, p in enumerate(probs)]
+
+
+def nobody(shape: tuple[int, int]) -> Segmentation:
+    """The result when no person is found: an all-zero probability, with a warning."""
+    result = Segmentation(prob=np.zeros(shape, np.float32))
+    result.warn("no person detected")
+    return result

@@ -1,0 +1,141 @@
+"""Finding people: the pose detector on the whole frame, on tiles (people too small for its 224 px)
+and on zoomed-out views (close-ups too big for it), each view's detections confirmed by the caller.
+
+Example:
+    >>> tile_windows((100, 150), 100)
+    [(0, 0, 100, 100), (50, 0, 150, 100)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import numpy as np
+
+from bodyseg.geometry import box_iou
+from bodyseg.models.pose_detector import Detection, PoseDetector
+
+
+def tile_windows(shape: tuple[int, int], tile: int, overlap: float = 0.25) -> list[tuple[int, int, int, int]]:
+    """Square windows ``(x0, y0, x1, y1)`` of side ``tile`` covering an image, overlapping by ``overlap``.
+
+    Example:
+        >>> tile_windows((100, 150), 100)
+        [(0, 0, 100, 100), (50, 0, 150, 100)]
+    """
+    h, w = shape
+    side = min(tile, h, w)
+    step = max(1, int(side * (1 - overlap)))
+
+    def starts(length: int) -> list[int]:
+        points = list(range(0, max(1, length - side + 1), step))
+        if points[-1] + side < length:
+            points.append(length - side)
+        return points
+
+    return [(x, y, x + side, y + side) for y in starts(h) for x in starts(w)]
+
+
+#: Zoomed-out views tried when the frame shows nobody: (canvas side / image's longer side, where
+#: the image's top sits in the spare height: 0 top, 0.5 centred).
+ZOOM_OUTS: tuple[tuple[float, float], ...] = ((1.5, 0.5), (2.0, 0.25))
+
+
+def detect_zoomed_out(rgb: np.ndarray, detector: PoseDetector, factor: float, vertical: float = 0.5) -> list[Detection]:
+    """Detections on the image shrunk into a larger black canvas, in the image's own pixels.
+
+    Close-ups (a face and shoulders filling the frame) are too big for the detector, which was
+    made for whole bodies; shown smaller, with room below for the body it expects, they are found.
+    """
+    h, w = rgb.shape[:2]
+    side = int(round(max(h, w) * factor))
+    top, left = int((side - h) * vertical), (side - w) // 2
+    canvas = np.zeros((side, side, 3), np.uint8)
+    canvas[top : top + h, left : left + w] = rgb
+    offset = np.array([left, top], np.float32)
+    found = detector.detect(canvas)
+    for det in found:
+        det.keypoints = det.keypoints - offset
+        det.face_box = det.face_box - np.tile(offset, 2)
+    return found
+
+
+#: When to look again on zoomed-out views (``zoom_out=``): never, when a face is seen, always.
+ZOOM_OUT_WHEN = ("off", "face", "always")
+
+
+def tile_side(shape: tuple[int, int]) -> int:
+    """Side of the tiles :func:`tile_detections` uses on an image of ``shape``: at least the detector's 224 px.
+
+    Example:
+        >>> tile_side((360, 480)), tile_side((1080, 1920))
+        (224, 768)
+    """
+    return int(max(224, min(shape) * 0.6, max(shape) / 2.5))
+
+
+def tile_detections(
+    rgb: np.ndarray,
+    detector: PoseDetector,
+    min_score: float,
+    avoid: list[Detection],
+    side: Callable[[tuple[int, int]], int] = tile_side,
+) -> list[Detection]:
+    """Detections on overlapping tiles of ``side(image shape)`` pixels, in the image's pixels: those
+    scoring at least ``min_score`` that overlap no detection in ``avoid`` (nor each other) by more than half."""
+    kept: list[Detection] = []
+    for x0, y0, x1, y1 in tile_windows(rgb.shape[:2], side(rgb.shape[:2])):
+        for det in detector.detect(rgb[y0:y1, x0:x1]):
+            offset = np.array([x0, y0], np.float32)
+            det.keypoints = det.keypoints + offset
+            det.face_box = det.face_box + np.tile(offset, 2)
+            if det.score >= min_score and all(
+                box_iou(det.body_box(), other.body_box()) < 0.5 for other in avoid + kept
+            ):
+                kept.append(det)
+    return kept
+
+
+T = TypeVar("T")
+
+
+def locate_people(
+    rgb: np.ndarray,
+    detector: PoseDetector,
+    *,
+    tiles: bool | str = True,
+    tile_scale: float = 2.0,
+    tile_min_score: float = 0.75,
+    zoom_out: str = "off",
+    sees_face: Callable[[], bool] | None = None,
+    confirm: Callable[[list[Detection]], list[T]] | None = None,
+) -> list[T]:
+    """People found on the whole frame, plus on tiles (for people too small at the detector's 224 px)
+    and on zoomed-out views (for people too big for it).
+
+    ``confirm`` turns each view's detections into the people it accepts (the pipeline runs the
+    landmark model and keeps those it is sure of); without it every detection is kept, best
+    first. "Nobody" below means nobody accepted: a frame whose only detection is a dog the landmark
+    model rejects is looked at again like an empty one.
+
+    Tiles are used only when the image's long side exceeds ``tile_scale`` x 224, and with
+    ``tiles="empty"`` only when the whole frame shows nobody (cheaper). A tile detection
+    must score at least ``tile_min_score`` (tiles see more clutter at a larger scale, so they
+    invent more people) and overlap no detection already made by more than half. A frame where
+    nobody is found is tried again shrunk into a larger canvas (:data:`ZOOM_OUTS`, in turn, until
+    someone is found) with ``zoom_out="always"``, and with ``zoom_out="face"`` when ``sees_face()``
+    says a face detector finds a face in it (a close-up; person-free scenes rarely show one).
+    """
+    accept: Callable[[list[Detection]], list] = confirm or (lambda dets: sorted(dets, key=lambda d: -d.score))
+    seen = detector.detect(rgb)
+    found = accept(seen)
+    look_again = not found and (zoom_out == "always" or (zoom_out == "face" and sees_face is not None and sees_face()))
+    for factor, vertical in ZOOM_OUTS if look_again else ():
+        zoomed = detect_zoomed_out(rgb, detector, factor, vertical)
+        seen, found = seen + zoomed, accept(zoomed)
+        if found:
+            break
+    if not tiles or max(rgb.shape[:2]) < tile_scale * 224 or (tiles == "empty" and found):
+        return found
+    return found + accept(tile_detections(rgb, detector, tile_min_score, avoid=seen))

@@ -1,0 +1,361 @@
+"""The default method (``bodyseg``) and its fast mode (``bodyseg-fast``): the pipeline's stages put together.
+
+```
+find people (pose detector: whole frame, tiles, zoomed-out views; people.py)
+  -> per person: landmarks + mask (landmark model), our refinement net on the chosen ones (masks.py)
+  -> drop duplicates, each pixel to the most probable person
+  -> edges refined on the union (refine.edges)
+```
+
+The models come in one :class:`PipelineModels` bundle, loaded from the package by default; pass
+your own (or stand-ins in tests) with ``models=``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from bodyseg.errors import MethodError
+from bodyseg.geometry import RotatedSquare
+from bodyseg.models.card import shipped_card
+from bodyseg.models.face_detector import FaceDetector
+from bodyseg.models.pose_detector import Detection, PoseDetector
+from bodyseg.models.pose_landmarks import LandmarkModel, LandmarkResult
+from bodyseg.models.refiner import SHIPPED, PoseRefiner
+from bodyseg.models.selfie import SelfieModel
+from bodyseg.refine.edges import EDGE_REFINERS, refine_edges
+from bodyseg.result import Person, Segmentation, box_of_mask
+from bodyseg.segmenters.base import Segmenter
+from bodyseg.segmenters.bodyseg.masks import (
+    REFINER_PEOPLE,
+    drop_duplicates,
+    gate_by_people,
+    nobody,
+    refine_in_crops,
+    resolve_overlaps,
+    segment_person,
+)
+from bodyseg.segmenters.bodyseg.people import ZOOM_OUT_WHEN, locate_people
+from bodyseg.segmenters.options import check_choice, check_float, check_int
+
+#: ``Segmentation.meta`` key of what a video's next frame follows: per person, the landmark
+#: model's next region ``roi`` (cx, cy, side, angle) and the ``detector_score`` it started from.
+FOLLOW_KEY = "landmark_rois"
+
+
+@dataclass
+class PipelineModels:
+    """The models the pipeline runs; any may be a stand-in with the same call (tests, your own models).
+
+    Attributes:
+        detector: finds people (``detect(rgb) -> list[Detection]``).
+        landmarks: keypoints and a mask per person (``run(rgb, roi) -> LandmarkResult``); None in the fast mode.
+        faces: finds faces (``detect(rgb) -> list``), to look again at close-ups; None: never.
+        selfie: the whole-frame selfie model (``selfie(rgb) -> probability``); None when nothing needs it.
+        refiner: our refinement net; None: masks as the landmark model gives them.
+    """
+
+    detector: Any
+    landmarks: Any = None
+    faces: Any = None
+    selfie: Callable[[np.ndarray], np.ndarray] | None = None
+    refiner: Any = None
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        min_score: float,
+        face_min_score: float | None,
+        refiner: str | None,
+        landmarks: bool = True,
+        threads: int = 1,
+    ) -> PipelineModels:
+        """The shipped models: a face detector when ``face_min_score`` is given, the refiner of
+        :func:`load_refiner` (``refiner``), the selfie model when the faces or the refiner need it."""
+        check_int("threads", threads, 1, 64)
+        faces = FaceDetector(min_score=face_min_score, threads=threads) if face_min_score is not None else None
+        net = load_refiner(refiner, threads)
+        return cls(
+            detector=PoseDetector(min_score=min_score, threads=threads),
+            landmarks=LandmarkModel(threads=threads) if landmarks else None,
+            faces=faces,
+            selfie=SelfieModel(threads) if faces is not None or net is not None else None,
+            refiner=net,
+        )
+
+
+def load_refiner(refiner: str | None, threads: int = 1) -> PoseRefiner | None:
+    """Our refinement net: ``"auto"`` the shipped one (None if this build ships none), ``"none"``
+    (or None) no refiner, else the path of a refiner's model card (``.json``).
+
+    Example:
+        >>> load_refiner("none") is None and load_refiner(None) is None
+        True
+    """
+    if refiner in (None, "none"):
+        return None
+    if refiner == "auto":
+        return PoseRefiner.load(threads=threads) if shipped_card(SHIPPED) is not None else None
+    path = Path(str(refiner))
+    if path.suffix != ".json":
+        raise MethodError(f"refiner must be auto, none or a refiner's model card (.json), got {refiner!r}")
+    return PoseRefiner.load(path, threads)
+
+
+class _PipelineSegmenter(Segmenter):
+    """What both modes share: the models, the edges and the close-up fallback."""
+
+    def __init__(self, models: PipelineModels, edges: str, max_people: int) -> None:
+        self.edges = check_choice("edges", edges, EDGE_REFINERS)
+        if edges == "crf":
+            from bodyseg.refine.crf import import_densecrf
+
+            import_densecrf()  # a missing package fails now, naming what to install
+        self.max_people = check_int("max_people", max_people, 1, 1000)
+        self.models = models
+
+    def _sees_face(self, rgb: np.ndarray) -> bool:
+        """Whether the face detector finds a face: a close-up, when no body is seen."""
+        return self.models.faces is not None and bool(self.models.faces.detect(rgb))
+
+    def _selfie_at(self, rgb: np.ndarray) -> np.ndarray:
+        """The selfie model's probability resized to the image."""
+        h, w = rgb.shape[:2]
+        return cv2.resize(self.models.selfie(rgb), (w, h), interpolation=cv2.INTER_LINEAR)
+
+    def _close_up_selfie(self, rgb: np.ndarray) -> Segmentation:
+        """When no body but a face is seen (a close-up the body detector and landmark model cannot
+        take, even zoomed out): the selfie model's whole-frame mask, one person, no keypoints."""
+        union = refine_edges(rgb, self._selfie_at(rgb), self.edges)
+        mask = union > 0.5
+        people = [Person(mask=mask, box=box_of_mask(mask), score=1.0)] if mask.any() else []
+        return Segmentation(prob=union.astype(np.float32), people=people)
+
+
+class PeopleSegmenter(_PipelineSegmenter):
+    """bodyseg's own pipeline: every person, with keypoints, a mask each and refined edges.
+
+    Args:
+        min_score: person detector threshold.
+        min_presence: the landmark model's threshold that a crop holds a person (0.7: against
+            0.5, person-free scenes 1.12% -> 0.75% of pixels called person, backgrounds-val
+            2.07% -> 1.25%, for coco -0.003 and davis -0.002 IoU; ccp and portraits unchanged).
+        max_people: at most this many people (best first).
+        tiles: look for small people on overlapping tiles too: ``"empty"`` (default) only when
+            the whole frame shows nobody the landmark model accepts (a frame whose only detection
+            is a rejected animal or statue is searched again: coco 0.459 -> 0.469, person-free
+            scenes unchanged), ``True`` always (finds more people in crowds, 2-3x slower on large
+            images), ``False`` never.
+        tile_min_score: detector threshold on tiles (stricter: tiles invent more people).
+        zoom_out: when the frame shows nobody, look again on zoomed-out views, which finds the
+            close-up portraits the body detector misses: ``"face"`` (default) only when the face
+            detector sees a face scoring ``face_min_score`` or more (pfcn-val 0.926 -> 0.952,
+            picsart-val 0.936 -> 0.951, person-free scenes unchanged), ``"always"`` (as much
+            recall, but 4.3% of person-free pixels called person instead of 1.1%) or ``"off"``.
+            With ``"face"``, a frame where a face is seen but no body is found even zoomed out
+            gets the selfie model's whole-frame mask (5 of 554 training portraits of pfcn, IoU
+            0.83-0.97 each instead of 0; none of the person-free scenes).
+        face_min_score: face detector threshold for ``zoom_out="face"`` (on 400 training
+            portraits of each set the close-ups the body detector missed scored 0.71-0.95; on the
+            84 person-free scenes no face scored above 0.67).
+        second_pass: re-run each person on the region its landmarks suggest.
+        refiner: our trained refinement net (:mod:`bodyseg.models.refiner`) correcting people's
+            masks: ``"auto"`` (default: the shipped weights), ``"none"``, or the path of a
+            refiner's model card (``.json``).
+        refiner_people: who the refiner corrects: ``"close-up"`` (default: only people whose hips
+            are out of view, where it gains most and the landmark model is weakest) or ``"all"``.
+        refiner_min_side: only people whose refinement crop spans at least this many image pixels
+            are refined (the net was trained on people seen large).
+        edges: edge refinement of the union: ``"guided"`` (default: fast guided filter), ``"crf"``
+            (dense CRF, pydensecrf2: +0.004-0.008 IoU and sharper boundaries for ~300-450 ms more
+            per image; docs/bench/crf.md) or ``"none"``.
+        threads: threads each model may use (default 1: batch jobs run one image per core; on an
+            idle 2-core machine 2 threads take the landmark model from 25 to 14 ms, but in video,
+            where other stages run beside it, they gained nothing measurable).
+        models: (Python only) the models to run instead of the shipped ones, see :class:`PipelineModels`.
+
+    Fails on: people whose hips and shoulders are both hidden; heavy crowds (one mask per
+    detection, at most ``max_people``). Cost: one detector run (plus, when nobody is found, a
+    face check and tiles) and one landmark run per person (two with ``second_pass``); in video,
+    between full runs, only the landmark runs (:meth:`segment_next`).
+
+    Example:
+        >>> seg = PeopleSegmenter().segment("team.jpg")  # doctest: +SKIP
+        >>> len(seg.people)  # doctest: +SKIP
+        5
+    """
+
+    name = "bodyseg"
+
+    def __init__(
+        self,
+        min_score: float = 0.5,
+        min_presence: float = 0.7,
+        max_people: int = 20,
+        tiles: bool | str = "empty",
+        tile_min_score: float = 0.75,
+        zoom_out: str | bool = "face",
+        face_min_score: float = 0.75,
+        second_pass: bool = False,
+        refiner: str = "auto",
+        refiner_people: str = "close-up",
+        refiner_min_side: float = 160.0,
+        edges: str = "guided",
+        threads: int = 1,
+        models: PipelineModels | None = None,
+    ) -> None:
+        self.min_presence = check_float("min_presence", min_presence, 0.0, 1.0)
+        self.tiles = check_choice("tiles", tiles, (True, False, "empty"))
+        self.tile_min_score = check_float("tile_min_score", tile_min_score, 0.0, 1.0)
+        # "off" on the command line arrives as False (a boolean word)
+        zoom_out = {True: "always", False: "off"}.get(zoom_out, zoom_out) if isinstance(zoom_out, bool) else zoom_out
+        self.zoom_out = check_choice("zoom_out", zoom_out, ZOOM_OUT_WHEN)
+        self.second_pass = bool(second_pass)
+        self.refiner_people = check_choice("refiner_people", refiner_people, REFINER_PEOPLE)
+        self.refiner_min_side = check_float("refiner_min_side", refiner_min_side, 0.0)
+        if models is None:
+            models = PipelineModels.load(
+                min_score=check_float("min_score", min_score, 0.0, 1.0),
+                refiner=refiner,
+                threads=threads,
+                face_min_score=check_float("face_min_score", face_min_score, 0.0, 1.0) if zoom_out == "face" else None,
+            )
+        super().__init__(models, edges, max_people)
+
+    def _segment(self, rgb: np.ndarray) -> Segmentation:
+        sees_face = functools.cache(functools.partial(self._sees_face, rgb))  # asked at most once per image
+        found = locate_people(
+            rgb,
+            self.models.detector,
+            tiles=self.tiles,
+            tile_min_score=self.tile_min_score,
+            zoom_out=self.zoom_out,
+            sees_face=sees_face,
+            confirm=functools.partial(self._confirm, rgb),
+        )
+        if not found and sees_face():
+            return self._close_up_selfie(rgb)
+        return self._assemble(rgb, found)
+
+    def _confirm(self, rgb: np.ndarray, detections: list[Detection]) -> list[tuple[float, LandmarkResult]]:
+        """(score, person) of the detections the landmark model is sure hold a person."""
+        found = []
+        for det in sorted(detections, key=lambda d: -d.score)[: self.max_people * 2]:
+            person = segment_person(rgb, det, self.models.landmarks, second_pass=self.second_pass)
+            if person.presence >= self.min_presence:
+                found.append((det.score * person.presence, person))
+        return found
+
+    def _segment_next(self, rgb: np.ndarray, previous: Segmentation) -> Segmentation | None:
+        """Video: the landmark model on the regions the previous frame's landmarks suggest, without the
+        detector (MediaPipe's tracking). None when nobody was followed or someone is lost."""
+        followed = previous.meta.get(FOLLOW_KEY)
+        if not followed:
+            return None
+        found = []
+        for entry in followed:
+            person = self.models.landmarks.run(rgb, RotatedSquare(*entry["roi"]))
+            if person.presence < self.min_presence:
+                return None
+            found.append((entry["detector_score"] * person.presence, person))
+        return self._assemble(rgb, found)
+
+    def _refined(
+        self, rgb: np.ndarray, found: list[tuple[float, LandmarkResult]]
+    ) -> list[tuple[float, LandmarkResult]]:
+        """``found`` with the chosen people's masks corrected by the refinement net (when there is one)."""
+        if self.models.refiner is None:
+            return found
+        people = refine_in_crops(
+            rgb,
+            [person for _, person in found],
+            self.models.refiner,
+            lambda: self.models.selfie(rgb),
+            self.refiner_min_side,
+            self.refiner_people,
+        )
+        return [(score, person) for (score, _), person in zip(found, people, strict=False)]
+
+    def _assemble(self, rgb: np.ndarray, found: list[tuple[float, LandmarkResult]]) -> Segmentation:
+        """Refine, drop duplicates, paste together and refine edges; ``found`` holds (score, person)."""
+        found = drop_duplicates(self._refined(rgb, found))[: self.max_people]
+        if not found:
+            return nobody(rgb.shape[:2])
+        probs = [person.prob for _, person in found]
+        union = refine_edges(rgb, np.max(np.stack(probs), axis=0), self.edges)
+        masks = resolve_overlaps([np.minimum(p, union) if self.edges == "none" else p for p in probs])
+        people = [
+            Person(mask=mask & (union > 0.5), box=box_of_mask(mask), score=float(score), keypoints=person.keypoints)
+            for mask, (score, person) in zip(masks, found, strict=False)
+        ]
+        follow = [
+            {"roi": dataclasses.astuple(person.next_roi()), "detector_score": score / max(person.presence, 1e-6)}
+            for score, person in found
+        ]
+        return Segmentation(prob=union.astype(np.float32), people=people, meta={FOLLOW_KEY: follow})
+
+
+class FastPeopleSegmenter(_PipelineSegmenter):
+    """The default method's fast mode: the whole-frame selfie model, kept only inside the people the
+    pose detector finds (or whole when it finds no body but the face detector sees a face: a
+    close-up); no landmarks, no keypoints, no tiles: cheaper, and without most of the selfie
+    model's false alarms on scenes without people.
+
+    Args:
+        min_score: person detector threshold.
+        max_people: at most this many people (best first).
+        face_min_score: face detector threshold for close-ups (``None``: never look for faces).
+        edges: ``"guided"`` (default), ``"crf"`` or ``"none"`` (see :class:`PeopleSegmenter`).
+        threads: threads each model may use.
+        models: (Python only) the models to run instead of the shipped ones.
+
+    Example:
+        >>> seg = FastPeopleSegmenter().segment("photo.jpg")  # doctest: +SKIP
+    """
+
+    name = "bodyseg-fast"
+
+    def __init__(
+        self,
+        min_score: float = 0.5,
+        max_people: int = 20,
+        face_min_score: float | None = 0.75,
+        edges: str = "guided",
+        threads: int = 1,
+        models: PipelineModels | None = None,
+    ) -> None:
+        if models is None:
+            face = None if face_min_score is None else check_float("face_min_score", face_min_score, 0.0, 1.0)
+            models = PipelineModels.load(
+                min_score=check_float("min_score", min_score, 0.0, 1.0),
+                face_min_score=face,
+                refiner="none",
+                landmarks=False,
+                threads=threads,
+            )
+            models.selfie = SelfieModel(threads)
+        super().__init__(models, edges, max_people)
+
+    def _segment(self, rgb: np.ndarray) -> Segmentation:
+        detections = self.models.detector.detect(rgb)[: self.max_people]
+        h, w = rgb.shape[:2]
+        if not detections:
+            return self._close_up_selfie(rgb) if self._sees_face(rgb) else nobody((h, w))
+        small, owner = gate_by_people(self.models.selfie(rgb), detections, (h, w))
+        union = refine_edges(rgb, cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), self.edges)
+        owner = cv2.resize(owner.astype(np.int16), (w, h), interpolation=cv2.INTER_NEAREST)
+        mask = union > 0.5
+        people = [
+            Person(mask=mask & (owner == i), box=box_of_mask(mask & (owner == i)), score=float(det.score))
+            for i, det in enumerate(detections)
+        ]
+        return Segmentation(prob=union.astype(np.float32), people=[p for p in people if p.mask.any()])

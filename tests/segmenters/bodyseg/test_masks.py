@@ -1,0 +1,88 @@
+"""Per-person masks: overlaps, the fast mode's gating, close-ups and the refiner's choice of people."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bodyseg.geometry import RotatedSquare
+from bodyseg.models.pose_detector import Detection
+from bodyseg.models.pose_landmarks import LandmarkResult
+from bodyseg.segmenters.bodyseg.masks import (
+    LEFT_HIP,
+    RIGHT_HIP,
+    gate_by_people,
+    is_close_up,
+    refine_in_crops,
+    resolve_overlaps,
+)
+
+
+def test_overlaps_go_to_the_most_probable_person():
+    a = np.array([[0.9, 0.7, 0.2, 0.0]])
+    b = np.array([[0.1, 0.8, 0.6, 0.3]])
+    masks = resolve_overlaps([a, b])
+    assert masks[0].tolist() == [[True, False, False, False]]
+    assert masks[1].tolist() == [[False, True, True, False]]
+    assert not (masks[0] & masks[1]).any()
+    assert resolve_overlaps([]) == []
+
+
+def detection_at(cx: float, cy: float, radius: float) -> Detection:
+    keypoints = np.array([[cx, cy], [cx, cy + radius], [cx, cy - radius / 2], [cx, cy]], np.float32)
+    return Detection(0.9, np.zeros(4, np.float32), keypoints)
+
+
+def test_fast_mode_keeps_probability_only_inside_detected_bodies():
+    prob = np.full((50, 100), 0.9, np.float32)  # a whole-frame model that calls everything person
+    left, right = detection_at(20, 25, 10), detection_at(80, 25, 10)
+    gated, owner = gate_by_people(prob, [left, right], (100, 200))  # probability at half the image's size
+    assert gated[12, 10] == pytest.approx(0.9) and owner[12, 10] == 0  # (20, 25) in the image -> (10, 12.5) here
+    assert gated[12, 40] == pytest.approx(0.9) and owner[12, 40] == 1
+    assert gated[12, 25] == 0 and owner[12, 25] == -1  # between the two people
+    assert gated[45, 10] == 0  # below the first person's circle (radius 10 * 1.15 image px = 5.75 here)
+
+
+def test_close_up_means_no_hip_visible_inside_the_image():
+    kp = np.zeros((33, 3), np.float32)
+    kp[LEFT_HIP] = (50, 90, 0.9)
+    kp[RIGHT_HIP] = (60, 95, 0.2)  # not visible
+    person = LandmarkResult(kp, 1.0, np.zeros((100, 100)), None, np.zeros((2, 2)))
+    assert not is_close_up(person, (100, 100))  # one visible hip in the frame: a full or half body
+    kp[LEFT_HIP] = (50, 130, 0.9)  # below the frame
+    assert is_close_up(person, (100, 100))
+    kp[LEFT_HIP] = (50, 90, 0.3)  # in the frame but not visible
+    assert is_close_up(person, (100, 100))
+
+
+def test_only_close_ups_are_refined_by_default():
+    calls = []
+
+    class Recorder:
+        size = 128
+
+        def correction(self, inputs):
+            calls.append(len(inputs))
+            return np.zeros((len(inputs), 128, 128), np.float32)
+
+    def person(hip_y: float) -> LandmarkResult:
+        kp = np.zeros((33, 3), np.float32)
+        kp[:, 2] = 0.9
+        kp[:, :2] = (50, 40)
+        kp[[LEFT_HIP, RIGHT_HIP], 1] = hip_y
+        prob = np.zeros((100, 100), np.float32)
+        prob[20:90, 30:70] = 0.9
+        return LandmarkResult(kp, 1.0, prob, RotatedSquare(50.0, 50.0, 100.0, 0.0), np.zeros((2, 2)))
+
+    rgb = np.zeros((100, 100, 3), np.uint8)
+    selfie_calls = []
+
+    def selfie():
+        selfie_calls.append(1)
+        return np.zeros((64, 64), np.float32)
+
+    people = [person(70.0), person(150.0)]  # hips in view; hips below the frame
+    out = refine_in_crops(rgb, people, Recorder(), selfie, who="close-up")
+    assert calls == [1] and out[0] is people[0] and out[1] is not people[1]
+    assert refine_in_crops(rgb, people[:1], Recorder(), selfie, who="close-up")[0] is people[0]
+    assert len(selfie_calls) == 1  # the selfie model runs only when someone is refined
