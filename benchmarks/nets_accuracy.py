@@ -20,8 +20,8 @@ from pathlib import Path
 
 from bodyseg.datasets import open_dataset
 from bodyseg.metrics import dice, iou
+from bodyseg.models.card import write_card
 from bodyseg.segmenters.net import NetSegmenter
-from bodyseg.train.export import write_model_card
 
 
 def main() -> None:
@@ -66,7 +66,7 @@ def store_in_card(card_path: Path, measured: dict[str, dict[str, float]]) -> Non
     """Add ``<data set>:net`` entries to the card's metrics (the ONNX file and its sha256 are untouched)."""
     card = json.loads(card_path.read_text(encoding="utf-8"))
     card["metrics"].update({f"{name}:net": scores for name, scores in measured.items()})
-    write_model_card(card, card_path)
+    write_card(card, card_path)
 
 
 if __name__ == "__main__":

@@ -181,7 +181,7 @@ def face_fallback() -> None:
 
 
 def blend() -> None:
-    from bodyseg.train.refiner import is_holdout
+    from bodyseg.train.refiner_crops import is_holdout
 
     segmenter, selfie = create("bodyseg"), SelfieModel()
     weights = (1.0, 0.7, 0.5, 0.3)

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import ImageColor
 
 from bodyseg.errors import InputError
-from bodyseg.result import Segmentation
+from bodyseg.result import CLUSTER_MAP, Segmentation
 
 Colour = Union[str, Sequence[int]]
 Background = Union[np.ndarray, str, Sequence[int]]
@@ -228,9 +228,9 @@ def colour_splash(image: np.ndarray, seg: Segmentation, feather: float | None = 
 def label_map(seg: Segmentation, threshold: float = 0.5, *, clusters: bool = False) -> np.ndarray:
     """HxW int labels: 0 background, then 1..N per person (or per cluster with ``clusters=True``)."""
     if clusters:
-        if seg.clusters is None:
+        if CLUSTER_MAP not in seg.meta:
             raise InputError(f"method {seg.meta.get('method', '?')!r} keeps no cluster map; use kmeans or meanshift")
-        return seg.clusters.astype(np.int32) + 1
+        return np.asarray(seg.meta[CLUSTER_MAP]).astype(np.int32) + 1
     if len(seg.people) > 1:
         labels = np.zeros(seg.shape, np.int32)
         for i, person in enumerate(seg.people, start=1):

@@ -71,6 +71,10 @@ class Parts:
     names: tuple[str, ...]
 
 
+#: ``Segmentation.meta`` key of a clustering method's HxW int cluster map (k-means, mean-shift).
+CLUSTER_MAP = "cluster_map"
+
+
 @dataclass
 class Segmentation:
     """What every segmenter returns.
@@ -79,8 +83,8 @@ class Segmentation:
         prob: HxW float32 person probability in [0, 1], at the input's resolution.
         people: one :class:`Person` per person, where the method separates them.
         parts: body-part labels, where the method provides them.
-        clusters: HxW int cluster map for clustering methods (k-means, mean-shift), else None.
-        meta: free-form facts about the run (``method``, ``warnings``, timings...).
+        meta: free-form facts about the run (``method``, ``warnings``, timings; a clustering method's
+            cluster map under :data:`CLUSTER_MAP`...).
 
     Example:
         >>> import numpy as np
@@ -92,7 +96,6 @@ class Segmentation:
     prob: np.ndarray
     people: list[Person] = field(default_factory=list)
     parts: Parts | None = None
-    clusters: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

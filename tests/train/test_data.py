@@ -8,7 +8,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from bodyseg.datasets import open_dataset  # noqa: E402
-from bodyseg.train.augment import Augment, Letterbox, colour_jitter, flip_pair, letterbox, random_scale_crop  # noqa: E402
+from bodyseg.train.augment import Augment, WholeView, colour_jitter, flip_pair, letterbox, random_scale_crop  # noqa: E402
 from bodyseg.train.composite import Compositor, cut_out, paste, paste_random  # noqa: E402
 from bodyseg.train.data import SegmentationDataset, to_tensors  # noqa: E402
 from bodyseg.train.sources import is_validation, open_source  # noqa: E402
@@ -105,7 +105,7 @@ def test_compositor_makes_scenes_overlays_and_negatives(figures) -> None:
     folder = figures("figs", count=3)
     backgrounds = figures("bg", count=2, seed=1)
     bg_paths = sorted((backgrounds / "images").glob("*.png"))
-    data = SegmentationDataset([open_dataset(str(folder))], "mask", Letterbox(48))
+    data = SegmentationDataset([open_dataset(str(folder))], "mask", WholeView(48))
     compositor = Compositor(
         people=data.load_pair, count=len(data), backgrounds=bg_paths, p_background=0.5, p_overlay=0.3
     )
@@ -133,7 +133,7 @@ def test_real_composites_on_backgrounds(datasets) -> None:
 def test_an_unreadable_sample_is_skipped_with_a_warning(figures, caplog) -> None:
     folder = figures()
     (folder / "images" / "001.png").write_bytes(b"not a png")
-    data = SegmentationDataset([open_dataset(str(folder))], "mask", Letterbox(32))
+    data = SegmentationDataset([open_dataset(str(folder))], "mask", WholeView(32))
     x, _ = data[1]
     torch.testing.assert_close(x, data[2][0])  # the next sample stands in
     assert "unreadable" in caplog.text and "001.png" in caplog.text

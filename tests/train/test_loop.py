@@ -13,9 +13,11 @@ torch = pytest.importorskip("torch")
 from bodyseg import nets  # noqa: E402
 from bodyseg.datasets import open_dataset  # noqa: E402
 from bodyseg.errors import InputError  # noqa: E402
-from bodyseg.train.augment import Letterbox  # noqa: E402
+from bodyseg.train.augment import WholeView  # noqa: E402
+from bodyseg.train.config import TrainConfig, TrainData, lr_factor  # noqa: E402
 from bodyseg.train.data import SegmentationDataset  # noqa: E402
-from bodyseg.train.loop import TrainConfig, TrainData, evaluate, export_best, lr_factor, train  # noqa: E402
+from bodyseg.train.export import export_best  # noqa: E402
+from bodyseg.train.loop import evaluate, train  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -24,8 +26,8 @@ def figure_data(folder: Path, size: int = 64) -> TrainData:
     """The same few synthetic photos for training and validation (letterboxed, no augmentation)."""
     samples = open_dataset(str(folder))
     return TrainData(
-        train=SegmentationDataset([samples], "mask", Letterbox(size)),
-        val={"figures": SegmentationDataset([samples], "mask", Letterbox(size))},
+        train=SegmentationDataset([samples], "mask", WholeView(size)),
+        val={"figures": SegmentationDataset([samples], "mask", WholeView(size))},
         kind="mask",
         num_classes=1,
     )
@@ -119,7 +121,7 @@ def test_deeply_supervised_nets_train_with_their_aux_losses(arch, figures, tmp_p
 
 def test_export_writes_onnx_and_a_model_card_that_matches(figures, tmp_path) -> None:
     ort = pytest.importorskip("onnxruntime")
-    from bodyseg.train.export import sha256_of
+    from bodyseg.models.card import sha256_of
 
     run = tmp_path / "run"
     result = train(config(run, epochs=1, steps_per_epoch=2), data=figure_data(figures()))

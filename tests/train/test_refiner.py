@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bodyseg.models.pose_landmarks import RotatedSquare
+from bodyseg.geometry import RotatedSquare
 from bodyseg.models.refiner import PRIOR_CHANNEL, REFINE_SIZE
-from bodyseg.train.refiner import (
-    RefineCrops,
+from bodyseg.train.refiner import RefineCrops
+from bodyseg.train.refiner_crops import (
     instances_in_crop,
     is_holdout,
     match_instance,
@@ -108,7 +108,9 @@ def test_refine_crops_flip_input_and_target_together():
 
 def test_refiner_learns_to_move_a_shifted_prior(tmp_path):
     from bodyseg.nets.pose_refiner import PoseRefinerNet
-    from bodyseg.train.loop import TrainConfig, TrainData, seed_everything, train
+    from bodyseg.train.checkpoints import seed_everything
+    from bodyseg.train.config import TrainConfig, TrainData
+    from bodyseg.train.loop import train
 
     shards = synthetic_shards()
     train_set = RefineCrops(shards, np.arange(8), augment=False)
@@ -134,7 +136,7 @@ def test_refiner_learns_to_move_a_shifted_prior(tmp_path):
 
 
 def test_crop_pixels_outside_the_image_are_marked_and_neutral():
-    from bodyseg.train.refiner import inside_image, neutral_outside
+    from bodyseg.train.refiner_crops import inside_image, neutral_outside
 
     roi = RotatedSquare(cx=50.0, cy=80.0, side=100.0, angle=0.0)  # rows 30..130 of a 100-row image
     inside = inside_image(roi, (100, 100), size=100)
@@ -148,7 +150,7 @@ def test_crop_maker_makes_samples_at_the_net_input_side_it_is_given(size):
     """The pipeline's own stages on the example photo give one sample whose input and target are SxS
     and whose target is the person's mask in the crop (here the pipeline's own mask stands in for a truth)."""
     import bodyseg
-    from bodyseg.train.refiner import CropMaker
+    from bodyseg.train.refiner_crops import CropMaker
 
     rgb = bodyseg.read_image(bodyseg.example_image())
     with bodyseg.create("bodyseg") as segmenter:

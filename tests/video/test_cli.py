@@ -18,7 +18,6 @@ from tests.video.clips import (  # noqa: F401
     decoded,
     rotated_clip,
     square_clip,
-    square_segmenter,
     stream_facts,
     write_clip,
     write_frame_folder,

@@ -22,7 +22,7 @@ from bodyseg.video import (
     VideoSegmenter,
     small_grey,
 )
-from tests.video.clips import SquareSegmenter, background, davis_clip, square_clip, square_segmenter  # noqa: F401
+from tests.video.clips import SquareSegmenter, background, davis_clip, square_clip
 
 OFF = {"smoothing": "off", "reuse": False, "tracking": False}
 

@@ -176,8 +176,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def config_from_args(args: argparse.Namespace):  # noqa: ANN201
-    """The :class:`~bodyseg.train.loop.TrainConfig` the options describe."""
-    from bodyseg.train.loop import TrainConfig
+    """The :class:`~bodyseg.train.config.TrainConfig` the options describe."""
+    from bodyseg.train.config import TrainConfig
     from bodyseg.train.sources import SOURCES
 
     data = tuple(d.strip() for d in args.data.split(",") if d.strip())
@@ -214,7 +214,8 @@ def config_from_args(args: argparse.Namespace):  # noqa: ANN201
 def run_train(args: argparse.Namespace) -> int:
     """Train (or resume), then export if asked; prints where everything went."""
     try:
-        from bodyseg.train.loop import export_best, train
+        from bodyseg.train.export import export_best
+        from bodyseg.train.loop import train
     except ImportError as exc:
         raise InputError(f"training needs torch ({exc}); install it with: pip install 'bodyseg[train]'") from None
     config = config_from_args(args)

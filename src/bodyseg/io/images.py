@@ -8,10 +8,7 @@ destination folder and is renamed into place, so a failed write never leaves a p
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Union
 
@@ -19,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
 from bodyseg.errors import InputError, OutputError
+from bodyseg.io.atomic import atomic_path
 
 #: Images with more pixels than this are refused unless the caller raises the limit.
 DEFAULT_MAX_PIXELS = 50_000_000
@@ -146,40 +144,6 @@ def _check_pixel_count(name: object, size: tuple[int, int], max_pixels: int) -> 
             f"{name}: {width}x{height} is {width * height / 1e6:.1f} megapixels, over the limit of "
             f"{max_pixels / 1e6:.1f}; raise it with --max-pixels (or max_pixels=) if you trust the file"
         )
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
-
-    Example:
-        >>> with atomic_path("out.png") as tmp:  # doctest: +SKIP
-        ...     Image.new("L", (2, 2)).save(tmp, format="PNG")
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(
-            f"{path}: cannot write to {folder} ({exc.strerror or exc}); choose another output folder"
-        ) from None
-    tmp = Path(tmp_name)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes owner-only files; outputs get the usual mode
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(
-            f"{path}: could not be written ({exc.strerror or exc}); check free space and permissions"
-        ) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_image(path: str | os.PathLike, image: np.ndarray, *, quality: int = 92) -> Path:

@@ -24,8 +24,6 @@ import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from bodyseg.errors import MethodError
 
 if TYPE_CHECKING:

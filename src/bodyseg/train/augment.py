@@ -147,7 +147,7 @@ class Augment:
 
 
 @dataclass
-class Letterbox:
+class WholeView:
     """The validation (and no-augmentation) view: the whole picture fitted in ``size`` x ``size``."""
 
     size: int

@@ -54,9 +54,9 @@ class SegmentationDataset(torch.utils.data.Dataset):
         seed: base seed of the per-item random generators.
 
     Example:
-        >>> from bodyseg.train.augment import Letterbox
+        >>> from bodyseg.train.augment import WholeView
         >>> from bodyseg.train.sources import open_source
-        >>> data = SegmentationDataset([open_source("ccp", "val")[0]], "mask", Letterbox(128))  # doctest: +SKIP
+        >>> data = SegmentationDataset([open_source("ccp", "val")[0]], "mask", WholeView(128))  # doctest: +SKIP
         >>> x, y = data[0]  # doctest: +SKIP
     """
 

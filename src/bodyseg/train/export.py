@@ -19,10 +19,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from bodyseg import nets
+from bodyseg.errors import InputError
 from bodyseg.io.images import atomic_path
 from bodyseg.models.card import sha256_of, write_card
 from bodyseg.models.runtime import MEAN, STD
 from bodyseg.nets import count_parameters
+from bodyseg.train.checkpoints import load_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -193,3 +196,43 @@ def _plain(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
         return value.tolist()
     return value
+
+
+def export_best(
+    run: Path, onnx_path: Path | None = None, *, size: int | None = None, flip: bool = False, checkpoint: str = "best"
+) -> tuple[Path, Path]:
+    """Export the best model of a run folder to ONNX with its model card (``<run>/<arch>.onnx`` by default).
+
+    The card's metrics are the exported epoch's validation loss and IoU per source. ``size`` sets
+    the input side of the exported graph (default: the training crop size; a fully convolutional
+    net may see more detail at a larger one); ``flip`` asks the ``net`` segmenter to average the
+    output on the image and its mirror (written in the card's ``test_time``). ``checkpoint="last"``
+    exports the last epoch instead of the one with the lowest validation loss (a run fine-tuned
+    on other data, whose validation loss need not fall, e.g. ``person-unet-composite``).
+    """
+    if checkpoint not in ("best", "last"):
+        raise InputError(f"checkpoint must be 'best' or 'last', got {checkpoint!r}")
+    state = load_checkpoint(Path(run) / f"{checkpoint}.pt")
+    config = state["config"]
+    model = nets.create(config["arch"], num_classes=state["num_classes"], **config.get("arch_options", {}))
+    model.load_state_dict(state["model"])
+    scores_per_source = state["metrics"] if checkpoint == "best" else state["history"][-1]["per_source"]
+    metrics = {f"{name}:val": {**scores, "threshold": 0.5} for name, scores in scores_per_source.items()}
+    recipe = {
+        k: config[k]
+        for k in ("epochs", "batch_size", "lr", "schedule", "loss", "loss_options", "composite", "augment", "seed")
+    }
+    recipe["best_epoch" if checkpoint == "best" else "last_epoch"] = state["epoch"] + 1
+    recipe["size"] = config["size"]
+    return export_with_card(
+        model,
+        onnx_path or Path(run) / f"{config['arch']}.onnx",
+        arch=config["arch"],
+        data=[f"{d}:train" for d in config["data"]],
+        size=size or config["size"],
+        num_classes=state["num_classes"],
+        metrics=metrics,
+        class_names=state["class_names"],
+        recipe=recipe,
+        test_time={"flip": bool(flip)},
+    )

@@ -11,6 +11,7 @@ from bodyseg.datasets import open_dataset
 from bodyseg.errors import InputError, MethodError
 from bodyseg.io import read_image
 from bodyseg.metrics import iou
+from bodyseg.result import CLUSTER_MAP
 from bodyseg.segmenters import Segmenter, available, create
 from bodyseg.segmenters.mediapipe import PoseSegmenter
 from tests.conftest import dataset_path
@@ -115,16 +116,16 @@ def test_scene_without_people_warns_and_empty_fallback_is_empty(method: str, pos
 def test_clustering_methods_keep_their_cluster_map(method: str, figure_image: tuple[np.ndarray, np.ndarray]) -> None:
     rgb, truth = figure_image
     seg = create(method, prior="centre").segment(rgb)
-    assert seg.clusters is not None and seg.clusters.shape == truth.shape
-    assert seg.clusters.min() == 0
+    assert CLUSTER_MAP in seg.meta and seg.meta[CLUSTER_MAP].shape == truth.shape
+    assert seg.meta[CLUSTER_MAP].min() == 0
     # Cluster 0 is the most person-like: it is mostly the figure.
-    assert truth[seg.clusters == 0].mean() > 0.9
+    assert truth[seg.meta[CLUSTER_MAP] == 0].mean() > 0.9
 
 
 def test_kmeans_with_position_and_k(figure_image: tuple[np.ndarray, np.ndarray]) -> None:
     rgb, truth = figure_image
     seg = create("kmeans", prior="centre", k=3, position_weight=0.5).segment(rgb)
-    assert seg.clusters.max() <= 2
+    assert seg.meta[CLUSTER_MAP].max() <= 2
     assert iou(seg.mask(), truth) >= 0.9
 
 

@@ -7,7 +7,6 @@ import pytest
 
 from bodyseg.errors import MethodError
 from bodyseg.segmenters.classical.base import downscale, is_uniform, upscale_labels, upscale_prob
-from bodyseg.segmenters.options import check_choice, check_float, check_int
 from bodyseg.segmenters.classical.priors import (
     centre_box,
     centre_prior,
@@ -17,6 +16,7 @@ from bodyseg.segmenters.classical.priors import (
     seed_regions,
     voted_segmentation,
 )
+from bodyseg.segmenters.options import check_choice, check_float, check_int
 from tests.pose.test_skeleton import SHAPE, standing
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from bodyseg.geometry import downscale, upscale_prob
 from bodyseg.pose.skeleton import scale_keypoints, visible
-from bodyseg.result import Person, Segmentation, box_of_mask
+from bodyseg.result import CLUSTER_MAP, Person, Segmentation, box_of_mask
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.segmenters.classical.priors import PRIORS, PersonPrior, person_prior
 from bodyseg.segmenters.options import check_choice, check_int
@@ -145,11 +145,10 @@ class ClassicalSegmenter(Segmenter):
         small_keypoints = None if keypoints is None else scale_keypoints(keypoints, scale)
         prior = person_prior(small.shape[:2], small_keypoints, scale)
         found = self._segment_small(small, prior)
-        result = Segmentation(
-            prob=upscale_prob(found.prob, shape),
-            clusters=None if found.clusters is None else upscale_labels(found.clusters, shape),
-            meta={**found.meta, "prior": prior.source, "working_size": small.shape[1::-1]},
-        )
+        meta = {**found.meta, "prior": prior.source, "working_size": small.shape[1::-1]}
+        if CLUSTER_MAP in meta:
+            meta[CLUSTER_MAP] = upscale_labels(meta[CLUSTER_MAP], shape)
+        result = Segmentation(prob=upscale_prob(found.prob, shape), meta=meta)
         for message in warnings + found.warnings:
             result.warn(message)
         if keypoints is not None:

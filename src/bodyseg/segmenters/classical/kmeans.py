@@ -41,7 +41,7 @@ class KMeansSegmenter(ClassicalSegmenter):
     cluster whose mean prior is over 0.5, with ``vote="cluster"`` each such whole cluster. The
     prior is the pose skeleton with ``prior="pose"``, a centred ellipse with ``prior="centre"``
     or when nobody is found. ``prob`` is each pixel's vote (bilinear up to the input size);
-    ``clusters`` holds the cluster map (nearest up to the input size), cluster 0 the most
+    ``meta[CLUSTER_MAP]`` holds the cluster map (nearest up to the input size), cluster 0 the most
     person-like.
 
     Args:
@@ -65,7 +65,7 @@ class KMeansSegmenter(ClassicalSegmenter):
 
     Example:
         >>> seg = KMeansSegmenter(k=4, prior="centre").segment("photo.jpg")  # doctest: +SKIP
-        >>> seg.clusters.max() <= 3  # doctest: +SKIP
+        >>> seg.meta[CLUSTER_MAP].max() <= 3  # doctest: +SKIP
         True
     """
 

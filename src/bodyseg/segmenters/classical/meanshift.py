@@ -111,7 +111,7 @@ class MeanShiftSegmenter(ClassicalSegmenter):
     (:func:`mean_shift_modes`) on a random sample of 3000 of its pixels, each pixel joins its
     nearest mode, and connected regions of a cluster
     are voted in by the person prior (``vote``, as for ``kmeans``). ``prob`` is each pixel's
-    vote, ``clusters`` the mode map (cluster 0 the most person-like).
+    vote, ``meta[CLUSTER_MAP]`` the mode map (cluster 0 the most person-like).
 
     Args:
         bandwidth: kernel radius in Lab units (distance between colours; L runs 0..100); None

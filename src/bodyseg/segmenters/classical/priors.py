@@ -21,7 +21,7 @@ import numpy as np
 from skimage.measure import label as connected_regions
 
 from bodyseg.pose.skeleton import default_limb_width, gaussian_limbs, person_box_from_keypoints, skeleton_distance
-from bodyseg.result import Segmentation
+from bodyseg.result import CLUSTER_MAP, Segmentation
 from bodyseg.segmenters.options import check_choice
 
 #: The values of the classical methods' ``prior`` option.
@@ -207,12 +207,12 @@ def voted_segmentation(labels: np.ndarray, prior: np.ndarray, vote: str = "regio
 
     Example:
         >>> seg = voted_segmentation(np.array([[0, 1, 0]]), np.array([[1.0, 0.0, 0.0]]))
-        >>> seg.mask().tolist(), seg.clusters.tolist()
+        >>> seg.mask().tolist(), seg.meta[CLUSTER_MAP].tolist()
         ([[True, False, False]], [[0, 1, 0]])
     """
     labels, votes = order_by_votes(labels, cluster_votes(labels, prior))
     prob = region_votes(labels, prior) if check_choice("vote", vote, VOTES) == "region" else votes[labels]
-    return Segmentation(prob=prob.astype(np.float32), clusters=labels, meta={"clusters": int(labels.max()) + 1})
+    return Segmentation(prob=prob.astype(np.float32), meta={CLUSTER_MAP: labels, "clusters": int(labels.max()) + 1})
 
 
 def softened_prior(prior: np.ndarray, weight: float) -> np.ndarray:
