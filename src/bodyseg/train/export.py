@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 import logging
 import os
+import shlex
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from bodyseg import nets
+from bodyseg import __version__, nets
 from bodyseg.errors import InputError
 from bodyseg.io.images import atomic_path
 from bodyseg.models.card import sha256_of, write_card
@@ -105,6 +107,7 @@ def model_card(
     class_names: Sequence[str] | None = None,
     recipe: Mapping[str, Any] | None = None,
     test_time: Mapping[str, Any] | None = None,
+    made_by: str | Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The model card of an exported ONNX file, as a JSON-ready dict.
 
@@ -119,9 +122,12 @@ def model_card(
         class_names: label names for multi-class nets.
         recipe: how it was trained (epochs, lr, loss, augmentation ...).
         test_time: how to run it, e.g. ``{"flip": True}`` (average with the mirror image).
+        made_by: the command(s) that made the file; default: the recipe's ``commands``, else this process's
+            command line.
     """
     height, width = (size, size) if isinstance(size, int) else tuple(size)
     onnx_path = Path(onnx_path)
+    made_by = made_by or (recipe or {}).get("commands") or shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
     return {
         "format": "bodyseg-model-card/1",
         "file": onnx_path.name,
@@ -150,6 +156,14 @@ def model_card(
         "test_time": _plain(test_time or {"flip": False}),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "opset": OPSET,
+        # the keys every card has, ours and the third-party models' (tools/fetch_models.py)
+        "name": onnx_path.stem,
+        "runtime": "onnxruntime",
+        "licence": "Apache-2.0",
+        "copyright": "the bodyseg authors",
+        "source": {"registry": "bodyseg", "package": "bodyseg", "version": __version__, "path": onnx_path.name},
+        "made_by": _plain(made_by),
+        "figures": {},
     }
 
 
