@@ -130,6 +130,60 @@ def _cached_sha256(path: str, size: int, mtime_ns: int) -> str:
     return sha256_of(path)
 
 
+#: key -> the type its value has in every card
+REQUIRED_KEYS: dict[str, type | tuple[type, ...]] = {
+    "format": str,
+    "name": str,
+    "file": str,
+    "sha256": str,
+    "bytes": int,
+    "runtime": str,
+    "licence": str,
+    "copyright": str,
+    "source": dict,
+    "input": dict,
+    "output": (dict, list),
+    "made_by": (str, list),
+    "figures": dict,
+}
+REQUIRED_SOURCE = ("registry", "package", "version", "path")
+REQUIRED_INPUT = ("name", "layout", "height", "width", "channels", "normalisation")
+
+
+def card_problems(card_path: Path) -> list[str]:
+    """What is wrong with a card and the file it describes (schema, name, size, sha256); empty when all is well.
+
+    Example:
+        >>> card_problems(shipped_card("pose_detection"))
+        []
+    """
+    card: dict[str, Any] = json.loads(Path(card_path).read_text(encoding="utf-8"))
+    card_path = Path(card_path)
+    problems = [f"no {key!r}" for key in REQUIRED_KEYS if key not in card]
+    problems += [
+        f"{key!r} is not {kind}"
+        for key, kind in REQUIRED_KEYS.items()
+        if key in card and not isinstance(card[key], kind)
+    ]
+    if problems:
+        return problems
+    problems += [f"source has no {key!r}" for key in REQUIRED_SOURCE if not card["source"].get(key)]
+    problems += [f"input has no {key!r}" for key in REQUIRED_INPUT if key not in card["input"]]
+    if card["name"] != card_path.stem or Path(card["file"]).stem != card_path.stem:
+        problems.append(f"name {card['name']!r} / file {card['file']!r} do not match the card's {card_path.stem!r}")
+    if not card["made_by"]:
+        problems.append("made_by is empty")
+    model = card_path.with_name(card["file"])
+    if not model.is_file():
+        return [*problems, f"{model.name} is missing"]
+    if model.stat().st_size != card["bytes"]:
+        problems.append(f"{model.name}: {model.stat().st_size} bytes, the card says {card['bytes']}")
+    digest = sha256_of(model)
+    if digest != card["sha256"]:
+        problems.append(f"{model.name}: sha256 {digest[:12]}... is not the card's {card['sha256'][:12]}...")
+    return problems
+
+
 def write_card(card: Mapping[str, Any], path: str | os.PathLike) -> Path:
     """Write a model card as indented JSON, atomically (a temporary file, then a rename).
 

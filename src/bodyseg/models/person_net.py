@@ -39,7 +39,8 @@ def shipped_weights() -> dict[str, Path]:
 
 def _takes_rgb(card: Path) -> bool:
     try:
-        return read_card(card).get("input", {}).get("channels") == "RGB"
+        info = read_card(card)
+        return info.get("runtime", "onnxruntime") == "onnxruntime" and info.get("input", {}).get("channels") == "RGB"
     except (MethodError, AttributeError):
         return False
 

@@ -9,8 +9,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import functools
-import importlib.util
 import os
 import sys
 from collections.abc import Iterator
@@ -69,29 +67,11 @@ def shipped_model_path(name: str) -> Path:
         MethodError: the model is not shipped, or its file is missing or damaged.
     """
     card = shipped_card(name)
-    if card is not None:
-        return Path(load_card(card)[PATH_KEY])
-    return _mediapipe_wheel_model(name)
-
-
-#: Where the mediapipe wheel keeps the models bodyseg runs, for installs that still take them from it.
-_WHEEL_PATHS = {
-    "pose_detection": "pose_detection/pose_detection.tflite",
-    "pose_landmark_full": "pose_landmark/pose_landmark_full.tflite",
-    "selfie_segmentation": "selfie_segmentation/selfie_segmentation.tflite",
-    "face_detection_short_range": "face_detection/face_detection_short_range.tflite",
-}
-
-
-@functools.cache
-def _mediapipe_wheel_model(name: str) -> Path:
-    spec = importlib.util.find_spec("mediapipe")
-    if name not in _WHEEL_PATHS or spec is None or not spec.submodule_search_locations:
-        raise MethodError(f"model {name!r} is not shipped with this install of bodyseg; reinstall bodyseg")
-    path = Path(list(spec.submodule_search_locations)[0]) / "modules" / _WHEEL_PATHS[name]
-    if not path.is_file():
-        raise MethodError(f"{path} is missing; reinstall bodyseg")
-    return path
+    if card is None:
+        raise MethodError(
+            f"model {name!r} is not shipped with this install of bodyseg (no weights/{name}.json); reinstall bodyseg"
+        )
+    return Path(load_card(card)[PATH_KEY])
 
 
 @contextlib.contextmanager

@@ -1,39 +1,26 @@
-"""The MediaPipe models shipped inside the ``mediapipe==0.10.14`` wheel, run offline.
+"""MediaPipe's two segmentation solutions as reference methods, run on the same .tflite files the
+mediapipe wheel carries (shipped in bodyseg's own package: no mediapipe install needed).
 
-``SelfieSegmenter`` wraps selfie segmentation (person probability per pixel); ``PoseSegmenter``
-wraps the pose landmarker with its segmentation output (one person: a mask and 33 keypoints).
-Nothing is downloaded: only ``model_complexity=1`` of the pose model ships in the wheel.
+``mediapipe-selfie`` is selfie segmentation: the whole image stretched to the model's input, its
+probability resized back. ``mediapipe-pose`` is the pose landmarker in still-image mode: the pose
+detector's best detection, the landmark model on the region it gives, its mask and 33 keypoints.
+How close they come to the wheel's own graphs on every data set: ``docs/methods.md``.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import warnings
-from typing import Any
-
+import cv2
 import numpy as np
 
-from bodyseg.errors import MethodError
-from bodyseg.models.runtime import native_stderr_silenced
+from bodyseg.models.pose_detector import PoseDetector
+from bodyseg.models.pose_landmarks import LandmarkModel, roi_from_detection
+from bodyseg.models.selfie import SELFIE_MODELS, SelfieModel
 from bodyseg.result import Person, Segmentation, box_of_mask
 from bodyseg.segmenters.base import Segmenter
+from bodyseg.segmenters.options import check_choice, check_float, check_int
 
-log = logging.getLogger(__name__)
-
-SELFIE_MODELS = {"general": 0, "landscape": 1}
-
-
-def import_mediapipe() -> Any:
-    """Import mediapipe quietly (its C++ logging and protobuf warnings are noise for our users)."""
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype", category=UserWarning)
-    try:
-        import mediapipe
-    except ImportError as exc:  # pragma: no cover - mediapipe is a hard dependency
-        raise MethodError(f"mediapipe is not installed ({exc}); run: pip install mediapipe==0.10.14") from None
-    return mediapipe
+#: The landmark model's presence below which MediaPipe's graph reports nobody.
+MIN_PRESENCE = 0.5
 
 
 class SelfieSegmenter(Segmenter):
@@ -41,9 +28,10 @@ class SelfieSegmenter(Segmenter):
 
     Args:
         model: ``"general"`` (256x256 input, the default) or ``"landscape"`` (144x256, faster).
+        threads: threads of the model runtime.
 
     Fails on: people far from the camera and full bodies (made for video calls); calls animals and
-    person-like shapes "person" in scenes without people. Cost: about 10-15 ms at 640x480 here.
+    person-like shapes "person" in scenes without people. Cost: about 6 ms a photo here.
 
     Example:
         >>> seg = SelfieSegmenter(model="landscape").segment("photo.jpg")  # doctest: +SKIP
@@ -51,36 +39,26 @@ class SelfieSegmenter(Segmenter):
 
     name = "mediapipe-selfie"
 
-    def __init__(self, model: str = "general") -> None:
-        if model not in SELFIE_MODELS:
-            raise MethodError(f"unknown selfie model {model!r}; choose one of: {', '.join(SELFIE_MODELS)}")
-        self.model = model
-        mp = import_mediapipe()
-        with native_stderr_silenced():
-            self._graph = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=SELFIE_MODELS[model])
+    def __init__(self, model: str = "general", threads: int = 1) -> None:
+        self.model = check_choice("model", model, tuple(SELFIE_MODELS))
+        self._selfie = SelfieModel(check_int("threads", threads, 1, 64), variant=model)
 
     def _segment(self, rgb: np.ndarray) -> Segmentation:
-        with native_stderr_silenced():
-            mask = self._graph.process(np.ascontiguousarray(rgb)).segmentation_mask
-        prob = np.clip(np.asarray(mask, np.float32), 0.0, 1.0)
-        return Segmentation(prob=prob, meta={"model": self.model})
-
-    def close(self) -> None:
-        if getattr(self, "_graph", None) is not None:
-            self._graph.close()
-            self._graph = None
+        h, w = rgb.shape[:2]
+        prob = cv2.resize(self._selfie(rgb), (w, h), interpolation=cv2.INTER_LINEAR)
+        return Segmentation(prob=np.clip(prob, 0.0, 1.0), meta={"model": self.model})
 
 
 class PoseSegmenter(Segmenter):
-    """MediaPipe pose landmarker with segmentation: one person's mask and 33 keypoints.
+    """MediaPipe pose landmarker with segmentation, on a still image: one person's mask and 33 keypoints.
 
     Args:
         min_detection_confidence: the person detector's threshold.
-        min_visibility: keypoints below this visibility are kept but marked in ``keypoints[:, 2]``.
+        threads: threads of the model runtime.
 
-    Fails on: several people (it follows one), people cut off at the frame edge, very small
-    people the detector misses (then the mask is empty and a warning is recorded). Cost: about
-    60 ms at 640x480 here.
+    Fails on: several people (it takes the detector's best one), people cut off at the frame
+    edge, very small people the detector misses (then the mask is empty and a warning is
+    recorded). Cost: about 40 ms a photo here.
 
     Example:
         >>> seg = PoseSegmenter().segment("dancer.jpg")  # doctest: +SKIP
@@ -90,37 +68,21 @@ class PoseSegmenter(Segmenter):
 
     name = "mediapipe-pose"
 
-    def __init__(self, min_detection_confidence: float = 0.5) -> None:
-        mp = import_mediapipe()
-        self.min_detection_confidence = float(min_detection_confidence)
-        with native_stderr_silenced():
-            self._graph = mp.solutions.pose.Pose(
-                static_image_mode=True,
-                model_complexity=1,
-                enable_segmentation=True,
-                min_detection_confidence=self.min_detection_confidence,
-            )
+    def __init__(self, min_detection_confidence: float = 0.5, threads: int = 1) -> None:
+        self.min_detection_confidence = check_float("min_detection_confidence", min_detection_confidence, 0.0, 1.0)
+        threads = check_int("threads", threads, 1, 64)
+        self._detector = PoseDetector(min_score=self.min_detection_confidence, threads=threads)
+        self._landmarks = LandmarkModel(threads=threads)
 
     def _segment(self, rgb: np.ndarray) -> Segmentation:
-        with native_stderr_silenced():
-            out = self._graph.process(np.ascontiguousarray(rgb))
         h, w = rgb.shape[:2]
-        if out.pose_landmarks is None or out.segmentation_mask is None:
+        detections = self._detector.detect(rgb)
+        person = self._landmarks.run(rgb, roi_from_detection(detections[0])) if detections else None
+        if person is None or person.presence < MIN_PRESENCE:
             result = Segmentation(prob=np.zeros((h, w), np.float32))
             result.warn("no person detected")
             return result
-        prob = np.clip(np.asarray(out.segmentation_mask, np.float32), 0.0, 1.0)
-        keypoints = landmarks_to_pixels(out.pose_landmarks.landmark, w, h)
-        mask = prob > 0.5
-        person = Person(mask=mask, box=box_of_mask(mask), score=float(keypoints[:, 2].mean()), keypoints=keypoints)
-        return Segmentation(prob=prob, people=[person])
-
-    def close(self) -> None:
-        if getattr(self, "_graph", None) is not None:
-            self._graph.close()
-            self._graph = None
-
-
-def landmarks_to_pixels(landmarks: Any, width: int, height: int) -> np.ndarray:
-    """Kx3 float32 ``(x, y, visibility)`` in pixels from MediaPipe's normalised landmarks."""
-    return np.array([(lm.x * width, lm.y * height, lm.visibility) for lm in landmarks], dtype=np.float32)
+        mask = person.prob > 0.5
+        found = Person(mask=mask, box=box_of_mask(mask), score=float(person.keypoints[:, 2].mean()),
+                       keypoints=person.keypoints)
+        return Segmentation(prob=np.clip(person.prob, 0.0, 1.0), people=[found])

@@ -1,12 +1,11 @@
 """Every model file shipped in bodyseg/weights has a card that names it, its digest, its source and licence.
 
 The card schema (``bodyseg-model-card/1``) is the same for our ONNX nets and the third-party
-.tflite models fetched by ``tools/fetch_models.py``; :data:`REQUIRED` lists the keys every card has.
+.tflite models fetched by ``tools/fetch_models.py``; :data:`bodyseg.models.card.REQUIRED_KEYS` lists the keys every card has.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -17,57 +16,12 @@ from typing import Any
 
 import pytest
 
+from bodyseg.models.card import card_problems
+
 WEIGHTS = Path(str(resources.files("bodyseg") / "weights"))
 CARDS = sorted(WEIGHTS.glob("*.json"))
 MODEL_SUFFIXES = (".onnx", ".tflite")
-FETCH_MODELS = Path(__file__).resolve().parent.parent / "tools" / "fetch_models.py"
-
-#: key -> the type its value has in every card
-REQUIRED: dict[str, type | tuple[type, ...]] = {
-    "format": str,
-    "name": str,
-    "file": str,
-    "sha256": str,
-    "bytes": int,
-    "runtime": str,
-    "licence": str,
-    "copyright": str,
-    "source": dict,
-    "input": dict,
-    "output": (dict, list),
-    "made_by": (str, list),
-    "figures": dict,
-}
-REQUIRED_SOURCE = ("registry", "package", "version", "path")
-REQUIRED_INPUT = ("name", "layout", "height", "width", "channels", "normalisation")
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def card_problems(card_path: Path) -> list[str]:
-    """What is wrong with a card and the file it describes; empty when all is well."""
-    card: dict[str, Any] = json.loads(card_path.read_text(encoding="utf-8"))
-    problems = [f"no {key!r}" for key in REQUIRED if key not in card]
-    problems += [f"{key!r} is not {kind}" for key, kind in REQUIRED.items()
-                 if key in card and not isinstance(card[key], kind)]
-    if problems:
-        return problems
-    problems += [f"source has no {key!r}" for key in REQUIRED_SOURCE if not card["source"].get(key)]
-    problems += [f"input has no {key!r}" for key in REQUIRED_INPUT if key not in card["input"]]
-    if card["name"] != card_path.stem or Path(card["file"]).stem != card_path.stem:
-        problems.append(f"name {card['name']!r} / file {card['file']!r} do not match the card's {card_path.stem!r}")
-    if not card["made_by"]:
-        problems.append("made_by is empty")
-    model = card_path.with_name(card["file"])
-    if not model.is_file():
-        return [*problems, f"{model.name} is missing"]
-    if model.stat().st_size != card["bytes"]:
-        problems.append(f"{model.name}: {model.stat().st_size} bytes, the card says {card['bytes']}")
-    if sha256_of(model) != card["sha256"]:
-        problems.append(f"{model.name}: sha256 {sha256_of(model)[:12]}... is not the card's {card['sha256'][:12]}...")
-    return problems
+FETCH_MODELS = Path(__file__).resolve().parents[2] / "tools" / "fetch_models.py"
 
 
 def load(card_path: Path) -> dict[str, Any]:
@@ -76,8 +30,17 @@ def load(card_path: Path) -> dict[str, Any]:
 
 def test_the_shipped_models_are_all_there() -> None:
     names = {card.stem for card in CARDS}
-    assert {"pose_detection", "pose_landmark_lite", "pose_landmark_full", "pose_landmark_heavy", "selfie_segmentation",
-            "selfie_segmentation_landscape", "face_detection_short_range", "person-unet", "pose_refiner"} <= names
+    assert {
+        "pose_detection",
+        "pose_landmark_lite",
+        "pose_landmark_full",
+        "pose_landmark_heavy",
+        "selfie_segmentation",
+        "selfie_segmentation_landscape",
+        "face_detection_short_range",
+        "person-unet",
+        "pose_refiner",
+    } <= names
 
 
 def test_every_model_file_has_a_card() -> None:
@@ -114,8 +77,15 @@ def test_a_card_missing_a_field_is_caught(tmp_path: Path) -> None:
 def test_fetch_models_check_catches_an_altered_file(tmp_path: Path) -> None:
     for name in ("face_detection_short_range.tflite", "face_detection_short_range.json"):
         shutil.copy(WEIGHTS / name, tmp_path)
-    command = [sys.executable, str(FETCH_MODELS), "--check", "--only", "face_detection_short_range",
-               "--out", str(tmp_path)]
+    command = [
+        sys.executable,
+        str(FETCH_MODELS),
+        "--check",
+        "--only",
+        "face_detection_short_range",
+        "--out",
+        str(tmp_path),
+    ]
     assert subprocess.run(command, capture_output=True, check=False).returncode == 0
     model = tmp_path / "face_detection_short_range.tflite"
     model.write_bytes(model.read_bytes()[:-1] + b"\0")
@@ -145,17 +115,21 @@ def test_tflite_card_describes_the_model_as_the_runtime_sees_it(card_path: Path)
     interpreter = interpreter_module.Interpreter(model_path=str(card_path.with_name(card["file"])))
     (model_input,) = interpreter.get_input_details()
     assert (model_input["name"], model_input["shape"].tolist(), model_input["dtype"].__name__) == (
-        card["input"]["name"], card["input"]["shape"], card["input"]["dtype"])
+        card["input"]["name"],
+        card["input"]["shape"],
+        card["input"]["dtype"],
+    )
     assert card["input"]["shape"][1:3] == [card["input"]["height"], card["input"]["width"]]
     outputs = sorted(interpreter.get_output_details(), key=lambda d: d["name"])
     assert [(d["name"], d["shape"].tolist(), d["dtype"].__name__) for d in outputs] == [
-        (o["name"], o["shape"], o["dtype"]) for o in card["output"]]
+        (o["name"], o["shape"], o["dtype"]) for o in card["output"]
+    ]
     assert all(o["meaning"] for o in card["output"])
 
 
 def test_tflite_cards_are_not_offered_to_the_onnx_net_segmenter() -> None:
     """The net segmenter lists cards whose input channels are the string "RGB": the .tflite cards use a list."""
-    from bodyseg.segmenters.net import shipped_weights
+    from bodyseg.models.person_net import shipped_weights
 
     assert all(load(card)["file"].endswith(".onnx") for card in shipped_weights().values())
 
@@ -167,7 +141,15 @@ def test_an_exported_net_gets_a_card_with_the_schema(tmp_path: Path) -> None:
     from bodyseg import nets
     from bodyseg.train.export import export_with_card
 
-    _, card_path = export_with_card(nets.create("unet").eval(), tmp_path / "tiny.onnx", arch="unet",
-                                    data=["test"], size=32, num_classes=1, metrics={}, made_by="bodyseg train -o RUN")
+    _, card_path = export_with_card(
+        nets.create("unet").eval(),
+        tmp_path / "tiny.onnx",
+        arch="unet",
+        data=["test"],
+        size=32,
+        num_classes=1,
+        metrics={},
+        made_by="bodyseg train -o RUN",
+    )
     assert card_problems(card_path) == []
     assert load(card_path)["made_by"] == "bodyseg train -o RUN"
