@@ -1,12 +1,12 @@
 """Edge refinement of the default segmenter's probability: none vs guided filter vs dense CRF.
 
 On the first 50 images of ccp-val and the first 40 of pfcn_portrait, the default pipeline runs
-with ``refine="none"`` and with ``refine="guided"`` (the shipped default). The raw probability is
-then refined by the pipeline's guided filter (``pipeline.refine_edges``, timed alone) and by
+with ``edges="none"`` and with ``edges="guided"`` (the shipped default). The raw probability is
+then refined by the pipeline's guided filter (``bodyseg.refine.edges.refine_edges``, timed alone) and by
 ``bodyseg.refine.crf.dense_crf`` (default settings unless ``--crf`` says otherwise). Prints one
 Markdown table: mean per-image IoU and boundary F (2 px), median milliseconds of the refinement
 step alone and of the whole pipeline with it. The guided row's accuracy is the pipeline's own
-``refine="guided"`` output.
+``edges="guided"`` output.
 
 Example (from the project root, on the shared data sets)::
 
@@ -33,8 +33,8 @@ from bodyseg.datasets import open_dataset
 from bodyseg.errors import InputError
 from bodyseg.metrics import boundary_f_score, iou
 from bodyseg.refine.crf import dense_crf
+from bodyseg.refine.edges import refine_edges
 from bodyseg.segmenters import create
-from bodyseg.segmenters.pipeline import refine_edges
 from bodyseg.segmenters.registry import parse_option_pairs
 
 #: Data set -> how many of its first images to use.
@@ -70,7 +70,7 @@ def measure_set(
             scores[row]["total"].append(raw.meta["ms"] + ms)
     if largest_gap > 1e-4:
         logging.warning(
-            "%s: refine_edges(raw) differs from the pipeline's refine='guided' by up to %.3g", name, largest_gap
+            "%s: refine_edges(raw) differs from the pipeline's edges='guided' by up to %.3g", name, largest_gap
         )
     return scores
 
@@ -86,7 +86,8 @@ def markdown(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
         for row in ROWS:
             s = rows[row]
             lines.append(
-                f"| {name} ({len(s['iou'])}) | {labels[row]} | {statistics.fmean(s['iou']):.4f} | {statistics.fmean(s['bf']):.4f} "
+                f"| {name} ({len(s['iou'])}) | {labels[row]} | {statistics.fmean(s['iou']):.4f} | "
+                f"{statistics.fmean(s['bf']):.4f} "
                 f"| {statistics.median(s['ms']):.0f} | {statistics.median(s['total']):.0f} |"
             )
     return "\n".join(lines)
@@ -114,7 +115,7 @@ def main() -> int:
     except InputError as exc:
         print(f"skipped: the shared data sets are not here ({exc})")
         return 0
-    segmenters = {"none": create("bodyseg", refine="none"), "guided": create("bodyseg", refine="guided")}
+    segmenters = {"none": create("bodyseg", edges="none"), "guided": create("bodyseg", edges="guided")}
     start = time.perf_counter()
     results = {name: measure_set(name, n, crf_options, segmenters) for name, n in sets.items()}
     threads = os.environ.get("OMP_NUM_THREADS", "unset")
@@ -123,7 +124,8 @@ def main() -> int:
         f"dense_crf options: {crf_options or 'defaults'}; {time.perf_counter() - start:.0f} s in all).\n"
     )
     print(
-        "IoU and BF: means over images of the mask prob > 0.5; ms: medians over images; 'refine ms' is the refinement step alone.\n"
+        "IoU and BF: means over images of the mask prob > 0.5; ms: medians over images; 'refine ms' is the "
+        "refinement step alone.\n"
     )
     print(markdown(results))
     return 0

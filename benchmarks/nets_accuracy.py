@@ -3,7 +3,8 @@
 The nets run through the `net` segmenter's code (onnxruntime, letterboxed to the card's input
 size), on data none of them was trained on: ccp val, pfcn-val and picsart-val by default.
 
-    OMP_NUM_THREADS=1 python benchmarks/nets_accuracy.py /work/runs/icnet-128/icnet.json [--data ccp-val,pfcn-val,picsart-val,davis_person]
+    OMP_NUM_THREADS=1 python benchmarks/nets_accuracy.py runs/icnet-128/icnet.json [--data
+    ccp-val,pfcn-val,picsart-val,davis_person]
 
 With ``--write-card`` the figures are also stored in each model card, under ``metrics`` as
 ``<data set>:net`` (mean per-image IoU and Dice through the net segmenter at threshold 0.5): the

@@ -97,7 +97,8 @@ def main() -> None:
             log.info("%s", " | ".join(row))
             rows.append(row)
     print(
-        f"\n{args.threads} thread(s), training batch {args.batch}, median of {args.repeats} runs, torch {torch.__version__}, "
+        f"\n{args.threads} thread(s), training batch {args.batch}, median of {args.repeats} runs, torch "
+        f"{torch.__version__}, "
         f"onnxruntime {ort.__version__}\n"
     )
     print("| " + " | ".join(header) + " |")

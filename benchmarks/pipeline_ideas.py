@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 import cv2
 import numpy as np
 
-import bodyseg.segmenters.pipeline as pipeline
+import bodyseg.segmenters.bodyseg.people as people
 from bodyseg.datasets import open_dataset
 from bodyseg.datasets.sample import Sample
 from bodyseg.datasets.splits import is_validation
@@ -39,8 +39,10 @@ from bodyseg.metrics import iou
 from bodyseg.models.face_detector import FaceDetector
 from bodyseg.models.pose_detector import Detection, PoseDetector
 from bodyseg.models.pose_landmarks import LandmarkModel, roi_from_detection
+from bodyseg.models.selfie import SelfieModel
 from bodyseg.segmenters import create
-from bodyseg.segmenters.pipeline import SelfieModel, is_close_up
+from bodyseg.segmenters.bodyseg.masks import is_close_up
+from bodyseg.segmenters.bodyseg.segmenter import CLOSE_UP_KEY
 
 
 def samples(name: str, every: int = 1) -> Iterator[Sample]:
@@ -105,12 +107,12 @@ def score_sets(label: str) -> None:
 
 def small_tiles() -> None:
     score_sets("default tiles")
-    default = pipeline.tile_detections
-    pipeline.tile_detections = functools.partial(default, side=small_tile_side)
+    default = people.tile_detections
+    people.tile_detections = functools.partial(default, side=small_tile_side)
     try:
         score_sets("small tiles")
     finally:
-        pipeline.tile_detections = default
+        people.tile_detections = default
 
 
 def face_score_near(rgb: np.ndarray, det: Detection, faces: FaceDetector) -> float:
@@ -160,7 +162,6 @@ def filters() -> None:
 
 def face_fallback() -> None:
     segmenter = create("bodyseg")
-    fallback = segmenter._close_up_selfie
     for name, every in (("pfcn_portrait", 2), ("picsart_portrait", 2), ("backgrounds", 1)):
         fired: list[float] = []
         count = 0
@@ -168,10 +169,9 @@ def face_fallback() -> None:
             if name != "backgrounds" and is_validation(sample.id):
                 continue
             count += 1
-            used: list[bool] = []
-            segmenter._close_up_selfie = lambda rgb: used.append(True) or fallback(rgb)  # type: ignore[method-assign]
-            mask = segmenter.segment(sample.load_image()).mask()
-            if used:
+            seg = segmenter.segment(sample.load_image())
+            if seg.meta.get(CLOSE_UP_KEY):
+                mask = seg.mask()
                 fired.append(iou(mask, sample.mask) if name != "backgrounds" else float(mask.mean()))
         print(
             f"{name}: fallback used on {len(fired)} of {count} images; "

@@ -52,8 +52,8 @@ def main() -> None:
     parser.add_argument("--out", default="docs/pipeline_stages.jpg")
     args = parser.parse_args()
     rgb = bodyseg.load_image(bodyseg.example_image())
-    landmark = create("bodyseg", refiner="none", refine="none").segment(rgb)
-    refined = create("bodyseg", refine="none").segment(rgb)
+    landmark = create("bodyseg", refiner="none", edges="none").segment(rgb)
+    refined = create("bodyseg", edges="none").segment(rgb)
     final = create("bodyseg").segment(rgb)
 
     def changed(a: bodyseg.Segmentation, b: bodyseg.Segmentation) -> str:

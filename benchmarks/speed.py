@@ -3,7 +3,8 @@
 The machine is shared and noisy: every method sees the same images in the same rounds, and each
 figure is also given as a ratio to the baseline measured alongside it.
 
-    python benchmarks/speed.py --methods mediapipe-selfie,mediapipe-pose,bodyseg,bodyseg:fast=true --baseline mediapipe-pose,mediapipe-selfie
+    python benchmarks/speed.py --methods mediapipe-selfie,mediapipe-pose,bodyseg,bodyseg-fast --baseline
+    mediapipe-pose,mediapipe-selfie
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bodyseg.segmenters.registry import parse_method_spec
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--methods", default="mediapipe-selfie,mediapipe-pose,bodyseg,bodyseg:fast=true")
+    parser.add_argument("--methods", default="mediapipe-selfie,mediapipe-pose,bodyseg,bodyseg-fast")
     parser.add_argument(
         "--baseline",
         default="mediapipe-pose,mediapipe-selfie",

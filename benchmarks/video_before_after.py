@@ -134,7 +134,8 @@ def main() -> None:
     sequence = DATA / args.sequence
     if not sequence.is_dir():
         raise SystemExit(
-            f"{sequence}: no such davis_person sequence; set BODYSEG_DATASETS or pick one of {sorted(p.name for p in DATA.glob('*'))}"
+            f"{sequence}: no such davis_person sequence; set BODYSEG_DATASETS or pick one of "
+            f"{sorted(p.name for p in DATA.glob('*'))}"
         )
     frames, masks = load_sequence(sequence, args.frames)
 
@@ -150,7 +151,8 @@ def main() -> None:
     gif_frames = side_by_side((shrink(rgb, args.width) for rgb in frames), replaced, ("filmed", title))
     size, colours = write_gif(args.out, gif_frames, args.fps)
     print(
-        f"{args.sequence}, first {len(frames)} frames, {args.method}; the segmenter ran on {video.calls} of them in VideoSegmenter"
+        f"{args.sequence}, first {len(frames)} frames, {args.method}; the segmenter ran on {video.calls} of them in "
+        "VideoSegmenter"
     )
     print(report("frame by frame", per_frame))
     print(report("VideoSegmenter", smooth))
@@ -160,7 +162,8 @@ def main() -> None:
         else ""
     )
     print(
-        f"wrote {args.out}: {gif_frames[0].shape[1]}x{gif_frames[0].shape[0]}, {len(gif_frames)} frames at {args.fps:g} fps, {colours} colours, {size / 1e6:.2f} MB{warning}"
+        f"wrote {args.out}: {gif_frames[0].shape[1]}x{gif_frames[0].shape[0]}, {len(gif_frames)} frames at "
+        f"{args.fps:g} fps, {colours} colours, {size / 1e6:.2f} MB{warning}"
     )
 
 

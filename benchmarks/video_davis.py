@@ -200,7 +200,9 @@ def overall(method: str, config: str, rows: list[Row]) -> Row:
 
 def print_table(rows: list[Row]) -> None:
     print(
-        "| method | VideoSegmenter | sequence | frames | IoU per frame | IoU video | ΔIoU | dtSSD per frame | dtSSD video | ΔdtSSD | segmenter runs/frame | bodyseg video fps | ceiling fps (decode+encode) | ms/frame decode / segment / blur / encode |"
+        "| method | VideoSegmenter | sequence | frames | IoU per frame | IoU video | ΔIoU | dtSSD per frame | dtSSD "
+        "video | ΔdtSSD | segmenter runs/frame | bodyseg video fps | ceiling fps (decode+encode) "
+        "| ms/frame decode / segment / blur / encode |"
     )
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
@@ -208,8 +210,10 @@ def print_table(rows: list[Row]) -> None:
         d_ssd = 100 * (r.video["dtssd"] / r.per_frame["dtssd"] - 1)
         stages = " / ".join(f"{r.stages[k]:.0f}" for k in ("decode", "segment", "blur", "encode"))
         print(
-            f"| {r.method} | {r.config} | {r.sequence} | {r.frames} | {r.per_frame['mean_frame_iou']:.4f} | {r.video['mean_frame_iou']:.4f} | {d_iou:+.4f} | "
-            f"{r.per_frame['dtssd']:.2f} | {r.video['dtssd']:.2f} | {d_ssd:+.0f}% | {r.calls:.2f} | {statistics.median(r.fps):.1f} | "
+            f"| {r.method} | {r.config} | {r.sequence} | {r.frames} | {r.per_frame['mean_frame_iou']:.4f} | "
+            f"{r.video['mean_frame_iou']:.4f} | {d_iou:+.4f} | "
+            f"{r.per_frame['dtssd']:.2f} | {r.video['dtssd']:.2f} | {d_ssd:+.0f}% | {r.calls:.2f} | "
+            f"{statistics.median(r.fps):.1f} | "
             f"{statistics.median(r.ceiling):.1f} | {stages} |"
         )
 
@@ -244,8 +248,10 @@ def main() -> None:
                 config_rows = [r for r in method_rows if r.config == config]
                 rows += config_rows + [overall(method, config, config_rows)]
     print(
-        f"davis_person, 854x480 at {FPS} frames/s; {os.cpu_count()} CPUs, load average {load_before:.1f} at start, {os.getloadavg()[0]:.1f} at end; "
-        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; frame rates: medians of {args.runs} runs over the first {args.timing_frames} frames\n"
+        f"davis_person, 854x480 at {FPS} frames/s; {os.cpu_count()} CPUs, load average {load_before:.1f} at start, "
+        f"{os.getloadavg()[0]:.1f} at end; "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; frame rates: medians of {args.runs} runs "
+        f"over the first {args.timing_frames} frames\n"
     )
     print_table(rows)
 

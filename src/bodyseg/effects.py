@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import cv2
 import numpy as np
@@ -20,8 +20,8 @@ from PIL import ImageColor
 from bodyseg.errors import InputError
 from bodyseg.result import CLUSTER_MAP, Segmentation
 
-Colour = Union[str, Sequence[int]]
-Background = Union[np.ndarray, str, Sequence[int]]
+Colour = str | Sequence[int]
+Background = np.ndarray | str | Sequence[int]
 
 #: Colours given to people / clusters in overlays, cycled.
 PALETTE = np.array(
@@ -327,6 +327,7 @@ def render(name: str, image: np.ndarray, seg: Segmentation, **options: Any) -> n
     unknown = sorted(set(given) - set(effect.options()))
     if unknown:
         raise InputError(
-            f"effect {name!r} has no option {', '.join(unknown)}; its options are: {', '.join(effect.options()) or 'none'}"
+            f"effect {name!r} has no option {', '.join(unknown)}; its options are: "
+            f"{', '.join(effect.options()) or 'none'}"
         )
     return effect.draw(image, seg, **given)

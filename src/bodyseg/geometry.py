@@ -47,8 +47,12 @@ class Letterbox:
         """``(width, height)`` of the scaled image inside the square."""
         return self._inner(self.width, self.scale), self._inner(self.height, self.scale)
 
-    def apply(self, image: np.ndarray, *, nearest: bool = False) -> np.ndarray:
-        """The ``size`` square holding ``image`` (area/linear resampling, or nearest for labels)."""
+    def apply(self, image: np.ndarray, *, nearest: bool = False, warp: bool = False) -> np.ndarray:
+        """The ``size`` square holding ``image``: area/linear resampling, nearest for labels, or with
+        ``warp`` one bilinear warp anchored at the pixel corners, as MediaPipe's graphs do it."""
+        if warp:
+            matrix = np.array([[self.scale, 0.0, self.left], [0.0, self.scale, self.top]])
+            return cv2.warpAffine(image, matrix, (self.size, self.size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
         interpolation = cv2.INTER_NEAREST if nearest else cv2.INTER_AREA if self.scale < 1 else cv2.INTER_LINEAR
         inner_w, inner_h = self.inner
         resized = cv2.resize(image, (inner_w, inner_h), interpolation=interpolation)
@@ -118,8 +122,10 @@ def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
     empty masks are not the same thing: :func:`bodyseg.metrics.iou` scores that case 1).
 
     Example:
-        >>> mask_iou(np.array([1, 1, 0], bool), np.array([0, 1, 1], bool)), mask_iou(np.zeros(2, bool), np.zeros(2, bool))
-        (0.3333333333333333, 0.0)
+        >>> mask_iou(np.array([1, 1, 0], bool), np.array([0, 1, 1], bool))
+        0.3333333333333333
+        >>> mask_iou(np.zeros(2, bool), np.zeros(2, bool))
+        0.0
     """
     union = np.logical_or(a, b).sum()
     return float(np.logical_and(a, b).sum() / union) if union else 0.0

@@ -92,9 +92,12 @@ def test_existing_output_is_kept_without_overwrite(photo, capsys):
     assert pixels(target).shape == (512, 512)
 
 
-def test_output_may_not_be_the_input(photo):
+def test_output_may_not_be_the_input(photo, capsys):
+    before = photo.read_bytes()
     assert run("blur", photo, "-o", photo, "--overwrite", *FAST) == 2
-    assert pixels(photo).shape == (512, 512, 3)  # the photo is untouched
+    assert photo.read_bytes() == before  # the photo is untouched, byte for byte
+    assert "is the input itself" in capsys.readouterr().err
+    assert sorted(p.name for p in photo.parent.iterdir()) == [photo.name]  # and nothing else was written
 
 
 def test_folder_run_mirrors_subfolders_and_reports_failures(photo, tmp_path, capsys):

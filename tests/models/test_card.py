@@ -1,7 +1,8 @@
 """Every model file shipped in bodyseg/weights has a card that names it, its digest, its source and licence.
 
 The card schema (``bodyseg-model-card/1``) is the same for our ONNX nets and the third-party
-.tflite models fetched by ``tools/fetch_models.py``; :data:`bodyseg.models.card.REQUIRED_KEYS` lists the keys every card has.
+.tflite models fetched by ``tools/fetch_models.py``; :data:`bodyseg.models.card.REQUIRED_KEYS` lists the keys every
+card has.
 """
 
 from __future__ import annotations

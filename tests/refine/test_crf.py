@@ -52,10 +52,18 @@ def test_uniform_probabilities_stay_uniform():
 
 @needs_crf
 def test_float64_read_only_and_non_square_inputs():
-    rgb = np.zeros((30, 70, 3), np.uint8)
+    """A wide, read-only image and a float64 probability: the output follows the image's bright box
+    in its own orientation (a transposed or squashed result would miss it)."""
+    rgb = np.full((30, 70, 3), 30, np.uint8)
+    rgb[8:22, 40:65] = 220  # a bright box at the right
     rgb.flags.writeable = False  # as decoded images can be
-    out = dense_crf(rgb, np.full((30, 70), 0.2), iterations=1)
+    prob = np.full((30, 70), 0.2)  # float64
+    prob[6:24, 36:68] = 0.7  # a loose guess around the box
+    out = dense_crf(rgb, prob, iterations=5)
     assert out.shape == (30, 70) and out.dtype == np.float32
+    box = np.zeros((30, 70), bool)
+    box[8:22, 40:65] = True
+    assert iou(out > 0.5, box) > 0.85 and iou(prob > 0.5, box) < 0.65
 
 
 @pytest.mark.parametrize(

@@ -122,12 +122,32 @@ def test_compositor_makes_scenes_overlays_and_negatives(figures) -> None:
 def test_real_composites_on_backgrounds(datasets) -> None:
     from bodyseg.train.sources import open_source
 
+    from bodyseg.io import read_image
+    from bodyseg.train.composite import _background
+
     train, _ = open_source("pfcn", "train", root=datasets, limit=5)
     data = SegmentationDataset([train], "mask", Augment(96))
-    backgrounds = sorted((datasets / "backgrounds" / "images").glob("*.jpg"))[:3]
-    data.compositor = Compositor(people=data.load_pair, count=len(data), backgrounds=backgrounds, p_background=1.0)
+    backgrounds = sorted((datasets / "backgrounds" / "images").glob("*.jpg"))[:1]
+    compositor = Compositor(people=data.load_pair, count=len(data), backgrounds=backgrounds, p_background=1.0)
+    scene = _background(backgrounds[0], compositor.max_side)
+    rgb, target = data.load_pair(0)
+    kinds = []
+    for seed in range(8):
+        out, mask = compositor(rgb, target, np.random.default_rng(seed))
+        assert out.shape[:2] == mask.shape == scene.shape[:2]  # people pasted onto the scene's canvas
+        person = mask > 0
+        kinds.append(bool(person.any()))
+        if not person.any():  # a hard negative: the scene as it is, labelled empty
+            assert np.array_equal(out, scene)
+            continue
+        assert person.mean() < 0.9  # the scene shows around the people
+        assert np.abs(out[~person].astype(int) - scene[~person]).mean() < 2  # outside the people: the scene itself
+        assert np.abs(out[person].astype(int) - scene[person]).mean() > 10  # inside: a pasted person, not the scene
+    assert any(kinds) and not all(kinds)  # both scenes with people and empty scenes are made
+    assert read_image(backgrounds[0]).shape[2] == 3
+    data.compositor = compositor
     x, y = data[0]
-    assert x.shape == (3, 96, 96) and y.shape == (1, 96, 96)
+    assert x.shape == (3, 96, 96) and y.shape == (1, 96, 96) and 0 < float(y.mean()) < 1
 
 
 def test_an_unreadable_sample_is_skipped_with_a_warning(figures, caplog) -> None:

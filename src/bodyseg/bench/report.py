@@ -173,7 +173,8 @@ def write_results(out: Path, summaries: list[Summary], meta: dict[str, Any]) -> 
     loads = [s["load"] for s in summaries if s.get("load") is not None]
     if loads:
         notes.append(
-            f"Machine load while measuring: 1-minute load average {min(loads):.1f} to {max(loads):.1f} on {meta.get('cpus', '?')} CPUs; ms grow with it."
+            f"Machine load while measuring: 1-minute load average {min(loads):.1f} to {max(loads):.1f} on "
+            f"{meta.get('cpus', '?')} CPUs; ms grow with it."
         )
     markdown = "# bodyseg bench\n\n" + markdown_table(summaries) + "\n\n" + "\n".join(notes) + "\n"
     payload = {"meta": meta, "results": [_finite(s) for s in summaries]}

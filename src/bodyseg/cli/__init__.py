@@ -10,9 +10,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bodyseg import __version__
 from bodyseg.cli import bench, evaluate, images, info, train, video
 from bodyseg.errors import BodysegError
+from bodyseg.version import __version__
 
 log = logging.getLogger("bodyseg")
 

@@ -55,7 +55,8 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "--output",
         metavar="OUT",
         type=Path,
-        help="output file (one input) or folder; by default each result is written next to its input as NAME.<command>.<ext>",
+        help="output file (one input) or folder; by default each result is written next to its input as "
+        "NAME.<command>.<ext>",
     )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace outputs that already exist (they are kept by default)"
@@ -125,7 +126,9 @@ def chosen_method(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
     options = parse_method_options(args.option)
     if getattr(args, "fast", False):
         if method not in (DEFAULT_METHOD, FAST_METHOD):
-            raise InputError(f"--fast picks {FAST_METHOD}, the default method's fast mode; drop --method {method} or drop --fast")
+            raise InputError(
+                f"--fast picks {FAST_METHOD}, the default method's fast mode; drop --method {method} or drop --fast"
+            )
         method = FAST_METHOD
     if getattr(args, "crf", False):
         options["edges"] = "crf"

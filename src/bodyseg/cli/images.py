@@ -138,7 +138,8 @@ COMMANDS: tuple[ImageCommand, ...] = (
     ImageCommand(
         "segment",
         "write person masks as PNG",
-        "Write one PNG mask per image: 255 person, 0 background (or the 8-bit probability with --soft); with --people, a mask and COCO JSON per person too.",
+        "Write one PNG mask per image: 255 person, 0 background (or the 8-bit probability with --soft); with "
+        "--people, a mask and COCO JSON per person too.",
         render_mask,
         png_suffix,
         _segment_options,
@@ -186,10 +187,12 @@ COMMANDS: tuple[ImageCommand, ...] = (
 )
 
 EXAMPLES = {
-    "segment": "bodyseg segment photo.jpg                 # -> photo.mask.png\n  bodyseg segment shots/ -o masks/ --soft   # a folder, probabilities\n"
+    "segment": "bodyseg segment photo.jpg                 # -> photo.mask.png\n"
+    "  bodyseg segment shots/ -o masks/ --soft   # a folder, probabilities\n"
     "  bodyseg segment photo.jpg --people        # + photo.person01.png, ... and photo.people.json (COCO)",
     "blur": "bodyseg blur photo.jpg --strength 25      # -> photo.blur.jpg",
-    "replace": "bodyseg replace photo.jpg -b beach.jpg     # -> photo.replace.jpg\n  bodyseg replace photo.jpg -b '#00b140' -o green.jpg",
+    "replace": "bodyseg replace photo.jpg -b beach.jpg     # -> photo.replace.jpg\n"
+    "  bodyseg replace photo.jpg -b '#00b140' -o green.jpg",
     "cutout": "bodyseg cutout photo.jpg                  # -> photo.cutout.png",
     "overlay": "bodyseg overlay photo.jpg --method kmeans --clusters",
     "splash": "bodyseg splash photo.jpg",
@@ -232,7 +235,8 @@ def run_image_command(command: ImageCommand, args: argparse.Namespace) -> int:
         image = read_image(job.source, max_pixels=max_pixels)
         if min(image.shape[:2]) < MIN_SIDE:
             raise InputError(
-                f"{job.source}: the image is {image.shape[1]}x{image.shape[0]}; bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person"
+                f"{job.source}: the image is {image.shape[1]}x{image.shape[0]}; bodyseg needs at least "
+                f"{MIN_SIDE}x{MIN_SIDE} pixels to find a person"
             )
         if not segmenters:
             segmenters.append(create(method, **options))

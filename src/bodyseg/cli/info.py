@@ -26,7 +26,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         description="Copy the bundled example photo (NASA astronaut portrait, public domain) to try the commands on.",
     )
     example.add_argument(
-        "destination", nargs="?", default="astronaut.jpg", type=Path, help="where to copy it (default %(default)s)"
+        "destination",
+        nargs="?",
+        default="astronaut.jpg",
+        help="a file name, or a folder (ending in / or without a suffix; made if missing) to copy it into "
+        "(default %(default)s)",
     )
     example.add_argument("--overwrite", action="store_true", help="replace the destination if it exists")
     example.set_defaults(run=run_example)
@@ -45,8 +49,9 @@ def run_methods(args: argparse.Namespace) -> int:
 def run_example(args: argparse.Namespace) -> int:
     from bodyseg import example_image
 
-    destination: Path = args.destination
-    if destination.is_dir():
+    destination = Path(args.destination)
+    if destination.is_dir() or args.destination.endswith(("/", "\\")) or not destination.suffix:
+        destination.mkdir(parents=True, exist_ok=True)
         destination = destination / "astronaut.jpg"
     if destination.exists() and not args.overwrite:
         raise OutputError(f"{destination}: exists already; pass --overwrite to replace it")

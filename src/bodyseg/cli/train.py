@@ -33,13 +33,13 @@ Validation IoU is reported per source, never pooled.
 
 examples:
   # the reduced U-Net at 192 px on three portrait/fashion sets, with copy-paste composites
-  bodyseg train --arch unet --data ccp,pfcn,picsart --size 192 --epochs 30 --out /work/runs/unet-192
+  bodyseg train --arch unet --data ccp,pfcn,picsart --size 192 --epochs 30 --out runs/unet-192
   # continue it after an interruption (same command plus --resume; --epochs may grow)
-  bodyseg train --arch unet --data ccp,pfcn,picsart --size 192 --epochs 30 --out /work/runs/unet-192 --resume
+  bodyseg train --arch unet --data ccp,pfcn,picsart --size 192 --epochs 30 --out runs/unet-192 --resume
   # body parts with class-weighted cross-entropy
-  bodyseg train --arch deeplabv3plus --data ccp-parts --loss ce --class-weighting exponential --out /work/runs/parts
+  bodyseg train --arch deeplabv3plus --data ccp-parts --loss ce --class-weighting exponential --out runs/parts
   # export the best model of a finished run without training more
-  bodyseg train --arch unet --out /work/runs/unet-192 --export --epochs 0 --resume
+  bodyseg train --arch unet --out runs/unet-192 --export --epochs 0 --resume
 
 architectures (--arch): unet, unet-aspp, fcn32s, fcn16s, fcn8s, deeplabv3plus, segnet, icnet,
   hourglass, gcn, ksac; options with --arch-option KEY=VALUE (e.g. output_stride=8).
@@ -224,7 +224,8 @@ def run_train(args: argparse.Namespace) -> int:
         last = result.history[-1]
         ious = ", ".join(f"{name} {m['iou']:.3f}" for name, m in last["per_source"].items())
         print(
-            f"epoch {last['epoch']}/{config.epochs}: val loss {last['val_loss']:.4f}, val IoU {ious}; best epoch {result.best_epoch}"
+            f"epoch {last['epoch']}/{config.epochs}: val loss {last['val_loss']:.4f}, val IoU {ious}; best epoch "
+            f"{result.best_epoch}"
         )
     print(f"run folder: {result.out} (resume with the same command plus --resume)")
     if args.export:

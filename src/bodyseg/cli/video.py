@@ -53,7 +53,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "video",
         help="segment a video (or a folder of frames) and blur, replace or cut out the background",
-        description="Segment each frame with memory across frames (smoothing, key-frame reuse, people tracking) and write a video or PNG frames.",
+        description="Segment each frame with memory across frames (smoothing, key-frame reuse, people tracking) and "
+        "write a video or PNG frames.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -65,7 +66,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "--output",
         metavar="OUT",
         type=Path,
-        help="a video file, or a folder for PNG frames; default: next to the input as NAME.<effect>.mp4 (.webm for cutout)",
+        help="a video file, or a folder for PNG frames; default: next to the input as NAME.<effect>.mp4 (.webm for "
+        "cutout)",
     )
     parser.add_argument(
         "-e", "--effect", choices=sorted(RENDERERS), default="blur", help="what to draw (default %(default)s)"
@@ -123,7 +125,8 @@ def _add_temporal_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=2,
         metavar="N",
-        help="reuse a result for at most N frames when the frame barely changed; 0 segments every frame (default %(default)s)",
+        help="reuse a result for at most N frames when the frame barely changed; 0 segments every frame (default "
+        "%(default)s)",
     )
     group.add_argument(
         "--change-threshold",
@@ -243,7 +246,8 @@ def run_video(args: argparse.Namespace) -> int:
         info = reader.info
         if min(info.width, info.height) < MIN_SIDE:
             raise InputError(
-                f"{source}: frames are {info.width}x{info.height}; bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person"
+                f"{source}: frames are {info.width}x{info.height}; bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} "
+                "pixels to find a person"
             )
         writer = VideoWriter(
             target,

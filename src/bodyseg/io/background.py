@@ -126,7 +126,7 @@ class BackgroundWorker(Generic[T]):
             except queue.Full:
                 self._raise_error()
                 if not self._thread.is_alive():
-                    raise RuntimeError("the background worker stopped")
+                    raise RuntimeError("the background worker stopped") from None
 
     def finish(self) -> None:
         """Wait until every item submitted is done; raises the worker's error, if any."""

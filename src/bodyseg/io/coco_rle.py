@@ -110,7 +110,8 @@ def mask_from_counts(counts: np.ndarray | list[int], size: tuple[int, int]) -> n
     runs = np.asarray(counts, np.int64)
     if (runs < 0).any() or runs.sum() != h * w:
         raise InputError(
-            f"COCO RLE runs add up to {int(runs.sum())} pixels (or go negative) but size {h}x{w} needs {h * w}; the RLE is damaged"
+            f"COCO RLE runs add up to {int(runs.sum())} pixels (or go negative) but size {h}x{w} needs {h * w}; the "
+            "RLE is damaged"
         )
     values = np.arange(runs.size) % 2 == 1
     return np.repeat(values, runs).reshape(w, h).T

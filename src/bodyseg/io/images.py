@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
@@ -23,7 +22,7 @@ DEFAULT_MAX_PIXELS = 50_000_000
 #: File name suffixes treated as images when a folder or glob is expanded.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".ppm", ".pgm")
 
-ImageLike = Union[str, os.PathLike, np.ndarray, Image.Image]
+ImageLike = str | os.PathLike | np.ndarray | Image.Image
 
 # Truncated files must fail loudly, never decode to a half-grey picture.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -43,7 +42,8 @@ def read_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS)
         InputError: missing path, a folder, an empty, truncated or non-image file, or too many pixels.
 
     Example:
-        >>> rgb = read_image(bodyseg.example_image())  # doctest: +SKIP
+        >>> from bodyseg import example_image
+        >>> rgb = read_image(example_image())
         >>> rgb.dtype, rgb.shape[2]
         (dtype('uint8'), 3)
     """

@@ -114,13 +114,15 @@ def check_model_file(model: Path, sha256: str, card_name: str = "") -> None:
     """Raise :class:`MethodError` when ``model`` is missing or its sha256 is not ``sha256``."""
     if not model.is_file():
         raise MethodError(
-            f"{model}: model file missing ({card_name} describes it); reinstall bodyseg (pip install --force-reinstall bodyseg)"
+            f"{model}: model file missing ({card_name} describes it); reinstall bodyseg (pip install "
+            "--force-reinstall bodyseg)"
         )
     stat = model.stat()
     digest = _cached_sha256(str(model), stat.st_size, stat.st_mtime_ns)
     if digest != sha256:
         raise MethodError(
-            f"{model}: sha256 {digest[:12]}... does not match its card {card_name} ({sha256[:12]}...): the file is damaged or was "
+            f"{model}: sha256 {digest[:12]}... does not match its card {card_name} ({sha256[:12]}...): the file is "
+            "damaged or was "
             "replaced; reinstall bodyseg (pip install --force-reinstall bodyseg) or re-export your model"
         )
 

@@ -56,7 +56,8 @@ def resolve_card(weights: str | os.PathLike | None) -> Path:
     if weights is None:
         if not shipped:
             raise MethodError(
-                "no trained net is shipped in this build; pass weights=path/to/model.onnx (see `bodyseg train --export`)"
+                "no trained net is shipped in this build; pass weights=path/to/model.onnx (see `bodyseg train "
+                "--export`)"
             )
         return shipped.get(DEFAULT_WEIGHTS) or next(iter(shipped.values()))
     if str(weights) in shipped:
@@ -65,7 +66,8 @@ def resolve_card(weights: str | os.PathLike | None) -> Path:
     if not card.is_file():
         names = ", ".join(shipped) or "none shipped"
         raise MethodError(
-            f"{weights}: no model card {card.name} found; give a shipped name ({names}) or an .onnx file with its .json card beside it"
+            f"{weights}: no model card {card.name} found; give a shipped name ({names}) or an .onnx file with its "
+            ".json card beside it"
         )
     return card
 

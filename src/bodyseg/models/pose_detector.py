@@ -129,15 +129,17 @@ class SsdDetector:
     """A MediaPipe single-shot detector run on a letterboxed square in [-1, 1]: anchors decoded,
     overlaps merged by weighted NMS, boxes and keypoints mapped back to the image's pixels.
 
-    Subclasses name the shipped model (:func:`~bodyseg.models.runtime.shipped_model_path`), its input side and its anchor strides.
+    Subclasses name the shipped model (:func:`~bodyseg.models.runtime.shipped_model_path`), its input side and its
+    anchor strides.
     """
 
     model: str = ""
     input_size: int = 0
     strides: tuple[int, ...] = ()
 
-    def __init__(self, min_score: float = 0.5, iou_threshold: float = 0.3, threads: int = 1) -> None:
+    def __init__(self, min_score: float = 0.5, iou_threshold: float = 0.3, threads: int = 1, warp: bool = False) -> None:
         self.min_score = min_score
+        self.warp = warp  # shrink as MediaPipe's graph does (Letterbox.apply(warp=True)) instead of by area
         self.iou_threshold = iou_threshold
         self._model = TFLiteModel(shipped_model_path(self.model), num_threads=threads)
         self._anchors = ssd_anchors(self.input_size, self.strides)
@@ -146,7 +148,7 @@ class SsdDetector:
         """What the model finds in an RGB uint8 image, best first, in its pixel coordinates."""
         size = self.input_size
         box = Letterbox.fit(rgb.shape, size)
-        outputs = self._model(box.apply(rgb)[None].astype(np.float32) / 127.5 - 1.0)
+        outputs = self._model(box.apply(rgb, warp=self.warp)[None].astype(np.float32) / 127.5 - 1.0)
         raw_scores, raw_boxes = sorted(outputs, key=lambda o: o.shape[-1])  # (1, N, 1) scores, (1, N, 4 + 2K) boxes
         found = weighted_nms(
             decode_detections(raw_boxes[0], raw_scores[0], self._anchors, input_size=size, min_score=self.min_score),
@@ -165,6 +167,7 @@ class PoseDetector(SsdDetector):
         min_score: detection threshold.
         iou_threshold: boxes overlapping more than this are merged.
         threads: threads of the model runtime.
+        warp: shrink the image as MediaPipe's graph does (a bilinear warp) instead of by area averaging.
 
     Example:
         >>> people = PoseDetector().detect(rgb)  # doctest: +SKIP

@@ -21,7 +21,8 @@ people the pose model only half sees. The correction is computed at 128 px and a
 prior's logits at the prior's own 256 px, so the prior's detail is kept where the net agrees.
 
 Example:
-    >>> x = refiner_input(np.zeros((256, 256, 3), np.uint8), np.full((256, 256), 0.5, np.float32), np.zeros((33, 3), np.float32))
+    >>> crop, prior = np.zeros((256, 256, 3), np.uint8), np.full((256, 256), 0.5, np.float32)
+    >>> x = refiner_input(crop, prior, np.zeros((33, 3), np.float32))
     >>> x.shape, x.dtype
     ((7, 128, 128), dtype('float32'))
 """
@@ -94,7 +95,7 @@ def warp_into_crop(
 
     Example:
         >>> roi = RotatedSquare(cx=50.0, cy=50.0, side=100.0, angle=0.0)
-        >>> warp_into_crop(np.ones((10, 10), np.float32), (100, 100), roi, size=20).mean()
+        >>> float(warp_into_crop(np.ones((10, 10), np.float32), (100, 100), roi, size=20)[10, 10])
         1.0
     """
     grid_h, grid_w = frame_prob.shape
@@ -252,7 +253,8 @@ class PoseRefiner:
         path = Path(card) if card is not None else shipped_card(SHIPPED)
         if path is None:
             raise MethodError(
-                "no refinement weights are shipped with this install; use refiner='none' or give a refiner's model card (.json)"
+                "no refinement weights are shipped with this install; use refiner='none' or give a refiner's model "
+                "card (.json)"
             )
         info = load_card(path)
         return cls(onnx_session(info[PATH_KEY], threads), info, int(info["input"]["height"]))

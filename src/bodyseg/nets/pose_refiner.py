@@ -2,7 +2,8 @@
 
 Not one of the literature's architectures of the zoo (it is not in :func:`bodyseg.nets.available`):
 it takes the 7-channel input of :func:`bodyseg.models.refiner.refiner_input` (RGB, the landmark
-model's and the selfie model's probabilities, skeleton and keypoint maps) and returns ``dM + logit(prior)``, so it starts
+model's and the selfie model's probabilities, skeleton and keypoint maps) and returns ``dM + logit(prior)``, so it
+starts
 from the prior and learns only the correction. Parameters (measured): 272,341 (``base=12``, ``depth=3``, 7 inputs).
 """
 
@@ -36,7 +37,8 @@ class PoseRefinerNet(nn.Module):
         super().__init__()
         if in_channels <= PRIOR_CHANNEL or num_classes != 1:
             raise ValueError(
-                f"the refiner needs at least {PRIOR_CHANNEL + 1} input channels and one output, got {in_channels} and {num_classes}"
+                f"the refiner needs at least {PRIOR_CHANNEL + 1} input channels and one output, got {in_channels} "
+                f"and {num_classes}"
             )
         self.core = UNet(in_channels, 1, base=base, depth=depth)
         nn.init.zeros_(self.core.head.weight)  # start as the identity on the prior: dM = 0

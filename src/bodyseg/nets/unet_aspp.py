@@ -27,6 +27,7 @@ class UNetASPP(nn.Module):
         dropout: dropout between the two convs of each block.
 
     Example:
+        >>> import torch
         >>> net = UNetASPP().eval()
         >>> net(torch.zeros(1, 3, 64, 48)).shape
         torch.Size([1, 1, 64, 48])

@@ -59,11 +59,13 @@ def check_crf_inputs(rgb: np.ndarray, prob: np.ndarray, iterations: int, max_sid
     """Raise :class:`InputError` unless ``rgb`` is HxWx3 uint8 and ``prob`` HxW of the same size."""
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise InputError(
-            f"dense_crf needs an HxWx3 RGB uint8 image, got {rgb.dtype} of shape {rgb.shape}; convert it with bodyseg.io.load_image"
+            f"dense_crf needs an HxWx3 RGB uint8 image, got {rgb.dtype} of shape {rgb.shape}; convert it with "
+            "bodyseg.io.load_image"
         )
     if prob.shape != rgb.shape[:2]:
         raise InputError(
-            f"dense_crf: prob is {prob.shape} but the image is {rgb.shape[:2]}; give the probability at the image's size"
+            f"dense_crf: prob is {prob.shape} but the image is {rgb.shape[:2]}; give the probability at the image's "
+            "size"
         )
     if iterations < 1 or max_side < 8:
         raise InputError(f"dense_crf needs iterations >= 1 and max_side >= 8, got {iterations} and {max_side}")

@@ -21,10 +21,10 @@ def refine_edges(rgb: np.ndarray, prob: np.ndarray, method: str = "guided") -> n
     with the image), dense CRF (needs pydensecrf2), or unchanged (``method`` of :data:`EDGE_REFINERS`).
 
     Example:
-        >>> rgb = np.zeros((40, 40, 3), np.uint8); rgb[:, 20:] = 255
-        >>> prob = np.zeros((40, 40), np.float32); prob[:, 18:] = 1.0
+        >>> rgb = np.zeros((40, 40, 3), np.uint8); rgb[:, 20:] = 255  # the image's edge at x = 20
+        >>> prob = np.zeros((40, 40), np.float32); prob[:, 22:] = 1.0  # a mask 2 px short of it
         >>> sharp = refine_edges(rgb, prob)
-        >>> bool(sharp[20, 19] < 0.5 < sharp[20, 21]), refine_edges(rgb, prob, "none") is prob
+        >>> bool(sharp[20, 21] > 0.3 and sharp[20, 15] == 0.0), refine_edges(rgb, prob, "none") is prob
         (True, True)
     """
     if method == "none":

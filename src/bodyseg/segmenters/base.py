@@ -27,7 +27,7 @@ class Segmenter(abc.ABC):
         ...     name = "everything"
         ...     def _segment(self, rgb):
         ...         return Segmentation(prob=np.ones(rgb.shape[:2], np.float32))
-        >>> Everything().segment(np.zeros((20, 20, 3), np.uint8)).mask().all()
+        >>> bool(Everything().segment(np.zeros((20, 20, 3), np.uint8)).mask().all())
         True
     """
 
@@ -88,7 +88,7 @@ class Segmenter(abc.ABC):
         """Follow ``previous`` onto ``rgb`` (see :meth:`segment_next`); None: not possible."""
         return None
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (a no-op unless the method holds native resources)
         """Release native resources (models, sessions). Safe to call twice."""
 
     def __enter__(self) -> Segmenter:

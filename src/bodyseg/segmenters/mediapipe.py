@@ -1,8 +1,8 @@
 """MediaPipe's two segmentation solutions as reference methods, run on the same .tflite files the
 mediapipe wheel carries (shipped in bodyseg's own package: no mediapipe install needed).
 
-``mediapipe-selfie`` is selfie segmentation: the whole image stretched to the model's input, its
-probability resized back. ``mediapipe-pose`` is the pose landmarker in still-image mode: the pose
+``mediapipe-selfie`` is selfie segmentation: the whole image stretched to the model's input as
+MediaPipe's graph does it, its probability resized back. ``mediapipe-pose`` is the pose landmarker in still-image mode: the pose
 detector's best detection, the landmark model on the region it gives, its mask and 33 keypoints.
 How close they come to the wheel's own graphs on every data set: ``docs/methods.md``.
 """
@@ -41,7 +41,7 @@ class SelfieSegmenter(Segmenter):
 
     def __init__(self, model: str = "general", threads: int = 1) -> None:
         self.model = check_choice("model", model, tuple(SELFIE_MODELS))
-        self._selfie = SelfieModel(check_int("threads", threads, 1, 64), variant=model)
+        self._selfie = SelfieModel(check_int("threads", threads, 1, 64), variant=model, resize="mediapipe")
 
     def _segment(self, rgb: np.ndarray) -> Segmentation:
         h, w = rgb.shape[:2]
@@ -71,7 +71,7 @@ class PoseSegmenter(Segmenter):
     def __init__(self, min_detection_confidence: float = 0.5, threads: int = 1) -> None:
         self.min_detection_confidence = check_float("min_detection_confidence", min_detection_confidence, 0.0, 1.0)
         threads = check_int("threads", threads, 1, 64)
-        self._detector = PoseDetector(min_score=self.min_detection_confidence, threads=threads)
+        self._detector = PoseDetector(min_score=self.min_detection_confidence, threads=threads, warp=True)
         self._landmarks = LandmarkModel(threads=threads)
 
     def _segment(self, rgb: np.ndarray) -> Segmentation:
@@ -83,6 +83,7 @@ class PoseSegmenter(Segmenter):
             result.warn("no person detected")
             return result
         mask = person.prob > 0.5
-        found = Person(mask=mask, box=box_of_mask(mask), score=float(person.keypoints[:, 2].mean()),
-                       keypoints=person.keypoints)
+        found = Person(
+            mask=mask, box=box_of_mask(mask), score=float(person.keypoints[:, 2].mean()), keypoints=person.keypoints
+        )
         return Segmentation(prob=np.clip(person.prob, 0.0, 1.0), people=[found])

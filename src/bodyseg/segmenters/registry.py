@@ -50,16 +50,17 @@ def check_finds_people(name: str, why: str) -> None:
     """Raise :class:`MethodError` unless ``name`` finds each person; ``why`` names what needs it.
 
     Example:
-        >>> check_finds_people("mediapipe-selfie", "--people")
+        >>> check_finds_people("mediapipe-selfie", "--people")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        bodyseg.errors.MethodError: --people needs a method that finds each person (bodyseg, bodyseg-fast); mediapipe-selfie gives one mask for everyone
+        bodyseg.errors.MethodError: --people needs a method that finds each person (bodyseg, ...); mediapipe-selfie ...
     """
     if name not in _METHODS:
         segmenter_class(name)  # raises, with the list of methods
     if not _METHODS[name].people:
         raise MethodError(
-            f"{why} needs a method that finds each person ({', '.join(people_methods())}); {name} gives one mask for everyone"
+            f"{why} needs a method that finds each person ({', '.join(people_methods())}); {name} gives one mask for "
+            "everyone"
         )
 
 
@@ -142,10 +143,12 @@ def method_options(name: str) -> dict[str, inspect.Parameter]:
 
     Example:
         >>> list(method_options("mediapipe-selfie"))
-        ['model']
+        ['model', 'threads']
     """
     parameters = inspect.signature(segmenter_class(name).__init__).parameters
-    return {key: p for key, p in parameters.items() if key not in ("self", "models") and p.kind is p.POSITIONAL_OR_KEYWORD}
+    return {
+        key: p for key, p in parameters.items() if key not in ("self", "models") and p.kind is p.POSITIONAL_OR_KEYWORD
+    }
 
 
 def check_options(name: str, options: dict[str, Any]) -> type[Segmenter]:

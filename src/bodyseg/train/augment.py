@@ -62,7 +62,8 @@ def letterbox(rgb: np.ndarray, target: np.ndarray, size: int) -> tuple[np.ndarra
 def random_scale_crop(
     rgb: np.ndarray, target: np.ndarray, size: int, rng: np.random.Generator, scale: tuple[float, float] = (0.8, 1.8)
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Scale so the longer side is ``size * s`` (s log-uniform in ``scale``), pad, then crop ``size`` x ``size`` at random.
+    """Scale so the longer side is ``size * s`` (s log-uniform in ``scale``), pad, then crop ``size`` x ``size``
+    at random.
 
     Below 1 the whole picture is seen smaller, on a black border; above 1 a random window of it.
     """

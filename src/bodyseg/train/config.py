@@ -108,17 +108,35 @@ class TrainData:
     class_names: tuple[str, ...] | None = None
 
 
+#: The folder of a source checkout where runs may go (git ignores it).
+RUNS_FOLDER = "runs"
+
+
 def check_outside_repository(out: Path) -> Path:
-    """``out`` resolved, after refusing a folder inside a source checkout (a parent with ``.git`` and ``src/``).
+    """``out`` resolved, after refusing a folder inside a source checkout (a parent with ``.git`` and ``src/``)
+    anywhere but its git-ignored ``runs/`` folder.
 
     Raises:
-        InputError: the folder is inside a repository.
+        InputError: the folder is inside a repository, outside its ``runs/``.
+
+    Example:
+        >>> import tempfile
+        >>> repo = Path(tempfile.mkdtemp()); (repo / ".git").mkdir(); (repo / "src").mkdir()
+        >>> check_outside_repository(repo / "runs" / "unet") == (repo / "runs" / "unet").resolve()
+        True
+        >>> check_outside_repository(repo / "src" / "unet")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        bodyseg.errors.InputError: ...: is inside the repository ...; put runs in its runs/ folder or outside it ...
     """
     resolved = Path(out).expanduser().resolve()
     for parent in (resolved, *resolved.parents):
         if (parent / ".git").exists() and (parent / "src").is_dir():
+            if resolved.is_relative_to(parent / RUNS_FOLDER):
+                return resolved
             raise InputError(
-                f"{out}: is inside the repository {parent}; checkpoints are large, put runs outside it (e.g. --out /work/runs/NAME)"
+                f"{out}: is inside the repository {parent}; put runs in its {RUNS_FOLDER}/ folder or outside it "
+                f"(checkpoints are large), e.g. --out {RUNS_FOLDER}/NAME"
             )
     return resolved
 

@@ -21,13 +21,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from bodyseg import __version__, nets
+from bodyseg import nets
 from bodyseg.errors import InputError
 from bodyseg.io.images import atomic_path
 from bodyseg.models.card import sha256_of, write_card
 from bodyseg.models.runtime import MEAN, STD
 from bodyseg.nets import count_parameters
 from bodyseg.train.checkpoints import load_checkpoint
+from bodyseg.version import __version__
 
 log = logging.getLogger(__name__)
 

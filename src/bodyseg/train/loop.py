@@ -10,7 +10,8 @@ folder (which must lie outside the repository: checkpoints are large):
 * ``history.json`` and ``curves.png``: loss and IoU per epoch (IoU per validation source).
 
 Example:
-    >>> result = train(TrainConfig(arch="unet", data=("ccp",), size=192, epochs=30, out=Path("runs/unet")))  # doctest: +SKIP
+    >>> config = TrainConfig(arch="unet", data=("ccp",), size=192, epochs=30, out=Path("runs/unet"))
+    >>> result = train(config)  # doctest: +SKIP
     >>> result.best_epoch, result.history[-1]["val_iou"]  # doctest: +SKIP
 """
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Union
 
 import numpy as np
 import torch
@@ -27,7 +26,7 @@ from scipy import ndimage
 from bodyseg.errors import InputError
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-WeightsLike = Union[torch.Tensor, np.ndarray, Sequence[float]]
+WeightsLike = torch.Tensor | np.ndarray | Sequence[float]
 
 
 def _check_binary(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -53,7 +53,7 @@ class RefineCrops:
     Has the interface the training loop needs (``len``, items, ``set_epoch``).
 
     Example:
-        >>> shards = load_shards(Path("/work/runs/refine-crops"))  # doctest: +SKIP
+        >>> shards = load_shards(Path("runs/refine-crops"))  # doctest: +SKIP
         >>> train = RefineCrops(shards, np.flatnonzero(~shards["holdout"]), augment=True)  # doctest: +SKIP
     """
 
@@ -175,7 +175,8 @@ def export(run: Path, to: Path) -> tuple[Path, Path]:
     recipe = {k: config[k] for k in ("epochs", "batch_size", "lr", "schedule", "loss", "seed")}
     recipe["best_epoch"] = best["epoch"] + 1
     recipe["inputs"] = (
-        "RGB crop (ImageNet-normalised), landmark-model probability, selfie-model probability, skeleton prior, keypoint bumps (bodyseg.models.refiner.refiner_input)"
+        "RGB crop (ImageNet-normalised), landmark-model probability, selfie-model probability, skeleton prior, "
+        "keypoint bumps (bodyseg.models.refiner.refiner_input)"
     )
     recipe["crops"] = (
         "python -m bodyseg.train.refiner crops (photo, scene and overlay composites of the training splits)"
@@ -194,7 +195,8 @@ def export(run: Path, to: Path) -> tuple[Path, Path]:
     card = read_card(card_path)
     card["input"]["channels"] = list(INPUT_CHANNELS)
     card["input"]["resize"] = (
-        f"a square around the person's prior mask (bodyseg.models.refiner.refine_crop), 256 px shrunk to {config['size']} by area"
+        "a square around the person's prior mask (bodyseg.models.refiner.refine_crop), 256 px shrunk to "
+        f"{config['size']} by area"
     )
     card["output"]["meaning"] = (
         "final logits = dM + logit(prior channel); the pipeline adds dM to the prior's logit at 256 px"

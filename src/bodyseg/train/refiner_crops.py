@@ -222,7 +222,8 @@ def neutral_outside(truth: np.ndarray, prior: np.ndarray, inside: np.ndarray) ->
 
 
 def pack(inputs: Sequence[np.ndarray], targets: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
-    """Compact arrays of a shard: RGB and pose maps as uint8, the two model probabilities as float16, targets as uint8."""
+    """Compact arrays of a shard: RGB and pose maps as uint8, the two model probabilities as float16, targets
+    as uint8."""
     from bodyseg.models.runtime import MEAN, STD
 
     x = np.stack(inputs)
@@ -340,7 +341,8 @@ def load_shards(folder: Path) -> dict[str, np.ndarray]:
         from bodyseg.errors import InputError
 
         raise InputError(
-            f"{folder}: no shard-*.npz crops; make them first with `python -m bodyseg.train.refiner crops --out {folder}`"
+            f"{folder}: no shard-*.npz crops; make them first with `python -m bodyseg.train.refiner crops --out "
+            f"{folder}`"
         )
     parts = [dict(np.load(p)) for p in paths]
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}

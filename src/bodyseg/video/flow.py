@@ -55,10 +55,11 @@ class FlowEstimator:
         method: ``"dis"`` (fast, the default) or ``"farneback"``.
 
     Example:
-        >>> a = np.zeros((60, 80), np.uint8); a[20:40, 20:40] = 255
-        >>> b = np.roll(a, 3, axis=1)  # the square moved 3 px right
+        >>> yy, xx = np.mgrid[:60, :80]
+        >>> a = ((np.sin(xx / 3.0) + np.cos(yy / 4.0)) * 60 + 128).astype(np.uint8)  # a textured frame
+        >>> b = np.roll(a, 3, axis=1)  # everything moved 3 px right
         >>> flow = FlowEstimator().backward(b, a)
-        >>> round(float(flow[30, 25, 0]))  # the pixel came from 3 px to its left
+        >>> round(float(flow[30, 40, 0]))  # the pixel came from 3 px to its left
         -3
     """
 

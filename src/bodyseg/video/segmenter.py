@@ -88,7 +88,8 @@ class VideoSegmenter:
         **options: options of the segmenter created from a method name.
 
     Each result's ``meta`` adds ``frame`` (index), ``time`` (seconds, when frames carry it),
-    ``keyframe`` (the segmenter ran), ``followed`` (it ran following the last result), ``tracked`` (someone was carried by the tracker, not
+    ``keyframe`` (the segmenter ran), ``followed`` (it ran following the last result), ``tracked`` (someone was
+    carried by the tracker, not
     found by the detector), ``tracked_people`` (that flag per person) and ``track_ids``.
 
     Example:

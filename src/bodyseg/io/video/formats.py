@@ -122,8 +122,10 @@ def display_rotation(frame_rotation: float | None, rotate_tag: str | None) -> in
         rotate_tag: the video stream's ``rotate`` metadata (None when absent).
 
     Example:
-        >>> display_rotation(-90, None), display_rotation(0, "90"), display_rotation(None, "-90"), display_rotation(180, "90")
-        (90, 90, 270, 180)
+        >>> display_rotation(-90, None), display_rotation(0, "90")
+        (90, 90)
+        >>> display_rotation(None, "-90"), display_rotation(180, "90")
+        (270, 180)
     """
     if frame_rotation:
         return _quarter_turn(-float(frame_rotation))
@@ -190,7 +192,8 @@ def choose_video_codec(suffix: str, alpha: bool) -> tuple[str, str]:
         return "libvpx-vp9", "yuva420p" if alpha else "yuv420p"
     if alpha:
         raise OutputError(
-            f"{suffix} video cannot hold transparency; write the cut-out as .webm (VP9 with alpha) or to a folder of PNG frames (-o FOLDER)"
+            f"{suffix} video cannot hold transparency; write the cut-out as .webm (VP9 with alpha) or to a folder of "
+            "PNG frames (-o FOLDER)"
         )
     for codec in ("libx264", "mpeg4"):
         if codec_available(codec):

@@ -88,7 +88,8 @@ class VideoReader:
     def _probe_folder(self, fps: Fraction) -> VideoInfo:
         if not self._files:
             raise InputError(
-                f"{self.path}: the folder holds no frames ({', '.join(IMAGE_SUFFIXES[:4])}, ...); give a video file or a folder of images"
+                f"{self.path}: the folder holds no frames ({', '.join(IMAGE_SUFFIXES[:4])}, ...); give a video file "
+                "or a folder of images"
             )
         first = read_image(self._files[0], max_pixels=self.max_pixels)
         return VideoInfo(
@@ -141,7 +142,8 @@ class VideoReader:
         codec = _decoder_name(stream)
         if codec is None or not stream.width or not stream.height:
             raise InputError(
-                f"{self.path}: its video codec cannot be decoded by this FFmpeg (unknown or unsupported codec); {_FIX_HINT}"
+                f"{self.path}: its video codec cannot be decoded by this FFmpeg (unknown or unsupported codec); "
+                f"{_FIX_HINT}"
             )
         fps = nominal_rate(stream.average_rate, stream.base_rate)
         audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
@@ -165,7 +167,8 @@ class VideoReader:
             rgb = read_image(file, max_pixels=self.max_pixels)
             if rgb.shape[:2] != (self.info.height, self.info.width):
                 raise InputError(
-                    f"{file}: is {rgb.shape[1]}x{rgb.shape[0]} but the first frame is {self.info.width}x{self.info.height}; "
+                    f"{file}: is {rgb.shape[1]}x{rgb.shape[0]} but the first frame is "
+                    f"{self.info.width}x{self.info.height}; "
                     "all frames of a folder must have one size"
                 )
             yield Frame(rgb, index * step, index)
@@ -194,7 +197,8 @@ class VideoReader:
         expected = self.info.duration
         if expected and decoded_seconds < 0.9 * expected - 2.0 / float(self.info.fps):
             raise InputError(
-                f"{self.path}: the video stops after {frames} frames ({decoded_seconds:.2f} s of the {expected:.2f} s its header "
+                f"{self.path}: the video stops after {frames} frames ({decoded_seconds:.2f} s of the {expected:.2f} "
+                "s its header "
                 f"announces): it is truncated or damaged; {_FIX_HINT}"
             )
 

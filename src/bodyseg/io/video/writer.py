@@ -181,7 +181,8 @@ class _FileSink:
             array = pad_to_even(array)
         if array.shape[:2] != (self._stream.height, self._stream.width):
             raise InputError(
-                f"frame of {array.shape[1]}x{array.shape[0]} in a video of {self._stream.width}x{self._stream.height}; all frames must have one size"
+                f"frame of {array.shape[1]}x{array.shape[0]} in a video of "
+                f"{self._stream.width}x{self._stream.height}; all frames must have one size"
             )
         frame = self._av.VideoFrame.from_ndarray(array, format="rgba" if self._channels == 4 else "rgb24")
         pts = max(round(snap_to_frame_grid(time, self.fps) / self._stream.time_base), self._last_pts + 1)
@@ -275,7 +276,8 @@ class VideoWriter:
         self.is_folder = self.path.is_dir() or not self.path.suffix
         if not self.is_folder and not is_video_file(self.path):
             raise OutputError(
-                f"{self.path}: unknown video suffix {self.path.suffix!r}; use {', '.join(VIDEO_SUFFIXES)} or a folder for PNG frames"
+                f"{self.path}: unknown video suffix {self.path.suffix!r}; use {', '.join(VIDEO_SUFFIXES)} or a "
+                "folder for PNG frames"
             )
         if not self.is_folder:
             try:

@@ -49,6 +49,8 @@ from bodyseg.segmenters.options import check_choice, check_float, check_int
 #: ``Segmentation.meta`` key of what a video's next frame follows: per person, the landmark
 #: model's next region ``roi`` (cx, cy, side, angle) and the ``detector_score`` it started from.
 FOLLOW_KEY = "landmark_rois"
+#: ``Segmentation.meta`` key set when no body but a face was seen and the selfie model's mask was kept.
+CLOSE_UP_KEY = "close_up_selfie"
 
 
 @dataclass
@@ -138,7 +140,7 @@ class _PipelineSegmenter(Segmenter):
         union = refine_edges(rgb, self._selfie_at(rgb), self.edges)
         mask = union > 0.5
         people = [Person(mask=mask, box=box_of_mask(mask), score=1.0)] if mask.any() else []
-        return Segmentation(prob=union.astype(np.float32), people=people)
+        return Segmentation(prob=union.astype(np.float32), people=people, meta={CLOSE_UP_KEY: True})
 
 
 class PeopleSegmenter(_PipelineSegmenter):
