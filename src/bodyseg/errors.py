@@ -17,3 +17,36 @@ class OutputError(BodysegError):
 
 class MethodError(BodysegError):
     """A segmenter name or option is unknown, or a method cannot run here."""
+
+
+#: Optional packages (their import names) and the extra of bodyseg that installs them.
+EXTRAS = {
+    "sklearn": "classical",
+    "skimage": "classical",
+    "maxflow": "classical",
+    "av": "video",
+    "pydensecrf": "crf",
+    "torch": "train",
+    "onnx": "train",
+    "scipy": "train",
+    "matplotlib": "bench",
+    "pycocotools": "bench",
+    "fastapi": "serve",
+    "uvicorn": "serve",
+    "multipart": "serve",
+    "dask": "distributed",
+    "distributed": "distributed",
+}
+
+
+def missing_package(exc: ImportError, what: str) -> MethodError:
+    """The error for ``what`` failing because an optional package is missing, naming the extra to install.
+
+    Example:
+        >>> missing_package(ModuleNotFoundError("No module named 'sklearn'", name="sklearn"), "method 'kmeans'")
+        MethodError("method 'kmeans' needs sklearn, which is not installed; pip install 'bodyseg[classical]'")
+    """
+    package = (exc.name or "").split(".")[0] or "a package"
+    extra = EXTRAS.get(package)
+    hint = f"pip install 'bodyseg[{extra}]'" if extra else f"pip install {package}"
+    return MethodError(f"{what} needs {package}, which is not installed; {hint}")

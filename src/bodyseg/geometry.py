@@ -52,7 +52,9 @@ class Letterbox:
         ``warp`` one bilinear warp anchored at the pixel corners, as MediaPipe's graphs do it."""
         if warp:
             matrix = np.array([[self.scale, 0.0, self.left], [0.0, self.scale, self.top]])
-            return cv2.warpAffine(image, matrix, (self.size, self.size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+            return cv2.warpAffine(
+                image, matrix, (self.size, self.size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
+            )
         interpolation = cv2.INTER_NEAREST if nearest else cv2.INTER_AREA if self.scale < 1 else cv2.INTER_LINEAR
         inner_w, inner_h = self.inner
         resized = cv2.resize(image, (inner_w, inner_h), interpolation=interpolation)

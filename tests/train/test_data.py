@@ -120,10 +120,9 @@ def test_compositor_makes_scenes_overlays_and_negatives(figures) -> None:
 
 
 def test_real_composites_on_backgrounds(datasets) -> None:
-    from bodyseg.train.sources import open_source
-
     from bodyseg.io import read_image
     from bodyseg.train.composite import _background
+    from bodyseg.train.sources import open_source
 
     train, _ = open_source("pfcn", "train", root=datasets, limit=5)
     data = SegmentationDataset([train], "mask", Augment(96))

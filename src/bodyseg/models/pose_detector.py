@@ -137,7 +137,9 @@ class SsdDetector:
     input_size: int = 0
     strides: tuple[int, ...] = ()
 
-    def __init__(self, min_score: float = 0.5, iou_threshold: float = 0.3, threads: int = 1, warp: bool = False) -> None:
+    def __init__(
+        self, min_score: float = 0.5, iou_threshold: float = 0.3, threads: int = 1, warp: bool = False
+    ) -> None:
         self.min_score = min_score
         self.warp = warp  # shrink as MediaPipe's graph does (Letterbox.apply(warp=True)) instead of by area
         self.iou_threshold = iou_threshold

@@ -10,7 +10,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any
 
-from bodyseg.errors import MethodError
+from bodyseg.errors import MethodError, missing_package
 from bodyseg.segmenters.base import Segmenter
 
 
@@ -82,7 +82,13 @@ def segmenter_class(name: str) -> type[Segmenter]:
         known = ", ".join(sorted(_METHODS))
         raise MethodError(f"unknown method {name!r}; choose one of: {known} (see `bodyseg methods`)") from None
     module_name, _, attr = info.target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] == "bodyseg":
+            raise
+        raise missing_package(exc, f"method {name!r}") from None
+    return getattr(module, attr)
 
 
 def parse_option_value(text: str) -> Any:

@@ -91,6 +91,46 @@ class Track:
     hits: int = 0
 
 
+def best_assignment(scores: np.ndarray) -> list[tuple[int, int]]:
+    """The one-to-one pairs (row, column) of an R x C score matrix with the largest total score
+    (the Hungarian method, with potentials; min(R, C) pairs, rows in order).
+
+    Example:
+        >>> best_assignment(np.array([[0.9, 0.8], [0.85, 0.1]]))  # 0.8 + 0.85 beats 0.9 + 0.1
+        [(0, 1), (1, 0)]
+    """
+    scores = np.asarray(scores, np.float64)
+    transposed = scores.shape[0] > scores.shape[1]
+    cost = -(scores.T if transposed else scores)  # rows <= columns, minimise
+    rows, cols = cost.shape
+    u, v = np.zeros(rows + 1), np.zeros(cols + 1)
+    owner = np.zeros(cols + 1, int)  # owner[j]: the row (1-based) given column j; 0: free
+    for row in range(1, rows + 1):
+        owner[0], column = row, 0
+        best = np.full(cols + 1, np.inf)
+        came_from = np.zeros(cols + 1, int)
+        used = np.zeros(cols + 1, bool)
+        while owner[column]:
+            used[column] = True
+            r = owner[column]
+            reduced = cost[r - 1] - u[r] - v[1:]
+            better = ~used[1:] & (reduced < best[1:])
+            best[1:][better], came_from[1:][better] = reduced[better], column
+            free = np.flatnonzero(~used[1:]) + 1
+            nxt = free[np.argmin(best[free])]
+            delta = best[nxt]
+            u[owner[used]] += delta
+            v[used] -= delta
+            best[~used] -= delta
+            column = nxt
+        while column:
+            owner[column] = owner[came_from[column]]
+            column = came_from[column]
+    pairs = [(int(owner[j]) - 1, j - 1) for j in range(1, cols + 1) if owner[j]]
+    pairs = [(c, r) for r, c in pairs] if transposed else pairs
+    return sorted(pairs)
+
+
 def move_box(box: tuple[int, int, int, int], motion: Motion | None) -> tuple[int, int, int, int]:
     """A box moved along the flow at its centre (its size kept): for matching, without warping a mask.
 
@@ -193,11 +233,8 @@ class PeopleTracker:
     def _match(self, moved_boxes: list[tuple[int, int, int, int]], people: list[Person]) -> list[tuple[int, int]]:
         if not moved_boxes or not people:
             return []
-        from scipy.optimize import linear_sum_assignment  # scipy.optimize takes long to import: only when needed
-
         iou = np.array([[box_iou(m, p.box) for p in people] for m in moved_boxes])
-        rows, cols = linear_sum_assignment(-iou)
-        return [(int(r), int(c)) for r, c in zip(rows, cols, strict=False) if iou[r, c] >= self.min_iou]
+        return [(r, c) for r, c in best_assignment(iou) if iou[r, c] >= self.min_iou]
 
     def _new_track(self) -> Track:
         track = Track(self._next_id, Person(np.zeros((0, 0), bool), (0, 0, 0, 0)), None)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
-from skimage.measure import label as connected_regions
 
 from bodyseg.pose.skeleton import default_limb_width, gaussian_limbs, person_box_from_keypoints, skeleton_distance
 from bodyseg.result import CLUSTER_MAP, Segmentation
@@ -192,8 +192,25 @@ def region_votes(labels: np.ndarray, prior: np.ndarray) -> np.ndarray:
         >>> region_votes(np.array([[0, 1, 0]]), np.array([[1.0, 0.0, 0.0]])).tolist()
         [[1.0, 0.0, 0.0]]
     """
-    regions = connected_regions(labels, background=-1, connectivity=1)
+    regions = connected_regions(labels)
     return cluster_votes(regions, prior)[regions]
+
+
+def connected_regions(labels: np.ndarray) -> np.ndarray:
+    """HxW ids 0..N-1 of the 4-connected regions of equal label.
+
+    Example:
+        >>> connected_regions(np.array([[0, 1, 0], [0, 1, 1]])).tolist()
+        [[0, 2, 1], [0, 2, 2]]
+    """
+    regions = np.zeros(labels.shape, np.int32)
+    count = 0
+    for value in np.unique(labels):
+        found, ids = cv2.connectedComponents((labels == value).astype(np.uint8), connectivity=4)
+        inside = ids > 0
+        regions[inside] = ids[inside] - 1 + count
+        count += found - 1
+    return regions
 
 
 def voted_segmentation(labels: np.ndarray, prior: np.ndarray, vote: str = "region") -> Segmentation:
