@@ -2,8 +2,9 @@
 mediapipe wheel carries (shipped in bodyseg's own package: no mediapipe install needed).
 
 ``mediapipe-selfie`` is selfie segmentation: the whole image stretched to the model's input as
-MediaPipe's graph does it, its probability resized back. ``mediapipe-pose`` is the pose landmarker in still-image mode: the pose
-detector's best detection, the landmark model on the region it gives, its mask and 33 keypoints.
+MediaPipe's graph does it, its probability resized back. ``mediapipe-pose`` is the pose landmarker
+in still-image mode: the pose detector's best detection, the landmark model on the region it
+gives, its mask and 33 keypoints.
 How close they come to the wheel's own graphs on every data set: ``docs/methods.md``.
 """
 
