@@ -80,7 +80,7 @@ def test_unknown_method_and_option():
         bodyseg.segment(bodyseg.example_image(), method="nope")
     with pytest.raises(MethodError, match="no option k; its options are: model"):
         create("mediapipe-selfie", k=3)
-    with pytest.raises(MethodError, match="unknown selfie model"):
+    with pytest.raises(MethodError, match="unknown model .tiny.; choose one of: general, landscape"):
         create("mediapipe-selfie", model="tiny")
 
 

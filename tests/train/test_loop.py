@@ -101,8 +101,8 @@ def test_resume_without_checkpoint_and_runs_inside_the_repo_are_refused(tmp_path
     with pytest.raises(InputError, match="no checkpoint"):
         train(config(tmp_path / "empty"), resume=True, data=object())  # type: ignore[arg-type]
     repo = Path(__file__).resolve().parents[2]
-    with pytest.raises(InputError, match="outside"):
-        train(config(repo / "runs" / "x"))
+    with pytest.raises(InputError, match="put runs in its runs/ folder or outside it"):
+        train(config(repo / "tests" / "x"))  # inside the checkout, outside its git-ignored runs/
 
 
 def test_schedules_decay_to_the_floor() -> None:
