@@ -85,9 +85,9 @@ def test_overlay_and_splash(photo):
 def test_existing_output_is_kept_without_overwrite(photo, capsys):
     target = photo.with_name("astronaut.mask.png")
     target.write_bytes(b"precious")
-    assert run("segment", photo, *FAST) == 2
+    assert run("segment", photo, *FAST) == 0  # skipped is not failed
     assert target.read_bytes() == b"precious"
-    assert "pass --overwrite" in capsys.readouterr().err
+    assert "skipped 1 whose output exists (--overwrite redoes them)" in capsys.readouterr().err
     assert run("segment", photo, "--overwrite", *FAST) == 0
     assert pixels(target).shape == (512, 512)
 
@@ -117,8 +117,55 @@ def test_folder_run_mirrors_subfolders_and_reports_failures(photo, tmp_path, cap
 def test_second_run_next_to_inputs_skips_its_own_outputs(photo, tmp_path):
     folder = photo.parent
     assert run("segment", folder, *FAST) == 0
-    assert run("segment", folder, *FAST) == 2  # the only input's output exists: kept, reported
+    assert run("segment", folder, *FAST) == 0  # the only input's output exists: kept, reported as skipped
     assert sorted(p.name for p in folder.iterdir()) == ["astronaut.jpg", "astronaut.mask.png"]
+
+
+def test_an_output_folder_inside_the_input_folder_is_not_read_back(photo, capsys):
+    folder = photo.parent
+    assert run("segment", folder, "-o", folder / "masks", *FAST) == 0
+    assert run("segment", folder, "-o", folder / "masks", *FAST) == 0
+    assert "wrote 0 masks" in capsys.readouterr().err.splitlines()[-1]  # masks/astronaut.png is not an input
+    assert sorted(p.name for p in (folder / "masks").iterdir()) == ["astronaut.png"]
+
+
+def test_the_summary_names_the_photos_where_nobody_was_found(photo, capsys):
+    Image.new("RGB", (120, 90), (40, 90, 160)).save(photo.with_name("sky.jpg"))  # nobody in it
+    assert run("segment", photo.parent, *FAST) == 0
+    err = capsys.readouterr().err
+    assert "sky.jpg: nobody found" in err
+    assert err.strip().splitlines()[-1].startswith("bodyseg: wrote 2 masks in ")
+    assert err.strip().endswith("; nobody found in 1: sky.jpg")
+
+
+def test_every_image_command_says_what_it_did_unless_quiet(photo, capsys):
+    assert run("blur", photo, *FAST) == 0
+    assert capsys.readouterr().err.startswith("bodyseg: wrote 1 blurred photo in ")
+    assert run("splash", photo, *FAST, "-q") == 0  # -q after the command works too
+    assert capsys.readouterr().err == ""
+
+
+def test_a_missing_background_file_is_named_as_missing(photo, capsys):
+    assert run("replace", photo, "-b", "beach.jpg", *FAST) == 2
+    assert "--background beach.jpg: no such file" in capsys.readouterr().err
+    assert not photo.with_name("astronaut.replace.jpg").exists()
+
+
+@pytest.mark.parametrize("value", ["2", "-0.1", "half"])
+def test_a_threshold_outside_0_1_is_refused(photo, value, capsys):
+    with pytest.raises(SystemExit) as stop:
+        run("segment", photo, "-t", value, *FAST)
+    assert stop.value.code == 2 and "--threshold" in capsys.readouterr().err
+    assert not photo.with_name("astronaut.mask.png").exists()
+
+
+def test_methods_lists_each_option_with_its_default_and_help(capsys):
+    assert run("methods") == 0
+    out = capsys.readouterr().out
+    assert "* bodyseg: " in out and "  bodyseg-fast: " in out
+    assert "refiner=auto: our trained refinement net" in out and "model=general: " in out
+    assert run("methods", "kmeans") == 0
+    assert capsys.readouterr().out.startswith("  kmeans: ")
 
 
 def test_globs(photo, tmp_path):
@@ -254,3 +301,38 @@ def test_console_script_help_and_exit_codes():
         [*command, "segment", "/no/such/file.jpg", "-m", "mediapipe-selfie"], capture_output=True, text=True
     )
     assert done.returncode == 2 and "no such file" in done.stderr
+
+
+@pytest.mark.parametrize("method", ["mediapipe-selfie", "bodyseg"])
+def test_no_third_party_log_lines_reach_the_terminal(photo, method):
+    """Native runtimes print banners on file descriptor 2 (TFLite's delegate, ONNX Runtime): none may show."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from bodyseg.cli import main; sys.exit(main(sys.argv[1:]))",
+            "blur",
+            str(photo),
+            "-m",
+            method,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert [line for line in done.stderr.splitlines() if not line.startswith("bodyseg: ")] == []
+    assert done.stderr.startswith("bodyseg: wrote 1 blurred photo")
+
+
+def test_a_method_whose_extra_is_missing_names_the_extra(monkeypatch):
+    """Without scikit-learn (the classical extra), kmeans fails at creation with the pip command to run."""
+    from bodyseg.errors import MethodError
+    from bodyseg.segmenters import create
+
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "bodyseg.segmenters.classical.kmeans", raising=False)
+    with pytest.raises(
+        MethodError, match=r"method 'kmeans' needs sklearn, which is not installed; pip install 'bodyseg\[classical\]'"
+    ):
+        create("kmeans")

@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.add_parsers(subparsers)
+    for command in subparsers.choices.values():  # -v / -q also after the command: bodyseg blur a.jpg -q
+        group = command.add_mutually_exclusive_group()
+        group.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="say what is written and why"
+        )
+        group.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="errors only")
     return parser
 
 
@@ -63,7 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def configure_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING
+    """bodyseg's messages on stderr: summaries and warnings by default, every file with -v, errors only with -q;
+    other libraries' log lines only when they are warnings or worse."""
+    from bodyseg.cli.common import SUMMARY
+
+    level = logging.INFO if verbose else logging.ERROR if quiet else SUMMARY
     logging.basicConfig(level=level, format="bodyseg: %(message)s", stream=sys.stderr, force=True)
     for name in ("absl", "matplotlib", "PIL"):
         logging.getLogger(name).setLevel(max(level, logging.WARNING))

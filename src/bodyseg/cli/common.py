@@ -7,6 +7,7 @@ import glob
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,10 @@ from bodyseg.io.images import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
 from bodyseg.segmenters.registry import parse_option_pairs
 
 log = logging.getLogger("bodyseg")
+
+#: Log level of the one-line summary each command ends with: shown by default, hidden by -q.
+SUMMARY = 25
+logging.addLevelName(SUMMARY, "SUMMARY")
 
 #: Name tags bodyseg adds to outputs written next to their input (photo.jpg -> photo.blur.jpg).
 OUTPUT_TAGS = ("mask", "prob", "blur", "replace", "cutout", "overlay", "splash", "people")
@@ -31,15 +36,42 @@ class Job:
     target: Path
 
 
+class Skipped(BodysegError):
+    """An input whose output exists already (kept: a run with --overwrite redoes it)."""
+
+
 @dataclass
 class Report:
-    """Outcome of a multi-file run."""
+    """Outcome of a multi-file run: outputs written, inputs skipped (their output exists), inputs in
+    which nobody was found (written all the same), failures with their messages, and the time taken."""
 
     done: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    nobody: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
 
     def exit_code(self) -> int:
+        """2 when an input failed, else 0 (skipped inputs are not failures)."""
         return 2 if self.failed else 0
+
+    def summary(self, noun: tuple[str, str]) -> str:
+        """The run in one line; ``noun`` is what an output is called, singular and plural.
+
+        Example:
+            >>> Report(done=[Path("a.png")] * 5, nobody=[Path("x/a.jpg"), Path("b.jpg")], seconds=1.43).summary(
+            ...     ("mask", "masks"))
+            'wrote 5 masks in 1.4 s; nobody found in 2: a.jpg, b.jpg'
+        """
+        parts = [f"wrote {len(self.done)} {noun[len(self.done) != 1]} in {self.seconds:.1f} s"]
+        if self.skipped:
+            parts.append(f"skipped {len(self.skipped)} whose output exists (--overwrite redoes them)")
+        if self.nobody:
+            names = ", ".join(p.name for p in self.nobody[:5]) + (", ..." if len(self.nobody) > 5 else "")
+            parts.append(f"nobody found in {len(self.nobody)}: {names}")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        return "; ".join(parts)
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -98,7 +130,7 @@ def add_method_options(parser: argparse.ArgumentParser, *, threshold: bool = Tru
         parser.add_argument(
             "-t",
             "--threshold",
-            type=float,
+            type=probability,
             default=0.5,
             help="probability above which a pixel is person (default %(default)s)",
         )
@@ -137,21 +169,26 @@ def chosen_method(args: argparse.Namespace) -> tuple[str, dict[str, object]]:
 
 
 def expand_inputs(
-    inputs: Iterable[str], suffixes: tuple[str, ...] = IMAGE_SUFFIXES
+    inputs: Iterable[str], suffixes: tuple[str, ...] = IMAGE_SUFFIXES, *, output: Path | None = None
 ) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
     """Files from paths, folders and globs, each with the root it is relative to.
 
     Returns ``(found, missing)``: ``found`` holds ``(file, root)`` pairs where ``root`` is the
     folder given (so outputs can mirror sub-folders) or the file's own folder; ``missing`` holds
     inputs that matched nothing, with the reason. Folder members that look like bodyseg's own
-    outputs (``x.blur.jpg``) are skipped so a second run does not process its first run's results.
+    outputs (``x.blur.jpg``), and those inside the ``output`` folder when it lies within an input
+    folder, are skipped so a second run does not process its first run's results.
     """
     found: list[tuple[Path, Path]] = []
     missing: list[tuple[Path, str]] = []
     seen: set[Path] = set()
 
+    output_folder = output.resolve() if output is not None and not output.suffix else None
+
     def add(path: Path, root: Path) -> None:
         key = path.resolve()
+        if output_folder is not None and path.is_file() and root.is_dir() and key.is_relative_to(output_folder):
+            return
         if key not in seen:
             seen.add(key)
             found.append((path, root))
@@ -208,30 +245,43 @@ def plan_jobs(
 
 
 def check_target(job: Job, overwrite: bool) -> None:
-    """Refuse to write over the input, or over an existing output without ``--overwrite``."""
+    """Refuse to write over the input; skip an existing output without ``--overwrite``.
+
+    Raises:
+        OutputError: the output is the input itself, or a folder.
+        Skipped: the output exists and ``overwrite`` is false.
+    """
     if job.target.exists() and job.source.exists() and os.path.samefile(job.target, job.source):
         raise OutputError(f"{job.target}: is the input itself; choose another output")
     if job.target.exists() and not overwrite:
-        raise OutputError(f"{job.target}: exists already; pass --overwrite to replace it")
+        raise Skipped(f"{job.target}: exists already, kept; pass --overwrite to replace it")
     if job.target.is_dir():
         raise OutputError(f"{job.target}: is a folder; give a file name")
 
 
 def run_jobs(
     jobs: list[Job],
-    work: Callable[[Job], None],
+    work: Callable[[Job], bool | None],
     *,
     overwrite: bool,
     desc: str,
     failed: list[tuple[Path, str]] | None = None,
 ) -> Report:
-    """Run ``work`` on each job; a failure is recorded and the run goes on with the next file."""
+    """Run ``work`` on each job; a failure is recorded and the run goes on with the next file.
+
+    ``work`` returns False when it found nobody in the input (the output is written all the same,
+    and a warning names the file).
+    """
     report = Report(failed=list(failed or []))
+    start = time.perf_counter()
     progress = tqdm(jobs, desc=desc, unit="img", disable=len(jobs) < 2, leave=False)
     for job in progress:
         try:
             check_target(job, overwrite)
-            work(job)
+            found = work(job)
+        except Skipped as exc:
+            log.info("%s", exc)
+            report.skipped.append(job.source)
         except BodysegError as exc:
             message = str(exc)
             if str(job.source) not in message and str(job.target) not in message:
@@ -239,17 +289,39 @@ def run_jobs(
             report.failed.append((job.source, message))
         else:
             report.done.append(job.target)
+            if found is False:
+                log.warning("%s: nobody found; the output shows no person", job.source)
+                report.nobody.append(job.source)
+    report.seconds = time.perf_counter() - start
     return report
 
 
-def print_summary(report: Report, verb: str) -> None:
-    """One line per output in verbose mode, then the failures, if any."""
+def print_summary(report: Report, noun: tuple[str, str]) -> None:
+    """One line per output in verbose mode, the failures, then the run's one-line summary."""
     for target in report.done:
         log.info("wrote %s", target)
-    total = len(report.done) + len(report.failed)
+    total = len(report.done) + len(report.failed) + len(report.skipped)
     if report.failed and total > 1:
         log.error("%d of %d inputs failed:", len(report.failed), total)
     for _, message in report.failed:
         log.error("%s%s", "  " if total > 1 else "", message)
-    if report.done and total > 1:
-        log.warning("%s %d of %d images", verb, len(report.done), total)
+    if report.done or report.skipped or total > 1:
+        log.log(SUMMARY, "%s", report.summary(noun))
+
+
+def probability(text: str) -> float:
+    """An argparse type: a number in [0, 1].
+
+    Example:
+        >>> probability("0.3")
+        0.3
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give a probability between 0 and 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(
+            f"{value:g} is not between 0 and 1 (a probability above which a pixel is person)"
+        )
+    return value

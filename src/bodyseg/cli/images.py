@@ -26,22 +26,36 @@ from bodyseg.cli.common import (
 from bodyseg.cli.people import check_people_targets, people_base, write_people
 from bodyseg.errors import InputError
 from bodyseg.io import read_image, write_image
-from bodyseg.result import Segmentation
+from bodyseg.io.images import IMAGE_SUFFIXES
 from bodyseg.segmenters import MIN_SIDE, Segmenter, check_finds_people, create
-
-Render = Callable[[np.ndarray, Segmentation, argparse.Namespace], np.ndarray]
 
 
 @dataclass(frozen=True)
 class ImageCommand:
-    """A command that writes one image per input image."""
+    """A command that writes one image per input image: an effect of :data:`bodyseg.effects.EFFECTS`."""
 
     name: str
     help: str
     description: str
-    render: Render
+    noun: tuple[str, str]
     suffix: Callable[[Path], str]
     add_options: Callable[[argparse.ArgumentParser], None] = lambda parser: None
+
+    def effect(self, args: argparse.Namespace) -> str:
+        """The effect this command draws (``segment`` draws a mask, or the probability with ``--soft``)."""
+        if self.name == "segment":
+            return "soft" if args.soft else "mask"
+        return self.name
+
+
+def effect_options(effect: str, args: argparse.Namespace) -> dict[str, object]:
+    """The effect's keyword options, taken from the command-line options of the same names.
+
+    Example:
+        >>> effect_options("blur", argparse.Namespace(strength=3.0, feather=None, threshold=0.5))
+        {'strength': 3.0, 'feather': None}
+    """
+    return {name: getattr(args, name) for name in effects.EFFECTS[effect].options() if hasattr(args, name)}
 
 
 def keep_suffix(source: Path) -> str:
@@ -51,32 +65,6 @@ def keep_suffix(source: Path) -> str:
 
 def png_suffix(source: Path) -> str:
     return ".png"
-
-
-def render_mask(image: np.ndarray, seg: Segmentation, args: argparse.Namespace) -> np.ndarray:
-    if args.soft:
-        return (seg.prob * 255.0 + 0.5).astype(np.uint8)
-    return seg.mask(args.threshold).astype(np.uint8) * 255
-
-
-def render_blur(image: np.ndarray, seg: Segmentation, args: argparse.Namespace) -> np.ndarray:
-    return effects.blur(image, seg, strength=args.strength, feather=args.feather)
-
-
-def render_replace(image: np.ndarray, seg: Segmentation, args: argparse.Namespace) -> np.ndarray:
-    return effects.replace(image, seg, args.background_value, feather=args.feather)
-
-
-def render_cutout(image: np.ndarray, seg: Segmentation, args: argparse.Namespace) -> np.ndarray:
-    return effects.cutout(image, seg, feather=args.feather)
-
-
-def render_overlay(image: np.ndarray, seg: Segmentation, args: argparse.Namespace) -> np.ndarray:
-    return effects.overlay(image, seg, args.colour, args.opacity, threshold=args.threshold, clusters=args.clusters)
-
-
-def render_splash(image: np.ndarray, seg: Segmentation, args: argparse.Namespace) -> np.ndarray:
-    return effects.colour_splash(image, seg, feather=args.feather)
 
 
 def _segment_options(parser: argparse.ArgumentParser) -> None:
@@ -140,7 +128,7 @@ COMMANDS: tuple[ImageCommand, ...] = (
         "write person masks as PNG",
         "Write one PNG mask per image: 255 person, 0 background (or the 8-bit probability with --soft); with "
         "--people, a mask and COCO JSON per person too.",
-        render_mask,
+        ("mask", "masks"),
         png_suffix,
         _segment_options,
     ),
@@ -148,7 +136,7 @@ COMMANDS: tuple[ImageCommand, ...] = (
         "blur",
         "portrait mode: blur the background",
         "Blur the background and keep the people sharp, with a soft, feathered edge.",
-        render_blur,
+        ("blurred photo", "blurred photos"),
         keep_suffix,
         _blur_options,
     ),
@@ -156,7 +144,7 @@ COMMANDS: tuple[ImageCommand, ...] = (
         "replace",
         "put people on a new background",
         "Replace the background with an image (scaled to cover and centre-cropped) or a colour.",
-        render_replace,
+        ("photo with a new background", "photos with a new background"),
         keep_suffix,
         _replace_options,
     ),
@@ -164,7 +152,7 @@ COMMANDS: tuple[ImageCommand, ...] = (
         "cutout",
         "cut people out as RGBA PNG",
         "Write an RGBA PNG: people opaque, background transparent, soft alpha edge.",
-        render_cutout,
+        ("cut-out", "cut-outs"),
         png_suffix,
         _feather_option,
     ),
@@ -172,7 +160,7 @@ COMMANDS: tuple[ImageCommand, ...] = (
         "overlay",
         "colour the mask over the photo, for review",
         "Draw the mask (one colour per person) and its outline over the photo.",
-        render_overlay,
+        ("overlay", "overlays"),
         keep_suffix,
         _overlay_options,
     ),
@@ -180,7 +168,7 @@ COMMANDS: tuple[ImageCommand, ...] = (
         "splash",
         "colour splash: people in colour, background grey",
         "Keep the people in colour and turn the background grey.",
-        render_splash,
+        ("colour splash", "colour splashes"),
         keep_suffix,
         _feather_option,
     ),
@@ -216,20 +204,22 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_image_command(command: ImageCommand, args: argparse.Namespace) -> int:
-    """Read each input, segment it, render it and write the result atomically."""
+    """Read each input, segment it, draw the effect and write the result atomically."""
     max_pixels = int(args.max_megapixels * 1e6)
     if command.name == "replace":
-        args.background_value = load_background(args.background, max_pixels)
-    found, missing = expand_inputs(args.inputs)
+        args.background = load_background(args.background, max_pixels)
+    effect = command.effect(args)
+    options = effect_options(effect, args)
+    found, missing = expand_inputs(args.inputs, output=args.output)
     tag = command.name if command.name != "segment" else ("prob" if args.soft else "mask")
     jobs = plan_jobs(found, args.output, tag, command.suffix)
-    method, options = chosen_method(args)
+    method, method_options = chosen_method(args)
     people = getattr(args, "people", False)
     if people:
         check_finds_people(method, "--people")
     segmenters: list[Segmenter] = []  # created at the first image that needs it
 
-    def work(job: Job) -> None:
+    def work(job: Job) -> bool:
         if people:
             check_people_targets(people_base(job, tag), args.overwrite)
         image = read_image(job.source, max_pixels=max_pixels)
@@ -239,24 +229,33 @@ def run_image_command(command: ImageCommand, args: argparse.Namespace) -> int:
                 f"{MIN_SIDE}x{MIN_SIDE} pixels to find a person"
             )
         if not segmenters:
-            segmenters.append(create(method, **options))
+            segmenters.append(create(method, **method_options))
         seg = segmenters[0].segment(image)
         if people:
             write_people(people_base(job, tag), seg, job.source.name)
-        write_image(job.target, command.render(image, seg, args))
+        write_image(job.target, effects.render(effect, image, seg, **options))
+        return bool(seg.mask(args.threshold).any())
 
     try:
         report = run_jobs(jobs, work, overwrite=args.overwrite, desc=f"{command.name} ({method})", failed=missing)
     finally:
         for segmenter in segmenters:
             segmenter.close()
-    print_summary(report, "wrote")
+    print_summary(report, command.noun)
     return report.exit_code()
 
 
 def load_background(value: str, max_pixels: int) -> np.ndarray | str:
-    """An image path is read; anything else must be a colour (checked now, before any work)."""
-    if Path(value).suffix and (Path(value).exists() or "/" in value or "\\" in value):
+    """An image path is read; anything else must be a colour (checked now, before any work).
+
+    A value with an image suffix, or naming a file, is a path: a missing one is named as missing.
+    """
+    path = Path(value)
+    if path.suffix.lower() in IMAGE_SUFFIXES or path.exists() or "/" in value or "\\" in value:
+        if not path.exists():
+            raise InputError(
+                f"--background {value}: no such file; give an existing image or a colour (white, '#00b140')"
+            )
         return read_image(value, max_pixels=max_pixels)
     effects.parse_colour(value)
     return value

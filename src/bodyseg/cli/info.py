@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import shutil
+import textwrap
 from pathlib import Path
 
 from bodyseg.errors import OutputError
-from bodyseg.segmenters import DEFAULT_METHOD, available
+from bodyseg.segmenters import DEFAULT_METHOD, available, segmenter_class
 
 log = logging.getLogger("bodyseg")
 
@@ -16,9 +18,13 @@ log = logging.getLogger("bodyseg")
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     methods = subparsers.add_parser(
         "methods",
-        help="list the segmenters, a line each",
-        description="List the registered segmenters (use one with --method NAME).",
+        help="list the methods and their options",
+        description="List the registered methods, each with its options, their defaults and what they do "
+        "(use one with --method NAME, set an option with --option KEY=VALUE).",
+        epilog="examples:\n  bodyseg methods\n  bodyseg methods bodyseg kmeans",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    methods.add_argument("names", nargs="*", metavar="NAME", help="only these methods (default: all)")
     methods.set_defaults(run=run_methods)
     example = subparsers.add_parser(
         "example",
@@ -36,13 +42,36 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     example.set_defaults(run=run_example)
 
 
+def plain(text: str) -> str:
+    """Docstring markup made plain for a terminal.
+
+    Example:
+        >>> plain('``"auto"`` (see :class:`PeopleSegmenter`, :mod:`bodyseg.models.refiner`)')
+        '"auto" (see PeopleSegmenter, bodyseg.models.refiner)'
+    """
+    text = re.sub(r":\w+:`~?\.?([^`]+)`", r"\1", text)
+    return text.replace("``", "")
+
+
 def run_methods(args: argparse.Namespace) -> int:
-    names = available()
-    width = max(map(len, names))
+    """Each method, its summary, and its options with their defaults and a line of help."""
+    from bodyseg.segmenters.registry import COMMON_OPTIONS, describe_options
+
+    for name in args.names:
+        segmenter_class(name)  # an unknown name fails now, with the list of methods
+    names = {name: summary for name, summary in available().items() if not args.names or name in args.names}
     for name, summary in names.items():
         mark = "*" if name == DEFAULT_METHOD else " "
-        print(f"{mark} {name:<{width}}  {summary}")
-    print("\n* the default. Pick one with --method NAME, options with --option KEY=VALUE.")
+        print(f"{mark} {name}: {summary}")
+        for option, default, help_text in describe_options(name):
+            line = f"{option}={default}" + (f": {plain(help_text)}" if help_text else "")
+            print(textwrap.fill(line, width=110, initial_indent="      ", subsequent_indent="          "))
+    note = (
+        f"* the default. Pick a method with --method NAME and set its options with --option KEY=VALUE; every "
+        f"method also takes {', '.join(COMMON_OPTIONS)}=guided|crf|none (edge refinement); `bodyseg methods NAME` "
+        "shows one method."
+    )
+    print("\n" + textwrap.fill(note, width=110))
     return 0
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from bodyseg.cli.common import Job, add_method_options, check_target, chosen_method
-from bodyseg.cli.images import load_background, render_blur, render_cutout, render_mask, render_overlay, render_replace
+from bodyseg import effects
+from bodyseg.cli.common import SUMMARY, Job, add_method_options, check_target, chosen_method
+from bodyseg.cli.images import effect_options, load_background
 from bodyseg.errors import InputError, OutputError
 from bodyseg.io.background import BackgroundWorker, prefetched
 from bodyseg.io.images import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
@@ -29,13 +30,8 @@ from bodyseg.video import VideoSegmenter
 
 log = logging.getLogger("bodyseg")
 
-RENDERERS = {
-    "blur": render_blur,
-    "replace": render_replace,
-    "cutout": render_cutout,
-    "mask": render_mask,
-    "overlay": render_overlay,
-}
+#: The effects a video can be drawn with (of :data:`bodyseg.effects.EFFECTS`).
+VIDEO_EFFECTS = ("blur", "replace", "cutout", "mask", "overlay")
 
 EPILOG = """\
 examples:
@@ -70,7 +66,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "cutout)",
     )
     parser.add_argument(
-        "-e", "--effect", choices=sorted(RENDERERS), default="blur", help="what to draw (default %(default)s)"
+        "-e", "--effect", choices=VIDEO_EFFECTS, default="blur", help="what to draw (default %(default)s)"
     )
     parser.add_argument(
         "-b",
@@ -236,8 +232,7 @@ def run_video(args: argparse.Namespace) -> int:
     if args.effect == "replace":
         if not args.background:
             raise InputError("--effect replace needs --background IMAGE or COLOUR (e.g. -b beach.jpg or -b '#00b140')")
-        args.background_value = load_background(args.background, int(args.max_megapixels * 1e6))
-    args.clusters = False
+        args.background = load_background(args.background, int(args.max_megapixels * 1e6))
     if args.fps is not None and args.fps <= 0:
         raise InputError(f"--fps must be positive, got {args.fps}")
     check_video_target(source, target, args.overwrite)
@@ -264,10 +259,12 @@ def run_video(args: argparse.Namespace) -> int:
             )
         with writer, build_video_segmenter(args) as video:
             count, seconds = process_frames(reader, video, writer, args, info.frames)
-    log.info(
-        "wrote %s: %d frames at %.1f frames/s, the segmenter ran on %d of them",
+    log.log(
+        SUMMARY,
+        "wrote %s: %d frames in %.1f s (%.1f frames/s; the segmenter ran on %d of them)",
         target,
         count,
+        seconds,
         count / max(seconds, 1e-9),
         video.calls,
     )
@@ -283,7 +280,7 @@ def process_frames(
     them, smoothing and tracking this one, and rendering and encoding the last ones (frames stay in
     order; at most a few wait in between).
     """
-    render = RENDERERS[args.effect]
+    options = effect_options(args.effect, args)
     start = time.perf_counter()
     with tqdm(
         total=total, unit="frame", desc=f"{args.effect} ({video.name})", leave=False, dynamic_ncols=True, disable=None
@@ -291,7 +288,7 @@ def process_frames(
 
         def write(job: tuple[Frame, Segmentation]) -> None:
             frame, seg = job
-            writer.write(np.asarray(render(frame.rgb, seg, args)), frame.time)
+            writer.write(np.asarray(effects.render(args.effect, frame.rgb, seg, **options)), frame.time)
             progress.update()
 
         frames = prefetched(reader)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bodyseg.errors import MethodError
-from bodyseg.models.person_net import PersonNet
+from bodyseg.models.person_net import DEFAULT_WEIGHTS, PersonNet
 from bodyseg.models.runtime import sigmoid
 from bodyseg.result import Segmentation
 from bodyseg.segmenters.base import Segmenter
@@ -33,7 +33,7 @@ class NetSegmenter(Segmenter):
 
     name = "net"
 
-    def __init__(self, weights: str | None = None, threads: int = 1, flip: bool | str = "auto") -> None:
+    def __init__(self, weights: str = DEFAULT_WEIGHTS, threads: int = 1, flip: bool | str = "auto") -> None:
         if flip not in (True, False, "auto"):
             raise MethodError(f"flip must be true, false or auto, got {flip!r}")
         self.net = PersonNet.load(weights, threads)

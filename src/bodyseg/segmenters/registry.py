@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,6 +156,48 @@ def method_options(name: str) -> dict[str, inspect.Parameter]:
     return {
         key: p for key, p in parameters.items() if key not in ("self", "models") and p.kind is p.POSITIONAL_OR_KEYWORD
     }
+
+
+def option_docs(cls: type) -> dict[str, str]:
+    """Each option's help from the class docstring's ``Args:`` section: its first sentence.
+
+    Example:
+        >>> class Demo:
+        ...     '''A method.
+        ...
+        ...     Args:
+        ...         k: clusters, 2 to 64. More split finer.
+        ...         seed: the random seed.
+        ...     '''
+        >>> option_docs(Demo)
+        {'k': 'clusters, 2 to 64.', 'seed': 'the random seed.'}
+    """
+    docs: dict[str, str] = {}
+    lines = inspect.getdoc(cls).splitlines() if inspect.getdoc(cls) else []
+    inside, name = False, None
+    for line in lines:
+        if line.strip() == "Args:":
+            inside = True
+            continue
+        if inside and line and not line.startswith(" "):
+            break
+        match = re.match(r"^    (\w+): (.*)$", line) if inside else None
+        if match:
+            name, docs[match.group(1)] = match.group(1), match.group(2)
+        elif inside and name and line.startswith("        "):
+            docs[name] += " " + line.strip()
+    return {key: re.split(r"(?<=[.;])\s", text, maxsplit=1)[0] for key, text in docs.items()}
+
+
+def describe_options(name: str) -> list[tuple[str, Any, str]]:
+    """``(option, default, help)`` of each option of the method ``name``, for ``bodyseg methods``.
+
+    Example:
+        >>> describe_options("mediapipe-selfie")[0]
+        ('model', 'general', '``"general"`` (256x256 input, the default) or ``"landscape"`` (144x256, faster).')
+    """
+    docs = option_docs(segmenter_class(name))
+    return [(key, p.default, docs.get(key, "")) for key, p in method_options(name).items()]
 
 
 def check_options(name: str, options: dict[str, Any]) -> type[Segmenter]:

@@ -315,7 +315,7 @@ class FastPeopleSegmenter(_PipelineSegmenter):
     Args:
         min_score: person detector threshold.
         max_people: at most this many people (best first).
-        face_min_score: face detector threshold for close-ups (``None``: never look for faces).
+        face_min_score: face detector threshold for close-ups (``none``: never look for faces).
         edges: ``"guided"`` (default), ``"crf"`` or ``"none"`` (see :class:`PeopleSegmenter`).
         threads: threads each model may use.
         models: (Python only) the models to run instead of the shipped ones.
@@ -330,13 +330,13 @@ class FastPeopleSegmenter(_PipelineSegmenter):
         self,
         min_score: float = 0.5,
         max_people: int = 20,
-        face_min_score: float | None = 0.75,
+        face_min_score: float | str | None = 0.75,
         edges: str = "guided",
         threads: int = 1,
         models: PipelineModels | None = None,
     ) -> None:
         if models is None:
-            face = None if face_min_score is None else check_float("face_min_score", face_min_score, 0.0, 1.0)
+            face = None if face_min_score in (None, "none") else check_float("face_min_score", face_min_score, 0.0, 1.0)
             models = PipelineModels.load(
                 min_score=check_float("min_score", min_score, 0.0, 1.0),
                 face_min_score=face,
