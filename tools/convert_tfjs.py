@@ -84,7 +84,9 @@ def read_weights(manifest: list[dict], folder: Path) -> dict[str, np.ndarray]:
             value, offset = decode_weight(spec, buffer, offset)
             weights[spec["name"]] = value
         if offset != len(buffer):
-            raise SystemExit(f"weight shards {group['paths']}: {len(buffer) - offset} bytes left over; is a shard missing?")
+            raise SystemExit(
+                f"weight shards {group['paths']}: {len(buffer) - offset} bytes left over; is a shard missing?"
+            )
     return weights
 
 
@@ -206,7 +208,13 @@ def prelu_nodes(graph_def, name: str, x: str, alpha: str, dtype_attr) -> list:
     negated = new_node(graph_def, f"{name}/prelu_neg", "Neg", [x], dtype_attr)
     negative = new_node(graph_def, f"{name}/prelu_negrelu", "Relu", [negated.name], dtype_attr)
     scaled = new_node(graph_def, f"{name}/prelu_scaled", "Mul", [alpha, negative.name], dtype_attr)
-    return [positive, negated, negative, scaled, new_node(graph_def, name, "Sub", [positive.name, scaled.name], dtype_attr)]
+    return [
+        positive,
+        negated,
+        negative,
+        scaled,
+        new_node(graph_def, name, "Sub", [positive.name, scaled.name], dtype_attr),
+    ]
 
 
 CONV_ATTRS = ("strides", "padding", "explicit_paddings", "data_format", "dilations", "use_cudnn_on_gpu")
@@ -293,8 +301,14 @@ def canonical_names(model):
         ready = [n for n in pending if all(i in names for i in n.input)]
         if not ready:
             raise SystemExit("the converted graph has a cycle or an unknown input; cannot order it")
-        ready.sort(key=lambda n: (n.op_type, n.domain, [a.SerializeToString(deterministic=True) for a in n.attribute],
-                                  [names[i] for i in n.input]))
+        ready.sort(
+            key=lambda n: (
+                n.op_type,
+                n.domain,
+                [a.SerializeToString(deterministic=True) for a in n.attribute],
+                [names[i] for i in n.input],
+            )
+        )
         for node in ready:
             node.name = f"n{len(ordered):04d}_{node.op_type}"
             for j, out in enumerate(node.output):
@@ -455,7 +469,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         help="folder of photos to check the conversion on (repeat for several; searched recursively)",
     )
-    parser.add_argument("--count", type=int, default=24, help="photos to check on, spread over the folders (default 24)")
+    parser.add_argument(
+        "--count", type=int, default=24, help="photos to check on, spread over the folders (default 24)"
+    )
     parser.add_argument(
         "--size",
         type=int,
