@@ -1,7 +1,7 @@
 """Person detectors compared by their boxes: BlazePose (the default pipeline's detector) against MoveNet
 MultiPose (face-free, shipped as ONNX) and, when given, NanoDet.
 
-    OMP_NUM_THREADS=1 python benchmarks/detector_boxes.py [--nanodet runs/onnx/nanodet.onnx] [--out runs/boxes]
+    OMP_NUM_THREADS=1 python benchmarks/detector_boxes.py [--out runs/boxes] [--skip pipeline nanodet ...]
 
 Per data set, at IoU 0.5 (COCO greedy matching, best score first):
 
@@ -28,11 +28,11 @@ Rows:
   when a face is seen, landmark check), boxes from the landmark masks; scored only at its operating point.
 * ``movenet-S`` / ``movenet-S-tiles2``: :class:`bodyseg.models.person_detector.MoveNetMultiPose` with
   input side S, without and with a 2x2 grid of tiles (min_score ``--movenet-min-score``).
-* ``nanodet``: NanoDet-m 416 (COCO class 0), letterboxed, BGR mean/std normalised, distribution
-  boxes decoded, NMS 0.5 (min_score 0.35).
+* ``nanodet``: :class:`bodyseg.models.person_detector.NanoDetPersons` (NanoDet-m 416, COCO class 0;
+  min_score ``--nanodet-min-score``).
 
-A second table sweeps MoveNet's threshold (256 px, no tiles): precision, recall, false detections per
-person-free frame.
+Then MoveNet's (256 px, no tiles) and NanoDet's thresholds are swept: precision, recall, false
+detections per person-free frame.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ import numpy as np
 
 from bodyseg.datasets import open_dataset
 from bodyseg.metrics.instances import interpolated_ap, match_by_score
-from bodyseg.models.person_detector import MoveNetMultiPose, box_iou
+from bodyseg.models.person_detector import MoveNetMultiPose, NanoDetPersons, box_iou
 from bodyseg.pose.detector import PoseDetector
 from bodyseg.pose.landmarks import LandmarkModel, roi_from_detection
 
@@ -154,51 +154,9 @@ def movenet_rows(sides: list[int], tiles: list[int], min_score: float, threads: 
     return rows
 
 
-class NanoDet:
-    """NanoDet-m (416 px, 80 COCO classes, GFL head with 11-bin distance distributions): people only."""
-
-    MEAN = np.array([103.53, 116.28, 123.675], np.float32)  # BGR
-    STD = np.array([57.375, 57.12, 58.395], np.float32)
-    SIZE = 416
-    STRIDES = (8, 16, 32)
-
-    def __init__(self, path: Path, threads: int) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.input = self.session.get_inputs()[0].name
-
-    def __call__(self, rgb: np.ndarray, min_score: float = 0.35) -> list[Found]:
-        height, width = rgb.shape[:2]
-        scale = self.SIZE / max(height, width)
-        inner = (round(width * scale), round(height * scale))
-        resized = cv2.resize(rgb, inner, interpolation=cv2.INTER_AREA).astype(np.float32)
-        canvas = np.zeros((self.SIZE, self.SIZE, 3), np.float32)
-        canvas[: inner[1], : inner[0]] = (resized[..., ::-1] - self.MEAN) / self.STD
-        outputs = self.session.run(None, {self.input: canvas.transpose(2, 0, 1)[None]})
-        scores = {o.shape[1]: o[0, :, 0] for o in outputs if o.shape[2] == 80}
-        dists = {o.shape[1]: o[0] for o in outputs if o.shape[2] == 44}
-        found = []
-        for stride in self.STRIDES:
-            cells = self.SIZE // stride
-            score = scores[cells * cells]
-            keep = np.flatnonzero(score >= CANDIDATE_SCORE)
-            logits = dists[cells * cells][keep].reshape(-1, 4, 11)
-            weights = np.exp(logits - logits.max(-1, keepdims=True))
-            distance = (weights / weights.sum(-1, keepdims=True) * np.arange(11)).sum(-1) * stride
-            cx, cy = (keep % cells + 0.5) * stride, (keep // cells + 0.5) * stride
-            boxes = np.stack([cx - distance[:, 0], cy - distance[:, 1], cx + distance[:, 2], cy + distance[:, 3]], 1)
-            found += [
-                Found(float(s), (b / scale).astype(np.float32), s >= min_score)
-                for s, b in zip(score[keep], boxes, strict=True)
-            ]
-        kept: list[Found] = []
-        for item in sorted(found, key=lambda f: -f.score):
-            if all(box_iou(item.box, other.box) <= 0.5 for other in kept):
-                kept.append(item)
-        return kept
+def nanodet_row(min_score: float, threads: int) -> dict[str, Detect]:
+    model = NanoDetPersons(min_score=CANDIDATE_SCORE, threads=threads)
+    return {"nanodet": lambda rgb: [Found(p.score, p.box, p.score >= min_score) for p in model.detect(rgb)]}
 
 
 # ------------------------------------------------------------------------------------------------ metrics
@@ -322,14 +280,14 @@ def table(results: dict, sets: dict[str, list]) -> str:
 
 def sweep(row: dict, sets: dict[str, list], thresholds: list[float]) -> str:
     lines = [
-        "| min_score | coco P | coco R | davis P | davis R | camvid R@0.5 | bg false/frame |",
+        "| min_score | coco P | coco R | davis P alone | davis R | camvid R@0.5 | bg false/frame |",
         "|---|---|---|---|---|---|---|",
     ]
     for threshold in thresholds:
-        cells = [f"{threshold:.2f}"]
-        for set_name in ("coco_person", "davis_person"):
-            p, r, *_ = scores(paired(row, sets, set_name), 0.5, threshold)
-            cells += [f"{p:.3f}", f"{r:.3f}"]
+        coco = scores(paired(row, sets, "coco_person"), 0.5, threshold)
+        alone = scores(davis_part(row, sets, DAVIS_ALONE), 0.5, threshold)
+        davis = scores(paired(row, sets, "davis_person"), 0.5, threshold)
+        cells = [f"{threshold:.2f}", f"{coco[0]:.3f}", f"{coco[1]:.3f}", f"{alone[0]:.3f}", f"{davis[1]:.3f}"]
         pairs = paired(row, sets, "camvid_person")
         cells.append(f"{scores(pairs, 0.5, threshold)[1]:.3f}")
         cells.append(f"{scores([(f, []) for f in row['found']['backgrounds']], 0.5, threshold)[3]:.3f}")
@@ -341,15 +299,15 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], epilog="Rows and measures: see the module docstring."
     )
-    parser.add_argument(
-        "--nanodet", type=Path, help="NanoDet ONNX (tools/convert_tfjs.py of nanodet.json) to add its row"
-    )
+    parser.add_argument("--nanodet-min-score", type=float, default=0.35, help="NanoDet's operating threshold")
     parser.add_argument("--sides", type=int, nargs="+", default=[192, 256, 320, 384], help="MoveNet input sides")
     parser.add_argument("--tiles", type=int, nargs="+", default=[0, 2], help="MoveNet tile grids (0: none)")
     parser.add_argument("--movenet-min-score", type=float, default=0.25, help="MoveNet's operating threshold")
     parser.add_argument("--davis-every", type=int, default=2, help="every n-th DAVIS frame (default 2)")
     parser.add_argument("--camvid-min-height", type=int, default=20, help="smallest pedestrian counted (px tall)")
-    parser.add_argument("--skip", nargs="*", default=[], help="rows to leave out (blazepose, pipeline, movenet)")
+    parser.add_argument(
+        "--skip", nargs="*", default=[], help="rows to leave out (blazepose, pipeline, movenet, nanodet)"
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -377,13 +335,14 @@ def main() -> None:
         rows.update(pipeline_row(args.threads))
     if "movenet" not in args.skip:
         rows.update(movenet_rows(args.sides, args.tiles, args.movenet_min_score, args.threads))
-    if args.nanodet:
-        rows["nanodet"] = NanoDet(args.nanodet, args.threads)
+    if "nanodet" not in args.skip:
+        rows.update(nanodet_row(args.nanodet_min_score, args.threads))
     results = run_rows(rows, sets, args.out)
     print(table(results, sets))
-    if "movenet-256" in results:
-        print()
-        print(sweep(results["movenet-256"], sets, [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]))
+    for name in ("movenet-256", "nanodet"):
+        if name in results:
+            print(f"\n{name}: operating threshold swept\n")
+            print(sweep(results[name], sets, [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]))
 
 
 if __name__ == "__main__":

