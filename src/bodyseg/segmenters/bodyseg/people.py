@@ -139,3 +139,44 @@ def locate_people(
     if not tiles or max(rgb.shape[:2]) < tile_scale * 224 or (tiles == "empty" and found):
         return found
     return found + accept(tile_detections(rgb, detector, tile_min_score, avoid=seen))
+
+
+def detections_from_boxes(boxes: list[tuple[float, np.ndarray]], *, turned: bool = False) -> list[Detection]:
+    """Stand-ins for the pose detector's detections from face-free person boxes ``(score, (x0, y0, x1, y1))``:
+    the landmark model's square centred on each box, 1.25 times its longer side, upright (or upside
+    down with ``turned``); the pose detector's hip and body-scale points are not known, so the square
+    is only a first guess that the landmark model's second pass corrects.
+
+    Example:
+        >>> (det,) = detections_from_boxes([(0.8, np.array([10.0, 0.0, 50.0, 100.0]))])
+        >>> det.keypoints[:2].tolist(), det.body_radius
+        ([[30.0, 50.0], [30.0, 0.0]], 50.0)
+    """
+    found = []
+    for score, box in boxes:
+        x0, y0, x1, y1 = (float(v) for v in box)
+        centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2], np.float32)
+        radius = max(x1 - x0, y1 - y0) / 2
+        scale_point = centre + np.array([0.0, radius if turned else -radius], np.float32)
+        keypoints = np.stack([centre, scale_point, centre, scale_point]).astype(np.float32)
+        found.append(Detection(float(score), np.asarray(box, np.float32), keypoints))
+    return found
+
+
+def unseen_boxes(
+    boxes: list[tuple[float, np.ndarray]], covered: np.ndarray, max_covered: float = 0.5
+) -> list[tuple[float, np.ndarray]]:
+    """The boxes less than ``max_covered`` of whose area the people already found cover (``covered``: HxW bool).
+
+    Example:
+        >>> covered = np.zeros((10, 10), bool); covered[:, :5] = True
+        >>> [s for s, _ in unseen_boxes([(0.9, np.array([0, 0, 5, 10])), (0.8, np.array([4, 0, 10, 10]))], covered)]
+        [0.8]
+    """
+    kept = []
+    for score, box in boxes:
+        x0, y0, x1, y1 = (int(round(float(v))) for v in box)
+        area = covered[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)]
+        if area.size and area.mean() < max_covered:
+            kept.append((score, box))
+    return kept

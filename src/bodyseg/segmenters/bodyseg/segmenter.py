@@ -27,6 +27,7 @@ from bodyseg.errors import MethodError
 from bodyseg.geometry import RotatedSquare
 from bodyseg.models.card import shipped_card
 from bodyseg.models.face_detector import FaceDetector
+from bodyseg.models.nanodet import NanoDetPersons
 from bodyseg.models.pose_detector import Detection, PoseDetector
 from bodyseg.models.pose_landmarks import LandmarkModel, LandmarkResult
 from bodyseg.models.refiner import SHIPPED, PoseRefiner
@@ -43,12 +44,14 @@ from bodyseg.segmenters.bodyseg.masks import (
     resolve_overlaps,
     segment_person,
 )
-from bodyseg.segmenters.bodyseg.people import ZOOM_OUT_WHEN, locate_people
+from bodyseg.segmenters.bodyseg.people import ZOOM_OUT_WHEN, detections_from_boxes, locate_people, unseen_boxes
 from bodyseg.segmenters.options import check_choice, check_float, check_int
 
 #: ``Segmentation.meta`` key of what a video's next frame follows: per person, the landmark
 #: model's next region ``roi`` (cx, cy, side, angle) and the ``detector_score`` it started from.
 FOLLOW_KEY = "landmark_rois"
+#: Face-free person finders the default method can add (``finder=``).
+FINDERS = ("nanodet", "none")
 #: ``Segmentation.meta`` key set when no body but a face was seen and the selfie model's mask was kept.
 CLOSE_UP_KEY = "close_up_selfie"
 
@@ -63,6 +66,8 @@ class PipelineModels:
         faces: finds faces (``detect(rgb) -> list``), to look again at close-ups; None: never.
         selfie: the whole-frame selfie model (``selfie(rgb) -> probability``); None when nothing needs it.
         refiner: our refinement net; None: masks as the landmark model gives them.
+        finder: a face-free person finder (``detect(rgb) -> [PersonBox(score, box)]``) for the people the
+            pose detector misses (turned away, upside down, small); None: none.
     """
 
     detector: Any
@@ -70,6 +75,7 @@ class PipelineModels:
     faces: Any = None
     selfie: Callable[[np.ndarray], np.ndarray] | None = None
     refiner: Any = None
+    finder: Any = None
 
     @classmethod
     def load(
@@ -78,20 +84,24 @@ class PipelineModels:
         min_score: float,
         face_min_score: float | None,
         refiner: str | None,
+        finder_min_score: float | None = None,
         landmarks: bool = True,
         threads: int = 1,
     ) -> PipelineModels:
         """The shipped models: a face detector when ``face_min_score`` is given, the refiner of
-        :func:`load_refiner` (``refiner``), the selfie model when the faces or the refiner need it."""
+        :func:`load_refiner` (``refiner``), the selfie model when the faces or the refiner need it,
+        NanoDet when ``finder_min_score`` is given."""
         check_int("threads", threads, 1, 64)
         faces = FaceDetector(min_score=face_min_score, threads=threads) if face_min_score is not None else None
         net = load_refiner(refiner, threads)
+        finder = NanoDetPersons(min_score=finder_min_score, threads=threads) if finder_min_score is not None else None
         return cls(
             detector=PoseDetector(min_score=min_score, threads=threads),
             landmarks=LandmarkModel(threads=threads) if landmarks else None,
             faces=faces,
             selfie=SelfieModel(threads) if faces is not None or net is not None else None,
             refiner=net,
+            finder=finder,
         )
 
 
@@ -170,6 +180,10 @@ class PeopleSegmenter(_PipelineSegmenter):
             portraits of each set the close-ups the body detector missed scored 0.71-0.95; on the
             84 person-free scenes no face scored above 0.67).
         second_pass: re-run each person on the region its landmarks suggest.
+        finder: look for the people the pose detector misses with a face-free person detector too:
+            ``"nanodet"`` or ``"none"``; each box it finds that the people already found do not cover
+            is checked by the landmark model (upright, then upside down).
+        finder_min_score: the face-free detector's threshold.
         refiner: our trained refinement net (:mod:`bodyseg.models.refiner`) correcting people's
             masks: ``"auto"`` (default: the shipped weights), ``"none"``, or the path of a
             refiner's model card (``.json``).
@@ -208,6 +222,8 @@ class PeopleSegmenter(_PipelineSegmenter):
         zoom_out: str | bool = "face",
         face_min_score: float = 0.75,
         second_pass: bool = False,
+        finder: str = "none",
+        finder_min_score: float = 0.35,
         refiner: str = "auto",
         refiner_people: str = "close-up",
         refiner_min_side: float = 160.0,
@@ -222,6 +238,7 @@ class PeopleSegmenter(_PipelineSegmenter):
         zoom_out = {True: "always", False: "off"}.get(zoom_out, zoom_out) if isinstance(zoom_out, bool) else zoom_out
         self.zoom_out = check_choice("zoom_out", zoom_out, ZOOM_OUT_WHEN)
         self.second_pass = bool(second_pass)
+        self.finder = check_choice("finder", finder, FINDERS)
         self.refiner_people = check_choice("refiner_people", refiner_people, REFINER_PEOPLE)
         self.refiner_min_side = check_float("refiner_min_side", refiner_min_side, 0.0)
         if models is None:
@@ -229,6 +246,9 @@ class PeopleSegmenter(_PipelineSegmenter):
                 min_score=check_float("min_score", min_score, 0.0, 1.0),
                 refiner=refiner,
                 threads=threads,
+                finder_min_score=check_float("finder_min_score", finder_min_score, 0.0, 1.0)
+                if self.finder != "none"
+                else None,
                 face_min_score=check_float("face_min_score", face_min_score, 0.0, 1.0) if zoom_out == "face" else None,
             )
         super().__init__(models, edges, max_people)
@@ -246,7 +266,29 @@ class PeopleSegmenter(_PipelineSegmenter):
         )
         if not found and sees_face():
             return self._close_up_selfie(rgb)
-        return self._assemble(rgb, found)
+        return self._assemble(rgb, found + self._find_more(rgb, found))
+
+    def _find_more(
+        self, rgb: np.ndarray, found: list[tuple[float, LandmarkResult]]
+    ) -> list[tuple[float, LandmarkResult]]:
+        """(score, person) of the people the face-free finder sees where nobody was found yet, each
+        confirmed by the landmark model on the box's square, upright or else upside down."""
+        if self.models.finder is None:
+            return []
+        covered = np.zeros(rgb.shape[:2], bool)
+        for _, person in found:
+            covered |= person.prob > 0.5
+        boxes = unseen_boxes([(p.score, p.box) for p in self.models.finder.detect(rgb)], covered)
+        more = []
+        for upright, turned in zip(
+            detections_from_boxes(boxes), detections_from_boxes(boxes, turned=True), strict=True
+        ):
+            for det in (upright, turned):
+                person = segment_person(rgb, det, self.models.landmarks, second_pass=True)
+                if person.presence >= self.min_presence:
+                    more.append((det.score * person.presence, person))
+                    break
+        return more
 
     def confirm(self, rgb: np.ndarray, detections: list[Detection]) -> list[tuple[float, LandmarkResult]]:
         """(score, person) of the detections the landmark model is sure hold a person."""
