@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bodyseg.errors import MethodError
 from bodyseg.geometry import RotatedSquare, crop_points_to_image, crop_square, paste_square
 from bodyseg.models.pose_detector import Detection
 from bodyseg.models.runtime import TFLiteModel, shipped_model_path, sigmoid
 
 LANDMARK_SIZE = 256
+#: The landmark models shipped: the same contract, more accurate and slower from lite to heavy.
+LANDMARK_VARIANTS = ("lite", "full", "heavy")
 #: MediaPipe's RectTransformationCalculator scale for the pose ROI.
 ROI_SCALE = 1.25
 
@@ -69,7 +72,8 @@ class LandmarkResult:
 
 
 class LandmarkModel:
-    """BlazePose full landmark model with segmentation (``model_complexity=1``).
+    """BlazePose's landmark model with segmentation: ``variant`` lite, full (MediaPipe's
+    ``model_complexity=1``, the default) or heavy (27.7 MB, the most accurate).
 
     Example:
         >>> person = LandmarkModel().run(rgb, roi_from_detection(detection))  # doctest: +SKIP
@@ -77,8 +81,11 @@ class LandmarkModel:
         (33, 3)
     """
 
-    def __init__(self, threads: int = 1) -> None:
-        self._model = TFLiteModel(shipped_model_path("pose_landmark_full"), num_threads=threads)
+    def __init__(self, threads: int = 1, variant: str = "full") -> None:
+        if variant not in LANDMARK_VARIANTS:
+            raise MethodError(f"unknown landmark model {variant!r}; choose one of: {', '.join(LANDMARK_VARIANTS)}")
+        self.variant = variant
+        self._model = TFLiteModel(shipped_model_path(f"pose_landmark_{variant}"), num_threads=threads)
 
     def run_crop(self, crop_rgb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
         """Raw model on a 256x256 RGB crop: (39x5 landmarks in crop pixels, presence, 256x256 probability)."""

@@ -29,7 +29,7 @@ from bodyseg.models.card import shipped_card
 from bodyseg.models.face_detector import FaceDetector
 from bodyseg.models.nanodet import NanoDetPersons
 from bodyseg.models.pose_detector import Detection, PoseDetector
-from bodyseg.models.pose_landmarks import LandmarkModel, LandmarkResult
+from bodyseg.models.pose_landmarks import LANDMARK_VARIANTS, LandmarkModel, LandmarkResult
 from bodyseg.models.refiner import SHIPPED, PoseRefiner
 from bodyseg.models.selfie import SelfieModel
 from bodyseg.refine.edges import EDGE_REFINERS, refine_edges
@@ -85,7 +85,7 @@ class PipelineModels:
         face_min_score: float | None,
         refiner: str | None,
         finder_min_score: float | None = None,
-        landmarks: bool = True,
+        landmarks: str | None = "full",
         threads: int = 1,
     ) -> PipelineModels:
         """The shipped models: a face detector when ``face_min_score`` is given, the refiner of
@@ -97,7 +97,7 @@ class PipelineModels:
         finder = NanoDetPersons(min_score=finder_min_score, threads=threads) if finder_min_score is not None else None
         return cls(
             detector=PoseDetector(min_score=min_score, threads=threads),
-            landmarks=LandmarkModel(threads=threads) if landmarks else None,
+            landmarks=LandmarkModel(threads=threads, variant=landmarks) if landmarks else None,
             faces=faces,
             selfie=SelfieModel(threads) if faces is not None or net is not None else None,
             refiner=net,
@@ -184,6 +184,7 @@ class PeopleSegmenter(_PipelineSegmenter):
             ``"nanodet"`` or ``"none"``; each box it finds that the people already found do not cover
             is checked by the landmark model (upright, then upside down).
         finder_min_score: the face-free detector's threshold.
+        landmarks: the landmark model: ``"full"``, ``"heavy"`` (more accurate, slower) or ``"lite"``.
         refiner: our trained refinement net (:mod:`bodyseg.models.refiner`) correcting people's
             masks: ``"auto"`` (default: the shipped weights), ``"none"``, or the path of a
             refiner's model card (``.json``).
@@ -224,6 +225,7 @@ class PeopleSegmenter(_PipelineSegmenter):
         second_pass: bool = False,
         finder: str = "none",
         finder_min_score: float = 0.35,
+        landmarks: str = "full",
         refiner: str = "auto",
         refiner_people: str = "close-up",
         refiner_min_side: float = 160.0,
@@ -246,6 +248,7 @@ class PeopleSegmenter(_PipelineSegmenter):
                 min_score=check_float("min_score", min_score, 0.0, 1.0),
                 refiner=refiner,
                 threads=threads,
+                landmarks=check_choice("landmarks", landmarks, LANDMARK_VARIANTS),
                 finder_min_score=check_float("finder_min_score", finder_min_score, 0.0, 1.0)
                 if self.finder != "none"
                 else None,
@@ -383,7 +386,7 @@ class FastPeopleSegmenter(_PipelineSegmenter):
                 min_score=check_float("min_score", min_score, 0.0, 1.0),
                 face_min_score=face,
                 refiner="none",
-                landmarks=False,
+                landmarks=None,
                 threads=threads,
             )
             models.selfie = SelfieModel(threads)
