@@ -145,17 +145,22 @@ def parse_method_spec(spec: str) -> tuple[str, dict[str, Any]]:
 COMMON_OPTIONS = ("edges",)
 
 
+#: Keyword arguments of methods that take Python objects (stand-in models), not options a user types.
+PYTHON_ONLY = ("models", "pose")
+
+
 def method_options(name: str) -> dict[str, inspect.Parameter]:
-    """The options of the method ``name``: its class's keyword parameters (Python-only ``models`` left out).
+    """The options of the method ``name``: its class's keyword parameters (Python-only ones left out).
 
     Example:
         >>> list(method_options("mediapipe-selfie"))
         ['model', 'threads']
+        >>> list(method_options("grabcut"))[-3:]
+        ['prior', 'max_side', 'fallback']
     """
     parameters = inspect.signature(segmenter_class(name).__init__).parameters
-    return {
-        key: p for key, p in parameters.items() if key not in ("self", "models") and p.kind is p.POSITIONAL_OR_KEYWORD
-    }
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {key: p for key, p in parameters.items() if key != "self" and key not in PYTHON_ONLY and p.kind in kinds}
 
 
 def option_docs(cls: type) -> dict[str, str]:
@@ -186,7 +191,7 @@ def option_docs(cls: type) -> dict[str, str]:
             name, docs[match.group(1)] = match.group(1), match.group(2)
         elif inside and name and line.startswith("        "):
             docs[name] += " " + line.strip()
-    return {key: re.split(r"(?<=[.;])\s", text, maxsplit=1)[0] for key, text in docs.items()}
+    return {key: re.split(r"(?<=\.)\s", text, maxsplit=1)[0] for key, text in docs.items()}
 
 
 def describe_options(name: str) -> list[tuple[str, Any, str]]:
@@ -196,7 +201,9 @@ def describe_options(name: str) -> list[tuple[str, Any, str]]:
         >>> describe_options("mediapipe-selfie")[0]
         ('model', 'general', '``"general"`` (256x256 input, the default) or ``"landscape"`` (144x256, faster).')
     """
-    docs = option_docs(segmenter_class(name))
+    docs: dict[str, str] = {}
+    for cls in reversed(segmenter_class(name).__mro__):  # a subclass's words win over its base's
+        docs.update(option_docs(cls))
     return [(key, p.default, docs.get(key, "")) for key, p in method_options(name).items()]
 
 
