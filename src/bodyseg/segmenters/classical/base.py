@@ -126,7 +126,9 @@ class ClassicalSegmenter(Segmenter):
         pose: Segmenter | None = None,
     ) -> None:
         self.prior = check_choice("prior", prior, PRIORS)
-        self.max_side = check_int("max_side", self.default_max_side if max_side in (None, "auto") else max_side, 16, 4096)
+        self.max_side = check_int(
+            "max_side", self.default_max_side if max_side in (None, "auto") else max_side, 16, 4096
+        )
         self.fallback = check_choice("fallback", fallback, FALLBACKS)
         self._pose = pose
         self._owns_pose = pose is None
