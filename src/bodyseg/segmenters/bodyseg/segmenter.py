@@ -184,6 +184,10 @@ class PeopleSegmenter(_PipelineSegmenter):
             ``"nanodet"`` or ``"none"``; each box it finds that the people already found do not cover
             is checked by the landmark model (upright, then upside down).
         finder_min_score: the face-free detector's threshold.
+        finder_min_height: when the pose detector found someone, a person only the face-free detector
+            sees is kept if their box is at least this fraction of the tallest person's height (smaller
+            ones are bystanders: the audience around a dancer, passers-by behind a portrait); anyone it
+            sees is kept when the pose detector found nobody.
         landmarks: the landmark model: ``"full"``, ``"heavy"`` (more accurate, slower) or ``"lite"``.
         refiner: our trained refinement net (:mod:`bodyseg.models.refiner`) correcting people's
             masks: ``"auto"`` (default: the shipped weights), ``"none"``, or the path of a
@@ -225,6 +229,7 @@ class PeopleSegmenter(_PipelineSegmenter):
         second_pass: bool = False,
         finder: str = "none",
         finder_min_score: float = 0.35,
+        finder_min_height: float = 0.5,
         landmarks: str = "full",
         refiner: str = "auto",
         refiner_people: str = "close-up",
@@ -241,6 +246,7 @@ class PeopleSegmenter(_PipelineSegmenter):
         self.zoom_out = check_choice("zoom_out", zoom_out, ZOOM_OUT_WHEN)
         self.second_pass = bool(second_pass)
         self.finder = check_choice("finder", finder, FINDERS)
+        self.finder_min_height = check_float("finder_min_height", finder_min_height, 0.0, 1.0)
         self.refiner_people = check_choice("refiner_people", refiner_people, REFINER_PEOPLE)
         self.refiner_min_side = check_float("refiner_min_side", refiner_min_side, 0.0)
         if models is None:
@@ -279,9 +285,14 @@ class PeopleSegmenter(_PipelineSegmenter):
         if self.models.finder is None:
             return []
         covered = np.zeros(rgb.shape[:2], bool)
+        tallest = 0.0
         for _, person in found:
-            covered |= person.prob > 0.5
+            mask = person.prob > 0.5
+            covered |= mask
+            rows = np.flatnonzero(mask.any(axis=1))
+            tallest = max(tallest, float(rows[-1] - rows[0] + 1) if len(rows) else 0.0)
         boxes = unseen_boxes([(p.score, p.box) for p in self.models.finder.detect(rgb)], covered)
+        boxes = [(score, box) for score, box in boxes if box[3] - box[1] >= self.finder_min_height * tallest]
         more = []
         for upright, turned in zip(
             detections_from_boxes(boxes), detections_from_boxes(boxes, turned=True), strict=True
