@@ -1,0 +1,372 @@
+"""The client side of a batch: find the inputs, start or join a Dask cluster, hand out chunks,
+follow them with a progress bar, and write the report.
+
+A run is resumable: outputs already finished are skipped (checked here and again on the worker),
+temporary files a killed run left are removed, and chunks are submitted a window at a time, so a
+million inputs never make a million futures at once. A chunk whose worker dies (a crash, the
+kernel's out-of-memory killer) is retried by Dask on another worker; if it kills workers again it
+is split into single inputs, so the one input that crashes the worker fails alone, in the report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+import math
+import os
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from bodyseg.batch.inputs import expand_batch_inputs
+from bodyseg.batch.outputs import BatchItem, is_finished, plan_items, remove_stale_temporaries
+from bodyseg.batch.report import ItemResult, counts, exit_code, report_paths, write_report
+from bodyseg.batch.tasks import BatchSpec
+from bodyseg.errors import BodysegError, InputError
+
+log = logging.getLogger("bodyseg")
+
+#: Most images in one task: enough to make Dask's per-task cost small, few enough to balance workers.
+MAX_CHUNK = 16
+#: Chunks in flight per worker thread (running, queued on the worker, or waiting at the scheduler).
+CHUNKS_PER_THREAD = 4
+#: The port the local cluster's dashboard asks for (another free port is taken when it is busy).
+DASHBOARD_ADDRESS = ":8787"
+
+
+@dataclass
+class BatchOutcome:
+    """What a run did: one result per input, in input order, and where the report went."""
+
+    results: list[ItemResult]
+    report_csv: Path
+    report_json: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when all inputs are done or were finished before, 2 when some failed."""
+        return exit_code(self.results)
+
+
+def plan(inputs: Sequence[str], output: Path, effect: str) -> tuple[list[BatchItem], list[ItemResult]]:
+    """The items to run and the inputs that failed already (matched nothing, clashing outputs).
+
+    Example:
+        >>> items, failed = plan(["shots/"], Path("out"), "mask")  # doctest: +SKIP
+    """
+    found, missing = expand_batch_inputs(inputs, output)
+    items, clashes = plan_items(found, output, effect)
+    failed = [ItemResult(str(path), "", "failed", message) for path, message in [*missing, *clashes]]
+    return items, failed
+
+
+def default_chunk_size(images: int, threads: int) -> int:
+    """Images per task: about :data:`CHUNKS_PER_THREAD` tasks per thread, at most :data:`MAX_CHUNK`.
+
+    Example:
+        >>> default_chunk_size(300, 2), default_chunk_size(20, 2), default_chunk_size(1, 8)
+        (16, 3, 1)
+    """
+    return max(1, min(MAX_CHUNK, math.ceil(images / max(1, CHUNKS_PER_THREAD * threads))))
+
+
+def make_chunks(items: Sequence[BatchItem], size: int) -> list[list[BatchItem]]:
+    """Images in chunks of ``size`` (in order), each video a chunk of its own.
+
+    Example:
+        >>> items = [BatchItem(Path(f"{i}.jpg"), Path(f"{i}.mask.png")) for i in range(5)]
+        >>> [len(c) for c in make_chunks([*items, BatchItem(Path("v.mp4"), Path("v.mask.mp4"), "video")], 2)]
+        [2, 2, 1, 1]
+    """
+    images = [item for item in items if item.kind != "video"]
+    chunks = [images[i : i + size] for i in range(0, len(images), size)]
+    return chunks + [[item] for item in items if item.kind == "video"]
+
+
+def dashboard_available() -> bool:
+    """True when bokeh (which Dask's dashboard needs) is installed here."""
+    return importlib.util.find_spec("bokeh") is not None
+
+
+@contextlib.contextmanager
+def connect(
+    scheduler: str | None = None, workers: int | None = None, threads_per_worker: int | None = None
+) -> Iterator[Any]:
+    """A Dask client: of the scheduler at ``scheduler`` (``tcp://HOST:8786``), or of a local
+    cluster of ``workers`` processes (default: one per core) with ``threads_per_worker`` threads
+    (default 1), closed on exit.
+
+    Example:
+        >>> with connect(workers=2) as client:  # doctest: +SKIP
+        ...     print(client.dashboard_link)
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise BodysegError(
+            "bodyseg batch runs on Dask: install it with pip install 'bodyseg[distributed]' (dask[distributed])"
+        ) from None
+    quiet_dask_logs()
+    if scheduler:
+        if workers or threads_per_worker:
+            raise InputError(
+                "--workers and --threads-per-worker start a local cluster; "
+                "with --scheduler the cluster's own workers are used"
+            )
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise BodysegError(
+                f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
+                "check the address and that `dask scheduler` runs there, "
+                "or drop --scheduler to start a local cluster"
+            ) from None
+        with client:
+            yield client
+        return
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if workers < 1 or (threads_per_worker is not None and threads_per_worker < 1):
+        raise InputError("--workers and --threads-per-worker must be at least 1")
+    dashboard = DASHBOARD_ADDRESS if dashboard_available() else None
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=threads_per_worker or 1,
+        processes=True,
+        dashboard_address=dashboard,
+        silence_logs=logging.ERROR,
+    )
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def quiet_dask_logs() -> None:
+    """Dask's own news (workers starting, connections) only with ``-v``; its warnings and errors always."""
+    level = logging.INFO if log.getEffectiveLevel() <= logging.DEBUG else logging.WARNING
+    for name in ("distributed", "tornado", "bokeh"):
+        logging.getLogger(name).setLevel(level)
+
+
+def dashboard_note(client: Any) -> str:
+    """Where the Dask dashboard is, or how to get one.
+
+    Example:
+        >>> dashboard_note(client)  # doctest: +SKIP
+        'Dask dashboard: http://127.0.0.1:8787/status'
+    """
+    services = client.scheduler_info().get("services", {})
+    if "dashboard" in services:
+        return f"Dask dashboard: {client.dashboard_link}"
+    return "no Dask dashboard: it needs bokeh (pip install 'bokeh>=3.1') where the scheduler runs"
+
+
+def total_threads(client: Any) -> int:
+    """Worker threads of the cluster now (at least 1)."""
+    return max(1, sum(client.nthreads().values()))
+
+
+def run_batch(
+    inputs: Sequence[str],
+    output: Path,
+    spec: BatchSpec,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    threads_per_worker: int | None = None,
+    chunk_size: int | None = None,
+    report: Path | None = None,
+    progress: bool | None = None,
+    client: Any = None,
+) -> BatchOutcome:
+    """Run ``spec`` on every input into ``output`` and write the report; returns what happened.
+
+    ``client``: an existing Dask client to use (then ``scheduler``, ``workers`` and
+    ``threads_per_worker`` are ignored). ``progress``: a bar on stderr (None: on a terminal).
+
+    Example:
+        >>> spec = BatchSpec.for_method("mask", "mediapipe-selfie")
+        >>> run_batch(["shots/"], Path("out"), spec, workers=2).exit_code  # doctest: +SKIP
+        0
+    """
+    started = time.time()
+    if chunk_size is not None and chunk_size < 1:
+        raise InputError(f"--chunk-size must be at least 1, got {chunk_size}")
+    items, failed = plan(inputs, output, spec.effect)
+    remove_stale_temporaries(output)
+    todo, finished_before = [], []
+    for item in items:
+        if spec.overwrite or not is_finished(item.target):
+            todo.append(item)
+        else:
+            finished_before.append(ItemResult(str(item.source), str(item.target), "skipped"))
+    if finished_before:
+        log.warning(
+            "%d of %d outputs are finished already: skipped (--overwrite redoes them)", len(finished_before), len(items)
+        )
+    summary: dict[str, Any] = {
+        "effect": spec.effect,
+        "method": spec.method,
+        "method_options": spec.method_options,
+        "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
+    }
+    results: list[ItemResult] = []
+    cluster = contextlib.nullcontext(client) if client is not None else connect(scheduler, workers, threads_per_worker)
+    try:
+        if todo:
+            with cluster as active:
+                summary.update(
+                    scheduler=active.scheduler.address, workers=len(active.nthreads()), threads=total_threads(active)
+                )
+                log.warning("%s", dashboard_note(active))
+                size = chunk_size or default_chunk_size(len(todo), total_threads(active))
+                summary["chunk_size"] = size
+                begin = time.perf_counter()
+                results = run_on_cluster(active, make_chunks(todo, size), spec, progress=progress)
+                summary["processing_seconds"] = round(time.perf_counter() - begin, 3)
+            remove_stale_temporaries(output)  # a worker killed mid-write leaves its temporary file
+    finally:
+        results = in_input_order(items, failed + finished_before + results)
+        summary["seconds"] = round(time.time() - started, 3)
+        done = counts(results)["done"]
+        summary["images_per_second"] = (
+            round(done / summary["processing_seconds"], 3) if summary.get("processing_seconds") else None
+        )
+        csv_path, json_path = report_paths(report, output)
+        write_report(results, csv_path, json_path, summary)
+    log_summary(results, summary, csv_path)
+    return BatchOutcome(results, csv_path, json_path, summary)
+
+
+def in_input_order(items: list[BatchItem], results: list[ItemResult]) -> list[ItemResult]:
+    """``results`` ordered as the items were planned (inputs that matched nothing first); an item
+    without a result (the run was interrupted) gets a ``cancelled`` one."""
+    by_input = {result.input: result for result in results}
+    ordered = [result for result in results if result.output == ""]
+    for item in items:
+        ordered.append(
+            by_input.get(str(item.source))
+            or ItemResult(str(item.source), str(item.target), "cancelled", "the run was interrupted first")
+        )
+    return ordered
+
+
+def run_on_cluster(
+    client: Any, chunks: list[list[BatchItem]], spec: BatchSpec, *, progress: bool | None = None
+) -> list[ItemResult]:
+    """Register the worker plugin (the model is loaded on every worker), run the chunks, return
+    one result per item (in completion order); the plugin is removed at the end."""
+    from bodyseg.batch.plugin import SegmenterPlugin
+
+    plugin = SegmenterPlugin(spec)
+    client.register_plugin(plugin)  # raises the method's own error when a worker cannot create it
+    try:
+        return collect(client, chunks, plugin.name, progress=progress)
+    finally:
+        with contextlib.suppress(Exception):
+            client.unregister_worker_plugin(plugin.name)
+
+
+def collect(
+    client: Any, chunks: list[list[BatchItem]], plugin: str, *, progress: bool | None = None
+) -> list[ItemResult]:
+    """Submit chunks a window at a time and gather their results, with a progress bar."""
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    from bodyseg.batch.plugin import run_chunk
+
+    pending = deque(chunks)
+    owners: dict[str, list[BatchItem]] = {}
+    results: list[ItemResult] = []
+    queue = as_completed()
+    token = uuid.uuid4().hex[:8]
+    window = CHUNKS_PER_THREAD * total_threads(client)
+    submitted = 0
+
+    def submit_more() -> None:
+        nonlocal submitted
+        while pending and queue.count() < window:
+            chunk = pending.popleft()
+            future = client.submit(run_chunk, chunk, plugin, key=f"bodyseg-chunk-{token}-{submitted}", pure=False)
+            submitted += 1
+            owners[future.key] = chunk
+            queue.add(future)
+
+    bar = tqdm(
+        total=sum(len(c) for c in chunks),
+        unit="img",
+        desc="batch",
+        disable=None if progress is None else not progress,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+    failed = 0
+    try:
+        submit_more()
+        for future in queue:
+            chunk = owners.pop(future.key)
+            try:
+                chunk_results = future.result()
+            except KilledWorker as exc:
+                if len(chunk) > 1:  # one of them kills workers: try each alone, so only that one fails
+                    log.warning("a chunk of %d inputs killed workers; trying each alone", len(chunk))
+                    pending.extendleft([item] for item in reversed(chunk))
+                    chunk_results = []
+                else:
+                    chunk_results = [
+                        failed_result(
+                            item,
+                            f"{item.source}: the worker died processing it, {exc.args[0] if exc.args else ''} "
+                            "(out of memory, or a crash in a decoder or model); see the workers' logs",
+                        )
+                        for item in chunk
+                    ]
+            except Exception as exc:  # a chunk that could not run at all: its inputs fail, the run goes on
+                chunk_results = [
+                    failed_result(item, f"{item.source}: the task failed: {type(exc).__name__}: {exc}")
+                    for item in chunk
+                ]
+            future.release()
+            results.extend(chunk_results)
+            failed += sum(r.status == "failed" for r in chunk_results)
+            bar.update(len(chunk_results))
+            bar.set_postfix(failed=failed, refresh=False)
+            submit_more()
+    except BaseException:
+        client.cancel(list(queue.futures))
+        raise
+    finally:
+        bar.close()
+    return results
+
+
+def failed_result(item: BatchItem, message: str) -> ItemResult:
+    return ItemResult(str(item.source), str(item.target), "failed", message)
+
+
+def log_summary(results: list[ItemResult], summary: dict[str, Any], report: Path) -> None:
+    """One line of counts and speed; the failures one a line."""
+    n = counts(results)
+    for result in results:
+        if result.status == "failed":
+            log.error("  %s", result.error)
+    speed = f", {summary['images_per_second']:.2f} inputs/s" if summary.get("images_per_second") else ""
+    log.warning(
+        "%d inputs: %d done, %d skipped (finished before), %d failed%s in %.1f s; report: %s",
+        len(results),
+        n["done"],
+        n["skipped"],
+        n["failed"] + n["cancelled"],
+        speed,
+        summary["seconds"],
+        report,
+    )
