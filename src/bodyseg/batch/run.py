@@ -275,10 +275,56 @@ def run_on_cluster(
             client.unregister_worker_plugin(plugin.name)
 
 
+class Progress:
+    """A progress bar on stderr: inputs finished of all, how many failed, rate and time left.
+
+    Example:
+        >>> bar = Progress(10, enabled=False)
+        >>> bar.add([ItemResult("a", "b", "failed", "bad")]); bar.failed
+        1
+    """
+
+    def __init__(self, total: int, enabled: bool | None = None) -> None:
+        disable = None if enabled is None else not enabled  # None: shown on a terminal only
+        self.bar = tqdm(total=total, unit="img", desc="batch", disable=disable, dynamic_ncols=True, smoothing=0.1)
+        self.failed = 0
+
+    def add(self, results: list[ItemResult]) -> None:
+        """Count finished inputs."""
+        self.failed += sum(result.status == "failed" for result in results)
+        self.bar.update(len(results))
+        self.bar.set_postfix(failed=self.failed, refresh=False)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def collect(
     client: Any, chunks: list[list[BatchItem]], plugin: str, *, progress: bool | None = None
 ) -> list[ItemResult]:
-    """Submit chunks a window at a time and gather their results, with a progress bar."""
+    """Run the chunks and gather their results, with a progress bar (done, failed, rate, time left).
+
+    A chunk during which workers died is split into single inputs; a single input whose worker
+    died (it may have died of another task it ran beside) is tried again at the end, alone on the
+    cluster, and fails only if it kills its worker then too.
+    """
+    bar = Progress(sum(len(c) for c in chunks), progress)
+    try:
+        results, suspects = run_chunks(client, chunks, plugin, bar, window=CHUNKS_PER_THREAD * total_threads(client))
+        if suspects:
+            log.warning("%d input(s) were on workers that died; trying each alone", len(suspects))
+        for item in suspects:
+            results.extend(run_chunks(client, [[item]], plugin, bar, window=1, alone=True)[0])
+    finally:
+        bar.close()
+    return results
+
+
+def run_chunks(
+    client: Any, chunks: list[list[BatchItem]], plugin: str, bar: Progress, *, window: int, alone: bool = False
+) -> tuple[list[ItemResult], list[BatchItem]]:
+    """Submit ``chunks`` at most ``window`` at a time; returns the results and the inputs whose
+    single-input task lost its worker (none when ``alone``: those fail)."""
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
@@ -287,66 +333,52 @@ def collect(
     pending = deque(chunks)
     owners: dict[str, list[BatchItem]] = {}
     results: list[ItemResult] = []
+    suspects: list[BatchItem] = []
     queue = as_completed()
-    token = uuid.uuid4().hex[:8]
-    window = CHUNKS_PER_THREAD * total_threads(client)
-    submitted = 0
 
     def submit_more() -> None:
-        nonlocal submitted
         while pending and queue.count() < window:
             chunk = pending.popleft()
-            future = client.submit(run_chunk, chunk, plugin, key=f"bodyseg-chunk-{token}-{submitted}", pure=False)
-            submitted += 1
+            future = client.submit(run_chunk, chunk, plugin, key=f"bodyseg-chunk-{uuid.uuid4().hex}", pure=False)
             owners[future.key] = chunk
             queue.add(future)
 
-    bar = tqdm(
-        total=sum(len(c) for c in chunks),
-        unit="img",
-        desc="batch",
-        disable=None if progress is None else not progress,
-        dynamic_ncols=True,
-        smoothing=0.1,
-    )
-    failed = 0
     try:
         submit_more()
         for future in queue:
             chunk = owners.pop(future.key)
+            chunk_results: list[ItemResult] = []
             try:
                 chunk_results = future.result()
             except KilledWorker as exc:
-                if len(chunk) > 1:  # one of them kills workers: try each alone, so only that one fails
-                    log.warning("a chunk of %d inputs killed workers; trying each alone", len(chunk))
+                if len(chunk) > 1:  # one of them may kill workers: try each alone, so only that one fails
+                    log.warning("workers died running a chunk of %d inputs; trying each on its own", len(chunk))
                     pending.extendleft([item] for item in reversed(chunk))
-                    chunk_results = []
+                elif not alone:
+                    suspects.extend(chunk)
                 else:
-                    chunk_results = [
-                        failed_result(
-                            item,
-                            f"{item.source}: the worker died processing it, {exc.args[0] if exc.args else ''} "
-                            "(out of memory, or a crash in a decoder or model); see the workers' logs",
-                        )
-                        for item in chunk
-                    ]
+                    message = (
+                        f"the worker died processing it, {tries(exc)} time(s) "
+                        "(out of memory, or a crash in a decoder or model); see the workers' logs"
+                    )
+                    chunk_results = [failed_result(item, f"{item.source}: {message}") for item in chunk]
             except Exception as exc:  # a chunk that could not run at all: its inputs fail, the run goes on
-                chunk_results = [
-                    failed_result(item, f"{item.source}: the task failed: {type(exc).__name__}: {exc}")
-                    for item in chunk
-                ]
+                message = f"the task failed: {type(exc).__name__}: {exc}"
+                chunk_results = [failed_result(item, f"{item.source}: {message}") for item in chunk]
             future.release()
             results.extend(chunk_results)
-            failed += sum(r.status == "failed" for r in chunk_results)
-            bar.update(len(chunk_results))
-            bar.set_postfix(failed=failed, refresh=False)
+            bar.add(chunk_results)
             submit_more()
     except BaseException:
         client.cancel(list(queue.futures))
         raise
-    finally:
-        bar.close()
-    return results
+    return results, suspects
+
+
+def tries(exc: Exception) -> int | str:
+    """How many workers died running a task (Dask's ``KilledWorker`` knows)."""
+    allowed = getattr(exc, "allowed_failures", None)
+    return allowed + 1 if isinstance(allowed, int) else "several"
 
 
 def failed_result(item: BatchItem, message: str) -> ItemResult:
