@@ -66,7 +66,18 @@ def repetition(paths: list[Path], manifest: Path, out: Path, method: str) -> dic
     shutil.rmtree(folder, ignore_errors=True)
     for workers in (1, 2):
         folder = out / f"batch{workers}"
-        args = ["-q", "batch", str(manifest), "-o", str(folder), "-m", method, "--workers", str(workers), "--no-progress"]
+        args = [
+            "-q",
+            "batch",
+            str(manifest),
+            "-o",
+            str(folder),
+            "-m",
+            method,
+            "--workers",
+            str(workers),
+            "--no-progress",
+        ]
         seconds, load = timed(args)
         summary = json.loads((folder / "batch-report.json").read_text())["summary"]
         if summary["done"] != len(paths):
@@ -97,13 +108,18 @@ def task_overhead(manifest: Path, out: Path, count: int, method: str) -> dict[st
     shutil.rmtree(out / "overhead", ignore_errors=True)
     one, sixteen = min(seconds[1]), min(seconds[16])
     tasks_one, tasks_sixteen = count, -(-count // 16)
-    return {"seconds_tasks_of_1": one, "seconds_tasks_of_16": sixteen,
-            "per_task_ms": 1000 * (one - sixteen) / (tasks_one - tasks_sixteen)}
+    return {
+        "seconds_tasks_of_1": one,
+        "seconds_tasks_of_16": sixteen,
+        "per_task_ms": 1000 * (one - sixteen) / (tasks_one - tasks_sixteen),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("runs/batch_scale"), help="scratch outputs and the figures (JSON)")
+    parser.add_argument(
+        "--out", type=Path, default=Path("runs/batch_scale"), help="scratch outputs and the figures (JSON)"
+    )
     parser.add_argument("--count", type=int, default=300, help="photos (default %(default)s)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--method", default="bodyseg", help="the method timed (default %(default)s)")
@@ -123,20 +139,27 @@ def main() -> None:
     def ratio(name: str, base: str) -> float:
         return statistics.median(run[name]["images_per_second"] / run[base]["images_per_second"] for run in runs)
 
-    print(f"{len(paths)} photos ({', '.join(SOURCES)}), method {args.method}, {args.repeats} repetitions; "
-          f"medians; load average before each run {min(r[k]['load'] for r in runs for k in r):.1f}-"
-          f"{max(r[k]['load'] for r in runs for k in r):.1f} on {os.cpu_count()} cores")
+    print(
+        f"{len(paths)} photos ({', '.join(SOURCES)}), method {args.method}, {args.repeats} repetitions; "
+        f"medians; load average before each run {min(r[k]['load'] for r in runs for k in r):.1f}-"
+        f"{max(r[k]['load'] for r in runs for k in r):.1f} on {os.cpu_count()} cores"
+    )
     print("| run | wall s | images/s | steady images/s | x CLI | x 1 worker |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, label in (("cli", "bodyseg segment"), ("batch1", "batch, 1 worker"), ("batch2", "batch, 2 workers")):
         steady = f"{median(name, 'steady_images_per_second'):.2f}" if name != "cli" else "-"
         versus_one = f"{ratio(name, 'batch1'):.2f}" if name == "batch2" else "-"
-        print(f"| {label} | {median(name, 'seconds'):.1f} | {median(name, 'images_per_second'):.2f} | {steady} | "
-              f"{ratio(name, 'cli'):.2f} | {versus_one} |")
-    print(f"per-task overhead ({args.overhead_method}, 1 worker): {overhead['per_task_ms']:.1f} ms "
-          f"(tasks of 1: {overhead['seconds_tasks_of_1']:.2f} s, of 16: {overhead['seconds_tasks_of_16']:.2f} s)")
-    (args.out / "batch_scale.json").write_text(json.dumps({"runs": runs, "overhead": overhead, "method": args.method,
-                                                           "count": len(paths)}, indent=1))
+        print(
+            f"| {label} | {median(name, 'seconds'):.1f} | {median(name, 'images_per_second'):.2f} | {steady} | "
+            f"{ratio(name, 'cli'):.2f} | {versus_one} |"
+        )
+    print(
+        f"per-task overhead ({args.overhead_method}, 1 worker): {overhead['per_task_ms']:.1f} ms "
+        f"(tasks of 1: {overhead['seconds_tasks_of_1']:.2f} s, of 16: {overhead['seconds_tasks_of_16']:.2f} s)"
+    )
+    (args.out / "batch_scale.json").write_text(
+        json.dumps({"runs": runs, "overhead": overhead, "method": args.method, "count": len(paths)}, indent=1)
+    )
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ def test_csv_manifest_takes_the_path_column_and_files_outside_mirror_from_their_
     assert names(found, tmp_path) == [("far/p/x.jpg", "far"), ("far/q/x.jpg", "far")]  # p/x and q/x do not collide
 
 
-def test_csv_without_a_known_header_uses_the_first_column_and_a_batch_report_is_a_manifest(tmp_path):
+def test_csv_without_a_known_header_uses_the_first_column_and_input_is_a_known_header(tmp_path):
     headless = tmp_path / "m.csv"
     headless.write_text("a.jpg,3\nb.jpg,4\n")
     assert read_manifest(headless) == ["a.jpg", "b.jpg"]

@@ -3,8 +3,7 @@
 A manifest is a text file (``.txt``, ``.lst``: one path a line, ``#`` comments) or a CSV file
 (``.csv``, ``.tsv``: the column named ``path``, ``input``, ``file``, ``filename`` or ``image``, else
 the first one). Relative paths in a manifest are relative to the manifest's folder, and so are the
-outputs: ``list.txt`` naming ``a/x.jpg`` gives ``OUT/a/x.mask.png``. A batch report
-(``batch-report.csv``) is a manifest too: its ``input`` column lists what that run saw.
+outputs: ``list.txt`` naming ``a/x.jpg`` gives ``OUT/a/x.mask.png``.
 
 Folders and globs are expanded by the CLI's own rules (:func:`bodyseg.cli.common.expand_inputs`);
 on top of them a batch never takes as inputs its own outputs: files under the output folder, and

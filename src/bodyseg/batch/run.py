@@ -19,7 +19,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -218,7 +218,7 @@ def run_batch(
         "method_options": spec.method_options,
         "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
     }
-    results: list[ItemResult] = []
+    results: list[ItemResult] = []  # filled as chunks come back: kept when the run is interrupted
     cluster = contextlib.nullcontext(client) if client is not None else connect(scheduler, workers, threads_per_worker)
     try:
         if todo:
@@ -230,7 +230,7 @@ def run_batch(
                 size = chunk_size or default_chunk_size(len(todo), total_threads(active))
                 summary["chunk_size"] = size
                 begin = time.perf_counter()
-                results = run_on_cluster(active, make_chunks(todo, size), spec, progress=progress)
+                run_on_cluster(active, make_chunks(todo, size), spec, results, progress=progress)
                 summary["processing_seconds"] = round(time.perf_counter() - begin, 3)
             remove_stale_temporaries(output)  # a worker killed mid-write leaves its temporary file
     finally:
@@ -260,16 +260,21 @@ def in_input_order(items: list[BatchItem], results: list[ItemResult]) -> list[It
 
 
 def run_on_cluster(
-    client: Any, chunks: list[list[BatchItem]], spec: BatchSpec, *, progress: bool | None = None
-) -> list[ItemResult]:
-    """Register the worker plugin (the model is loaded on every worker), run the chunks, return
-    one result per item (in completion order); the plugin is removed at the end."""
+    client: Any,
+    chunks: list[list[BatchItem]],
+    spec: BatchSpec,
+    results: list[ItemResult],
+    *,
+    progress: bool | None = None,
+) -> None:
+    """Register the worker plugin (the model is loaded on every worker), run the chunks and add one
+    result per item to ``results`` as they come back; the plugin is removed at the end."""
     from bodyseg.batch.plugin import SegmenterPlugin
 
     plugin = SegmenterPlugin(spec)
     client.register_plugin(plugin)  # raises the method's own error when a worker cannot create it
     try:
-        return collect(client, chunks, plugin.name, progress=progress)
+        collect(client, chunks, plugin.name, results, progress=progress)
     finally:
         with contextlib.suppress(Exception):
             client.unregister_worker_plugin(plugin.name)
@@ -300,8 +305,13 @@ class Progress:
 
 
 def collect(
-    client: Any, chunks: list[list[BatchItem]], plugin: str, *, progress: bool | None = None
-) -> list[ItemResult]:
+    client: Any,
+    chunks: list[list[BatchItem]],
+    plugin: str,
+    results: list[ItemResult],
+    *,
+    progress: bool | None = None,
+) -> None:
     """Run the chunks and gather their results, with a progress bar (done, failed, rate, time left).
 
     A chunk during which workers died is split into single inputs; a single input whose worker
@@ -310,21 +320,31 @@ def collect(
     """
     bar = Progress(sum(len(c) for c in chunks), progress)
     try:
-        results, suspects = run_chunks(client, chunks, plugin, bar, window=CHUNKS_PER_THREAD * total_threads(client))
+        suspects = run_chunks(client, chunks, plugin, bar, results, window=CHUNKS_PER_THREAD * total_threads(client))
         if suspects:
             log.warning("%d input(s) were on workers that died; trying each alone", len(suspects))
         for item in suspects:
-            results.extend(run_chunks(client, [[item]], plugin, bar, window=1, alone=True)[0])
+            run_chunks(client, [[item]], plugin, bar, results, window=1, alone=True)
     finally:
         bar.close()
-    return results
 
 
 def run_chunks(
-    client: Any, chunks: list[list[BatchItem]], plugin: str, bar: Progress, *, window: int, alone: bool = False
-) -> tuple[list[ItemResult], list[BatchItem]]:
-    """Submit ``chunks`` at most ``window`` at a time; returns the results and the inputs whose
-    single-input task lost its worker (none when ``alone``: those fail)."""
+    client: Any,
+    chunks: list[list[BatchItem]],
+    plugin: str,
+    bar: Progress,
+    results: list[ItemResult],
+    *,
+    window: int,
+    alone: bool = False,
+) -> list[BatchItem]:
+    """Submit ``chunks`` at most ``window`` at a time and add their results to ``results``; returns
+    the inputs whose single-input task lost its worker (none when ``alone``: those fail).
+
+    Workers get absolute paths (their working folder is not the client's); the results name the
+    inputs as the client was given them.
+    """
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
@@ -332,14 +352,14 @@ def run_chunks(
 
     pending = deque(chunks)
     owners: dict[str, list[BatchItem]] = {}
-    results: list[ItemResult] = []
     suspects: list[BatchItem] = []
     queue = as_completed()
 
     def submit_more() -> None:
         while pending and queue.count() < window:
             chunk = pending.popleft()
-            future = client.submit(run_chunk, chunk, plugin, key=f"bodyseg-chunk-{uuid.uuid4().hex}", pure=False)
+            sent = [BatchItem(item.source.absolute(), item.target.absolute(), item.kind) for item in chunk]
+            future = client.submit(run_chunk, sent, plugin, key=f"bodyseg-chunk-{uuid.uuid4().hex}", pure=False)
             owners[future.key] = chunk
             queue.add(future)
 
@@ -349,7 +369,10 @@ def run_chunks(
             chunk = owners.pop(future.key)
             chunk_results: list[ItemResult] = []
             try:
-                chunk_results = future.result()
+                chunk_results = [
+                    replace(result, input=str(item.source), output=str(item.target))
+                    for item, result in zip(chunk, future.result(), strict=True)
+                ]
             except KilledWorker as exc:
                 if len(chunk) > 1:  # one of them may kill workers: try each alone, so only that one fails
                     log.warning("workers died running a chunk of %d inputs; trying each on its own", len(chunk))
@@ -372,7 +395,7 @@ def run_chunks(
     except BaseException:
         client.cancel(list(queue.futures))
         raise
-    return results, suspects
+    return suspects
 
 
 def tries(exc: Exception) -> int | str:
