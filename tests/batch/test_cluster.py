@@ -9,6 +9,7 @@ workers are spawned processes) and kill it with SIGKILL; the resumed runs use a 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import logging
 import os
@@ -116,6 +117,35 @@ def test_the_model_is_loaded_once_per_worker_and_a_rerun_skips_what_is_finished(
     second = run_batch([str(tmp_path / "in")], tmp_path / "out", spec, client=client, progress=False)
     assert second.exit_code == 0 and [r.status for r in second.results] == ["skipped"] * 20
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
+
+
+def test_the_cli_joins_a_running_scheduler(tmp_path, client, capsys):
+    make_photos(tmp_path / "in", 6)
+    address = client.scheduler.address
+    out = tmp_path / "out"
+    assert main(["batch", str(tmp_path / "in"), "-o", str(out), "-m", "fake-brightness", "--scheduler", address]) == 0
+    summary = json.loads((out / "batch-report.json").read_text())["summary"]
+    assert (summary["scheduler"], summary["workers"], summary["done"]) == (address, 2, 6)
+    assert len(list(out.glob("*.mask.png"))) == 6
+    assert client.run(lambda dask_worker: sorted(dask_worker.plugins)) == {  # the run took its plugin away
+        worker: ["shuffle"] for worker in client.nthreads()
+    }
+    err = capsys.readouterr().err
+    if importlib.util.find_spec("bokeh") is None:
+        assert "no Dask dashboard: it needs bokeh where the scheduler runs (pip install 'bokeh>=3.1')" in err
+    else:
+        assert "Dask dashboard: http://" in err
+
+
+def test_an_unreachable_scheduler_is_named_with_what_to_do(tmp_path, capsys, monkeypatch):
+    import bodyseg.batch.run
+
+    monkeypatch.setattr(bodyseg.batch.run, "CONNECT_TIMEOUT", "1s")
+    make_photos(tmp_path / "in", 1)
+    args = ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-m", "fake-brightness"]
+    assert main([*args, "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err and "drop --scheduler" in err
 
 
 def test_parts_from_a_method_without_parts_fail_each_input_in_the_report(tmp_path, client):
