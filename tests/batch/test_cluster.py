@@ -150,6 +150,25 @@ def test_an_unreachable_scheduler_is_named_with_what_to_do(tmp_path, capsys, mon
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err and "drop --scheduler" in err
 
 
+def test_an_interrupted_run_still_writes_its_report(tmp_path, client, monkeypatch):
+    import bodyseg.batch.run
+
+    make_photos(tmp_path / "in", 12)
+    added = bodyseg.batch.run.Progress.add
+
+    def add_then_interrupt(self, results):  # Ctrl-C as the first chunk comes back
+        added(self, results)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bodyseg.batch.run.Progress, "add", add_then_interrupt)
+    spec = BatchSpec.for_method("mask", "fake-brightness", method_options={"delay": 0.05})
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([str(tmp_path / "in")], tmp_path / "out", spec, client=client, chunk_size=2, progress=False)
+    rows = report_rows(tmp_path / "out")
+    assert len(rows) == 12 and {row["status"] for row in rows} == {"done", "cancelled"}
+    assert all(Path(row["output"]).is_file() for row in rows if row["status"] == "done")
+
+
 def test_parts_from_a_method_without_parts_fail_each_input_in_the_report(tmp_path, client):
     make_photos(tmp_path / "in", 3)
     outcome = run_batch(

@@ -270,6 +270,10 @@ def run_batch(
                 run_on_cluster(active, make_chunks(todo, size), spec, results, progress=progress)
                 summary["processing_seconds"] = round(time.perf_counter() - begin, 3)
             remove_stale_temporaries(output)  # a worker killed mid-write leaves its temporary file
+    except BaseException:
+        if client is None and scheduler is None:  # our local workers are gone: nothing writes any more
+            remove_stale_temporaries(output)
+        raise
     finally:
         results = in_input_order(items, failed + finished_before + results)
         summary["seconds"] = round(time.time() - started, 3)
@@ -285,14 +289,17 @@ def run_batch(
 
 def in_input_order(items: list[BatchItem], results: list[ItemResult]) -> list[ItemResult]:
     """``results`` ordered as the items were planned (inputs that matched nothing first); an item
-    without a result (the run was interrupted) gets a ``cancelled`` one."""
+    without a result (the run was interrupted) is ``done`` if its output was finished meanwhile,
+    else ``cancelled``."""
     by_input = {result.input: result for result in results}
     ordered = [result for result in results if result.output == ""]
     for item in items:
-        ordered.append(
-            by_input.get(str(item.source))
-            or ItemResult(str(item.source), str(item.target), "cancelled", "the run was interrupted first")
-        )
+        result = by_input.get(str(item.source))
+        if result is None and is_finished(item.target):
+            result = ItemResult(str(item.source), str(item.target), "done")
+        elif result is None:
+            result = ItemResult(str(item.source), str(item.target), "cancelled", "the run was interrupted first")
+        ordered.append(result)
     return ordered
 
 
