@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import psutil
 import pytest
 from PIL import Image
 
@@ -34,6 +33,7 @@ from bodyseg.io import read_image, write_image
 from tests.batch.fakes import POISON, Brightness, make_photos, register_fakes
 
 distributed = pytest.importorskip("distributed")
+psutil = pytest.importorskip("psutil")  # comes with distributed
 
 REPO = Path(__file__).resolve().parents[2]
 #: Runs the CLI in a fresh process with the test fakes registered.

@@ -119,6 +119,11 @@ def connect(
         >>> with connect(workers=2) as client:  # doctest: +SKIP
         ...     print(client.dashboard_link)
     """
+    if scheduler and (workers or threads_per_worker):
+        raise InputError(
+            "--workers and --threads-per-worker start a local cluster; "
+            "with --scheduler the cluster's own workers are used"
+        )
     try:
         import dask
         from distributed import Client, LocalCluster
@@ -128,11 +133,6 @@ def connect(
         ) from None
     quiet_dask_logs()
     if scheduler:
-        if workers or threads_per_worker:
-            raise InputError(
-                "--workers and --threads-per-worker start a local cluster; "
-                "with --scheduler the cluster's own workers are used"
-            )
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
