@@ -10,7 +10,10 @@ overhead: the same photos on one worker, once in tasks of 1 photo and once in ta
 fast method; the difference of the two times divided by the difference in task counts.
 
 The machine is shared: the load average (1 min) is recorded before each run, and the figures are
-medians of the repetitions, each ratio taken within one repetition.
+medians of the repetitions, each ratio taken within one repetition. Wall time on a loaded machine
+swings by a third between repetitions, so each run's CPU seconds are recorded too (user + system of
+the process and of every process it started, the workers included): photos per CPU second says
+what each way costs, whatever else the machine is doing.
 
     python benchmarks/batch_scale.py --out runs/batch_scale --repeats 3
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -46,49 +50,42 @@ def photos(count: int) -> list[Path]:
     return found[:count]
 
 
-def timed(args: list[str]) -> tuple[float, float]:
-    """Run the CLI with ``args`` in a new process; returns (wall seconds, load average before)."""
+def timed(args: list[str]) -> dict[str, float]:
+    """Run the CLI with ``args`` in a new process: wall seconds, CPU seconds (user + system of the
+    process and every process it started: the workers too), and the load average before."""
     load = os.getloadavg()[0]
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", CLI, *args], capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"bodyseg {' '.join(args[:4])} ... failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return seconds, load
+    return {"seconds": seconds, "cpu_seconds": _children_cpu() - cpu, "load": load}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def repetition(paths: list[Path], manifest: Path, out: Path, method: str) -> dict[str, dict[str, float]]:
     """One run of each contender on the same photos; outputs are removed afterwards."""
     figures: dict[str, dict[str, float]] = {}
     folder = out / "cli"
-    seconds, load = timed(["-q", "segment", *map(str, paths), "-o", str(folder), "-m", method])
-    figures["cli"] = {"seconds": seconds, "images_per_second": len(paths) / seconds, "load": load}
+    figures["cli"] = timed(["-q", "segment", *map(str, paths), "-o", str(folder), "-m", method])
     shutil.rmtree(folder, ignore_errors=True)
     for workers in (1, 2):
         folder = out / f"batch{workers}"
-        args = [
-            "-q",
-            "batch",
-            str(manifest),
-            "-o",
-            str(folder),
-            "-m",
-            method,
-            "--workers",
-            str(workers),
-            "--no-progress",
-        ]
-        seconds, load = timed(args)
+        run = timed(["-q", "batch", str(manifest), "-o", str(folder), "-m", method, "--workers", str(workers)])
         summary = json.loads((folder / "batch-report.json").read_text())["summary"]
         if summary["done"] != len(paths):
             sys.exit(f"batch with {workers} worker(s) did {summary['done']} of {len(paths)} photos; see {folder}")
-        figures[f"batch{workers}"] = {
-            "seconds": seconds,
-            "images_per_second": len(paths) / seconds,
-            "steady_images_per_second": len(paths) / summary["processing_seconds"],
-            "load": load,
-        }
+        run["steady_images_per_second"] = len(paths) / summary["processing_seconds"]
+        figures[f"batch{workers}"] = run
         shutil.rmtree(folder, ignore_errors=True)
+    for run in figures.values():
+        run["images_per_second"] = len(paths) / run["seconds"]
+        run["images_per_cpu_second"] = len(paths) / run["cpu_seconds"]
     return figures
 
 
@@ -136,22 +133,23 @@ def main() -> None:
     def median(name: str, key: str) -> float:
         return statistics.median(run[name][key] for run in runs)
 
-    def ratio(name: str, base: str) -> float:
-        return statistics.median(run[name]["images_per_second"] / run[base]["images_per_second"] for run in runs)
+    def ratio(name: str, base: str, key: str = "images_per_second") -> float:
+        return statistics.median(run[name][key] / run[base][key] for run in runs)
 
     print(
         f"{len(paths)} photos ({', '.join(SOURCES)}), method {args.method}, {args.repeats} repetitions; "
         f"medians; load average before each run {min(r[k]['load'] for r in runs for k in r):.1f}-"
         f"{max(r[k]['load'] for r in runs for k in r):.1f} on {os.cpu_count()} cores"
     )
-    print("| run | wall s | images/s | steady images/s | x CLI | x 1 worker |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| run | wall s | images/s | steady images/s | x CLI | x 1 worker | CPU s | images per CPU s | x CLI |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, label in (("cli", "bodyseg segment"), ("batch1", "batch, 1 worker"), ("batch2", "batch, 2 workers")):
         steady = f"{median(name, 'steady_images_per_second'):.2f}" if name != "cli" else "-"
         versus_one = f"{ratio(name, 'batch1'):.2f}" if name == "batch2" else "-"
         print(
             f"| {label} | {median(name, 'seconds'):.1f} | {median(name, 'images_per_second'):.2f} | {steady} | "
-            f"{ratio(name, 'cli'):.2f} | {versus_one} |"
+            f"{ratio(name, 'cli'):.2f} | {versus_one} | {median(name, 'cpu_seconds'):.1f} | "
+            f"{median(name, 'images_per_cpu_second'):.2f} | {ratio(name, 'cli', 'images_per_cpu_second'):.2f} |"
         )
     print(
         f"per-task overhead ({args.overhead_method}, 1 worker): {overhead['per_task_ms']:.1f} ms "
