@@ -29,6 +29,7 @@ from bodyseg.batch.outputs import BatchItem
 from bodyseg.batch.run import run_batch
 from bodyseg.batch.tasks import BatchSpec, process_items
 from bodyseg.cli import main
+from bodyseg.errors import MethodError
 from bodyseg.io import read_image, write_image
 from tests.batch.fakes import POISON, Brightness, make_photos, register_fakes
 
@@ -167,6 +168,17 @@ def test_an_interrupted_run_still_writes_its_report(tmp_path, client, monkeypatc
     rows = report_rows(tmp_path / "out")
     assert len(rows) == 12 and {row["status"] for row in rows} == {"done", "cancelled"}
     assert all(Path(row["output"]).is_file() for row in rows if row["status"] == "done")
+
+
+def test_a_method_the_workers_cannot_create_stops_the_run_before_any_task(tmp_path, client):
+    make_photos(tmp_path / "in", 2)
+    spec = BatchSpec.for_method(
+        "mask", "fake-brightness", method_options={"delay": "slow"}
+    )  # float("slow") fails there
+    with pytest.raises(MethodError, match=r"the workers could not create method fake-brightness \(ValueError: "):
+        run_batch([str(tmp_path / "in")], tmp_path / "out", spec, client=client, progress=False)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["batch-report.csv", "batch-report.json"]
+    assert client.run(lambda dask_worker: sorted(dask_worker.plugins)) == {w: ["shuffle"] for w in client.nthreads()}
 
 
 def test_parts_from_a_method_without_parts_fail_each_input_in_the_report(tmp_path, client):

@@ -30,7 +30,7 @@ from bodyseg.batch.inputs import expand_batch_inputs
 from bodyseg.batch.outputs import BatchItem, is_finished, plan_items, remove_stale_temporaries
 from bodyseg.batch.report import ItemResult, counts, exit_code, report_paths, write_report
 from bodyseg.batch.tasks import BatchSpec
-from bodyseg.errors import BodysegError, InputError
+from bodyseg.errors import BodysegError, InputError, MethodError
 
 log = logging.getLogger("bodyseg")
 
@@ -316,10 +316,18 @@ def run_on_cluster(
     from bodyseg.batch.plugin import SegmenterPlugin
 
     plugin = SegmenterPlugin(spec)
-    client.register_plugin(plugin)  # raises the method's own error when a worker cannot create it
     try:
+        try:
+            client.register_plugin(plugin)  # every worker loads the model now
+        except BodysegError:
+            raise
+        except Exception as exc:
+            raise MethodError(
+                f"the workers could not create method {spec.method} ({type(exc).__name__}: {exc}); check its "
+                "options, and that bodyseg (and the module of a method of your own) is installed on every worker"
+            ) from None
         collect(client, chunks, plugin.name, results, progress=progress)
-    finally:
+    finally:  # registered even when its set-up failed: removed in any case
         with contextlib.suppress(Exception):
             client.unregister_worker_plugin(plugin.name)
 
