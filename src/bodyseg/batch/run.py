@@ -223,6 +223,11 @@ def run_batch(
 
     ``client``: an existing Dask client to use (then ``scheduler``, ``workers`` and
     ``threads_per_worker`` are ignored). ``progress``: a bar on stderr (None: on a terminal).
+    A local cluster's workers are new Python processes that import the caller's main module: call
+    this under ``if __name__ == "__main__":`` in a script.
+
+    Raises :class:`~bodyseg.errors.BodysegError` for what stops the whole run (bad options, no
+    cluster, a method the workers cannot create); a bad input never raises, it fails in the report.
 
     Example:
         >>> spec = BatchSpec.for_method("mask", "mediapipe-selfie")
