@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -18,6 +19,7 @@ import numpy as np
 from PIL import ImageColor
 
 from bodyseg.errors import InputError
+from bodyseg.io.images import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES, read_image
 from bodyseg.result import CLUSTER_MAP, Segmentation
 
 Colour = str | Sequence[int]
@@ -331,3 +333,23 @@ def render(name: str, image: np.ndarray, seg: Segmentation, **options: Any) -> n
             f"{', '.join(effect.options()) or 'none'}"
         )
     return effect.draw(image, seg, **given)
+
+
+def load_background(value: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray | str:
+    """A ``replace`` background given as text: an image path is read; anything else must be a colour
+    (checked now, before any work). A value with an image suffix, or naming a file, is a path: a
+    missing one is named as missing.
+
+    Example:
+        >>> load_background("#00b140")
+        '#00b140'
+    """
+    path = Path(value)
+    if path.suffix.lower() in IMAGE_SUFFIXES or path.exists() or "/" in value or "\\" in value:
+        if not path.exists():
+            raise InputError(
+                f"--background {value}: no such file; give an existing image or a colour (white, '#00b140')"
+            )
+        return read_image(value, max_pixels=max_pixels)
+    parse_colour(value)
+    return value

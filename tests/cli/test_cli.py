@@ -330,7 +330,8 @@ def test_a_method_whose_extra_is_missing_names_the_extra(monkeypatch):
     from bodyseg.errors import MethodError
     from bodyseg.segmenters import create
 
-    monkeypatch.setitem(sys.modules, "sklearn", None)  # as if it were not installed
+    for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")] + ["sklearn"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if it were not installed
     monkeypatch.delitem(sys.modules, "bodyseg.segmenters.classical.kmeans", raising=False)
     with pytest.raises(
         MethodError, match=r"method 'kmeans' needs sklearn, which is not installed; pip install 'bodyseg\[classical\]'"

@@ -46,7 +46,7 @@ def test_people_masks_and_json_agree(photo):
 def test_method_without_people_fails_before_any_work(photo, capsys):
     assert run("segment", photo, "--people", "-m", "mediapipe-selfie") == 2
     err = capsys.readouterr().err
-    assert "--people needs a method that finds each person (bodyseg, bodyseg-fast)" in err and "mediapipe-selfie" in err
+    assert "--people needs a method that finds each person (bodyseg, bodyseg-fast" in err and "mediapipe-selfie" in err
     assert sorted(p.name for p in photo.parent.iterdir()) == ["astronaut.jpg"]
 
 

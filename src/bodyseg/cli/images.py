@@ -10,23 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from bodyseg import effects
-from bodyseg.cli.common import (
-    Job,
-    add_input_options,
-    add_method_options,
-    chosen_method,
-    expand_inputs,
-    plan_jobs,
-    print_summary,
-    run_jobs,
-)
-from bodyseg.cli.people import check_people_targets, people_base, write_people
+from bodyseg.cli.common import add_input_options, add_method_options, chosen_method, print_summary, run_jobs
 from bodyseg.errors import InputError
 from bodyseg.io import read_image, write_image
-from bodyseg.io.images import IMAGE_SUFFIXES
+from bodyseg.io.paths import Job, expand_inputs, plan_jobs
+from bodyseg.io.people_files import check_people_targets, people_base, write_people
 from bodyseg.segmenters import MIN_SIDE, Segmenter, check_finds_people, create
 
 
@@ -207,7 +196,7 @@ def run_image_command(command: ImageCommand, args: argparse.Namespace) -> int:
     """Read each input, segment it, draw the effect and write the result atomically."""
     max_pixels = int(args.max_megapixels * 1e6)
     if command.name == "replace":
-        args.background = load_background(args.background, max_pixels)
+        args.background = effects.load_background(args.background, max_pixels)
     effect = command.effect(args)
     options = effect_options(effect, args)
     found, missing = expand_inputs(args.inputs, output=args.output)
@@ -243,19 +232,3 @@ def run_image_command(command: ImageCommand, args: argparse.Namespace) -> int:
             segmenter.close()
     print_summary(report, command.noun)
     return report.exit_code()
-
-
-def load_background(value: str, max_pixels: int) -> np.ndarray | str:
-    """An image path is read; anything else must be a colour (checked now, before any work).
-
-    A value with an image suffix, or naming a file, is a path: a missing one is named as missing.
-    """
-    path = Path(value)
-    if path.suffix.lower() in IMAGE_SUFFIXES or path.exists() or "/" in value or "\\" in value:
-        if not path.exists():
-            raise InputError(
-                f"--background {value}: no such file; give an existing image or a colour (white, '#00b140')"
-            )
-        return read_image(value, max_pixels=max_pixels)
-    effects.parse_colour(value)
-    return value

@@ -18,11 +18,12 @@ import numpy as np
 from tqdm import tqdm
 
 from bodyseg import effects
-from bodyseg.cli.common import SUMMARY, Job, add_method_options, check_target, chosen_method
-from bodyseg.cli.images import effect_options, load_background
+from bodyseg.cli.common import SUMMARY, add_method_options, chosen_method
+from bodyseg.cli.images import effect_options
 from bodyseg.errors import InputError, OutputError
 from bodyseg.io.background import BackgroundWorker, prefetched
 from bodyseg.io.images import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
+from bodyseg.io.paths import Job, check_target
 from bodyseg.io.video import Frame, VideoReader, VideoWriter, is_video_file
 from bodyseg.result import Segmentation
 from bodyseg.segmenters import MIN_SIDE
@@ -232,7 +233,7 @@ def run_video(args: argparse.Namespace) -> int:
     if args.effect == "replace":
         if not args.background:
             raise InputError("--effect replace needs --background IMAGE or COLOUR (e.g. -b beach.jpg or -b '#00b140')")
-        args.background = load_background(args.background, int(args.max_megapixels * 1e6))
+        args.background = effects.load_background(args.background, int(args.max_megapixels * 1e6))
     if args.fps is not None and args.fps <= 0:
         raise InputError(f"--fps must be positive, got {args.fps}")
     check_video_target(source, target, args.overwrite)

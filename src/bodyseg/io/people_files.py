@@ -1,4 +1,5 @@
-"""``segment --people``: one 0/255 PNG per person and a COCO-style JSON per image, beside the mask.
+"""People files beside a mask (``segment --people``, batch ``--effect people``): one 0/255 PNG per
+person and a COCO-style JSON per image.
 
 For a mask written as ``photo.mask.png`` (or ``out/photo.png``) the people go to
 ``photo.person01.png``, ``photo.person02.png``, ... and ``photo.people.json`` in the same folder.
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bodyseg.cli.common import Job
 from bodyseg.errors import OutputError
 from bodyseg.io.images import write_image, write_text
+from bodyseg.io.paths import Job
 from bodyseg.io.people_json import people_document
 from bodyseg.result import Segmentation
 
