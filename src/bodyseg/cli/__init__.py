@@ -11,13 +11,13 @@ import sys
 from collections.abc import Sequence
 
 from bodyseg import __version__
-from bodyseg.cli import bench, evaluate, images, info, train, video
+from bodyseg.cli import bench, evaluate, images, info, serve, train, video
 from bodyseg.errors import BodysegError
 
 log = logging.getLogger("bodyseg")
 
 #: Modules that add sub-commands; each has ``add_parsers(subparsers)``.
-COMMAND_MODULES = [images, info, evaluate, bench, video, train]
+COMMAND_MODULES = [images, info, evaluate, bench, video, train, serve]
 
 DESCRIPTION = """\
 Segment people in photos: masks, background blur or replacement, cut-outs, overlays.
