@@ -36,7 +36,8 @@ class PartsSegmenter(Segmenter):
     def _segment(self, rgb: np.ndarray) -> Segmentation:
         mask = centre_box(rgb.shape[:2])
         person = Person(mask=mask, box=box_of_mask(mask), score=0.9)
-        return Segmentation(prob=mask.astype(np.float32), people=[person], parts=Parts(centre_parts(rgb.shape[:2]), PART_NAMES))
+        parts = Parts(centre_parts(rgb.shape[:2]), PART_NAMES)
+        return Segmentation(prob=mask.astype(np.float32), people=[person], parts=parts)
 
 
 class SlowSegmenter(Segmenter):

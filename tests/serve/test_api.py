@@ -110,7 +110,8 @@ def test_replace_with_a_colour_or_an_uploaded_image(client):
     assert green.status_code == 200
     assert np.abs(pixels(green)[5, 5].astype(int) - (0, 255, 0)).max() <= 8  # JPEG: near the colour
     red = png(np.full((50, 80, 3), (255, 0, 0), np.uint8))
-    response = client.post("/v1/replace", files={"file": ("p.png", png(np.full((64, 64, 3), 90, np.uint8))), "background": ("bg.png", red)},
+    grey = png(np.full((64, 64, 3), 90, np.uint8))
+    response = client.post("/v1/replace", files={"file": ("p.png", grey), "background": ("bg.png", red)},
                            params={"method": "test-serve-parts", "feather": 0})
     out = pixels(response)
     assert response.headers["content-type"] == "image/png"  # PNG in, PNG out
@@ -162,17 +163,22 @@ def bad_inputs() -> dict[str, tuple[dict, int, str]]:
         "empty raw body": ({"content": b"", "headers": {"content-type": jpeg}}, 400, "empty"),
         "truncated jpeg": ({"files": {"file": ("cut.jpg", PHOTO[: len(PHOTO) // 2])}}, 400, "truncated"),
         "truncated png": ({"content": noise[:2000], "headers": {"content-type": image}}, 400, "truncated"),
-        "upload over the byte limit": ({"content": PHOTO * 15, "headers": {"content-type": jpeg}}, 413, "over this server's limit of 1 MB"),
-        "over the pixel limit": ({"files": {"file": ("big.png", png(np.zeros((1500, 2000, 3), np.uint8)))}}, 413, "over the limit of 2.0"),
+        "upload over the byte limit": ({"content": PHOTO * 15, "headers": {"content-type": jpeg}}, 413,
+                                       "over this server's limit of 1 MB"),
+        "over the pixel limit": ({"files": {"file": ("big.png", png(np.zeros((1500, 2000, 3), np.uint8)))}}, 413,
+                                 "over the limit of 2.0"),
         "too small": ({"files": {"file": ("dot.png", png(np.zeros((1, 1, 3), np.uint8)))}}, 422, "at least 16x16"),
-        "wrong content type": ({"content": b"{}", "headers": {"content-type": "application/json"}}, 415, "multipart form field 'file'"),
+        "wrong content type": ({"content": b"{}", "headers": {"content-type": "application/json"}}, 415,
+                               "multipart form field 'file'"),
         "no body at all": ({}, 400, "has no image"),
         "form without file": ({"files": {"photo": ("a.jpg", PHOTO)}}, 400, "unknown form field"),
-        "a URL instead of a file": ({"files": {"file": (None, b"http://example.com/a.jpg")}}, 400, "must be a file upload"),
+        "a URL instead of a file": ({"files": {"file": (None, b"http://example.com/a.jpg")}}, 400,
+                                    "must be a file upload"),
         "unknown method": ({"params": {"method": "nope"}}, 400, "unknown method 'nope'"),
         "option without value": ({"params": {"option": "k"}}, 400, "KEY=VALUE"),
         "unknown method option": ({"params": {**FAST, "option": "k=3"}}, 400, "has no option k"),
-        "option naming a file": ({"params": {"method": "net", "option": "weights=/etc/passwd"}}, 400, "never a file name or path"),
+        "option naming a file": ({"params": {"method": "net", "option": "weights=/etc/passwd"}}, 400,
+                                 "never a file name or path"),
         "option threads": ({"params": {"option": "threads=64"}}, 400, "option threads is set by the server"),
         "unknown parameter": ({"params": {"colour": "red"}}, 400, "unknown parameter colour"),
         "threshold out of range": ({"params": {"threshold": "5"}}, 400, "threshold='5'"),
@@ -228,7 +234,8 @@ def test_healthz_methods_and_docs(client):
     assert info["default"] == "bodyseg" and set(info["effects"]) >= {"blur", "replace", "cutout"}
     assert info["limits"]["max_megapixels"] == 2.0
     schema = client.get("/openapi.json").json()
-    assert {"/v1/segment", "/v1/blur", "/v1/replace", "/v1/cutout", "/v1/parts", "/v1/methods", "/healthz"} <= set(schema["paths"])
+    paths = {"/v1/segment", "/v1/blur", "/v1/replace", "/v1/cutout", "/v1/parts", "/v1/methods", "/healthz"}
+    assert paths <= set(schema["paths"])
     assert "image/*" in schema["paths"]["/v1/blur"]["post"]["requestBody"]["content"]
     docs = client.get("/docs").text
     assert "/docs-assets/swagger-ui-bundle.js" in docs and "cdn" not in docs
@@ -239,8 +246,9 @@ def test_the_page_and_its_files_need_no_other_site(client):
     page = client.get("/")
     assert page.status_code == 200 and "static/app.js" in page.text
     for path in ("/", "/static/app.js", "/static/style.css"):
-        text = client.get(path).text
-        assert client.get(path).status_code == 200 and "http://" not in text and "https://" not in text and "//cdn" not in text
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "http://" not in response.text and "https://" not in response.text and "//cdn" not in response.text
 
 
 def test_a_full_server_answers_503_with_retry_after_and_recovers():

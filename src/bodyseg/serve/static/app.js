@@ -115,6 +115,7 @@ function pick(file) {
   for (const id of ["result", "after", "divider"]) $(id).hidden = true;
   $("download").hidden = true;
   $("run").disabled = false;
+  clearTimeout(state.timer);  // an option change just before: this run covers it
   run();
 }
 
@@ -163,9 +164,12 @@ function wire() {
   }
   $("run").addEventListener("click", run);
   $("slider").addEventListener("input", (e) => {
-    $("after").style.clipPath = `inset(0 0 0 ${e.target.value}%)`;
-    $("divider").style.left = `${e.target.value}%`;
+    const at = e.target.value;
+    $("before").style.clipPath = `inset(0 ${100 - at}% 0 0)`;
+    $("after").style.clipPath = `inset(0 0 0 ${at}%)`;
+    $("divider").style.left = `${at}%`;
   });
+  for (const id of ["original", "before"]) $(id).addEventListener("error", () => { $(id).hidden = true; });
   showOptionsFor($("effect").value);
   loadMethods();
 }
