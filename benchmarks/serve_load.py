@@ -120,6 +120,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -166,8 +172,10 @@ def send_all(base: str, calls: list[Call], clients: int) -> tuple[Outcome, float
                 with lock:
                     outcome.latencies.append(elapsed)
                     outcome.statuses[response.status_code] += 1
-                    if (call.bad and not 400 <= response.status_code < 500) or (not call.bad and response.status_code != 200):
-                        outcome.wrong.append(f"{call.path} {call.params} {call.name}: {response.status_code} {response.text[:200]}")
+                    expected = 400 <= response.status_code < 500 if call.bad else response.status_code == 200
+                    if not expected:
+                        outcome.wrong.append(f"{call.path} {call.params} {call.name}: {response.status_code} "
+                                             f"{response.text[:200]}")
 
     began = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -189,8 +197,9 @@ def task_of(call: Call) -> Task:
     return Task(effect, method, {}, params)
 
 
-def in_process(calls: list[Call], workers: int) -> float:
-    """Requests per second of ``run_task`` on ``workers`` threads, each with its own segmenters."""
+def in_process(calls: list[Call], workers: int) -> tuple[float, float]:
+    """Seconds and CPU seconds ``run_task`` takes for ``calls`` on ``workers`` threads, each with
+    its own segmenters (loaded before the clock starts, as the server preloads)."""
     lock = threading.Lock()
     queue = iter(range(len(calls)))
     caches = [Segmenters() for _ in range(workers)]
@@ -210,16 +219,16 @@ def in_process(calls: list[Call], workers: int) -> float:
             except Problem:
                 pass
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), cpu_seconds(os.getpid())
     threads = [threading.Thread(target=worker, args=(cache,)) for cache in caches]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, cpu_seconds(os.getpid()) - cpu
     for cache in caches:
         cache.close()
-    return len(calls) / elapsed
+    return elapsed, cpu
 
 
 def percentile_ms(values: list[float], q: float) -> float:
@@ -232,12 +241,16 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--method", default="bodyseg")
-    parser.add_argument("--warmup", type=int, default=48, help="requests sent before the RSS baseline (default %(default)s)")
+    parser.add_argument("--warmup", type=int, default=48,
+                        help="requests sent before the RSS baseline (default %(default)s)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
     calls = plan(args.requests, args.method)
     warm = plan(args.warmup, args.method, seed=1)
+    good = [c for c in calls if not c.bad]
+    # the in-process run is split around the server's, so a change in the machine's load hits both alike
+    first_time, first_cpu = in_process(good[: len(good) // 2], args.workers)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(port, args.workers, args.method)
@@ -255,7 +268,9 @@ def main() -> int:
 
         sampler = threading.Thread(target=sample)
         sampler.start()
+        server_cpu, client_cpu = cpu_seconds(server.pid), cpu_seconds(os.getpid())
         outcome, wall = send_all(base, calls, args.clients)
+        server_cpu, client_cpu = cpu_seconds(server.pid) - server_cpu, cpu_seconds(os.getpid()) - client_cpu
         sampling.set()
         sampler.join()
         time.sleep(2.0)
@@ -264,8 +279,8 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
 
-    good = [c for c in calls if not c.bad]
-    baseline = in_process(good, args.workers)
+    second_time, second_cpu = in_process(good[len(good) // 2 :], args.workers)
+    baseline = len(good) / (first_time + second_time)
     figures = {
         "requests": len(calls), "clients": args.clients, "workers": args.workers, "method": args.method,
         "bad_inputs": sum(c.bad for c in calls),
@@ -274,7 +289,10 @@ def main() -> int:
         "wrong_answers": len(outcome.wrong) + len(warm_outcome.wrong),
         "p50_ms": percentile_ms(outcome.latencies, 50), "p95_ms": percentile_ms(outcome.latencies, 95),
         "p99_ms": percentile_ms(outcome.latencies, 99),
-        "throughput_rps": len(calls) / wall, "in_process_rps": baseline,
+        "throughput_rps": len(good) / wall, "in_process_rps": baseline,
+        "server_cpu_ms_per_request": 1000 * server_cpu / len(calls),
+        "client_cpu_ms_per_request": 1000 * client_cpu / len(calls),
+        "in_process_cpu_ms_per_request": 1000 * (first_cpu + second_cpu) / len(good),
         "rss_start_mb": rss_start, "rss_warm_mb": rss_warm, "rss_peak_mb": max(peak), "rss_after_mb": rss_after,
         "load": os.getloadavg()[0],
     }
@@ -284,8 +302,11 @@ def main() -> int:
           f"{args.workers} workers, method {args.method}")
     print(f"statuses: {figures['statuses']}  5xx: {figures['5xx']}  wrong answers: {figures['wrong_answers']}")
     print(f"latency ms: p50 {figures['p50_ms']:.0f}  p95 {figures['p95_ms']:.0f}  p99 {figures['p99_ms']:.0f}")
-    print(f"throughput: server {figures['throughput_rps']:.2f} req/s, in-process {baseline:.2f} req/s "
-          f"-> {figures['throughput_ratio']:.0%} (target >= 80%)")
+    print(f"throughput of good requests: server {figures['throughput_rps']:.2f} req/s, in-process "
+          f"{baseline:.2f} req/s -> {figures['throughput_ratio']:.0%} (target >= 80%)")
+    print(f"CPU ms per request: server {figures['server_cpu_ms_per_request']:.0f}, in-process "
+          f"{figures['in_process_cpu_ms_per_request']:.0f}; "
+          f"the load's own clients {figures['client_cpu_ms_per_request']:.0f}")
     print(f"server RSS MB: start {rss_start:.0f}, after warm-up {rss_warm:.0f}, peak {max(peak):.0f}, "
           f"after {rss_after:.0f} -> {figures['rss_after_over_warm']:.2f}x warm-up (target <= 1.2x)")
     print(f"load average during the run: {figures['load']:.1f} (other jobs share the cores)")

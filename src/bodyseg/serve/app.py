@@ -191,11 +191,19 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 def _add_pages(app: FastAPI) -> None:
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if (STATIC / "index.html").is_file():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/", include_in_schema=False)
-    async def page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+        @app.get("/", include_in_schema=False)
+        async def page() -> FileResponse:
+            return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+    else:  # an install without the package data: the API still works
+        log.warning("the page's files are missing from %s (reinstall bodyseg); serving the API only", STATIC)
+
+        @app.get("/", include_in_schema=False)
+        async def no_page() -> HTMLResponse:
+            return HTMLResponse("<!doctype html><title>bodyseg</title><p>The page is not installed here; "
+                                "the API is described at <a href='docs'>/docs</a>.</p>")
 
     assets = _swagger_assets()
     if assets is not None:
