@@ -260,11 +260,14 @@ def main() -> int:
         time.sleep(1.0)
         rss_warm = rss_mb(server.pid)
         peak = [rss_warm]
+        running: list[int] = []  # jobs on the workers, sampled: below --workers means the workers wait for work
         sampling = threading.Event()
 
         def sample() -> None:
-            while not sampling.wait(0.1):
-                peak.append(rss_mb(server.pid))
+            with httpx.Client(base_url=base, timeout=10) as http:
+                while not sampling.wait(0.1):
+                    peak.append(rss_mb(server.pid))
+                    running.append(http.get("/healthz").json()["running"])
 
         sampler = threading.Thread(target=sample)
         sampler.start()
@@ -294,6 +297,7 @@ def main() -> int:
         "client_cpu_ms_per_request": 1000 * client_cpu / len(calls),
         "in_process_cpu_ms_per_request": 1000 * (first_cpu + second_cpu) / len(good),
         "rss_start_mb": rss_start, "rss_warm_mb": rss_warm, "rss_peak_mb": max(peak), "rss_after_mb": rss_after,
+        "mean_running_workers": float(np.mean(running)) if running else float("nan"),
         "load": os.getloadavg()[0],
     }
     figures["throughput_ratio"] = figures["throughput_rps"] / baseline
@@ -309,7 +313,8 @@ def main() -> int:
           f"the load's own clients {figures['client_cpu_ms_per_request']:.0f}")
     print(f"server RSS MB: start {rss_start:.0f}, after warm-up {rss_warm:.0f}, peak {max(peak):.0f}, "
           f"after {rss_after:.0f} -> {figures['rss_after_over_warm']:.2f}x warm-up (target <= 1.2x)")
-    print(f"load average during the run: {figures['load']:.1f} (other jobs share the cores)")
+    print(f"workers busy: {figures['mean_running_workers']:.2f} of {args.workers} on average; "
+          f"load average during the run: {figures['load']:.1f} (other jobs share the cores)")
     for line in (warm_outcome.wrong + outcome.wrong)[:10]:
         print("wrong:", line)
     if args.json:

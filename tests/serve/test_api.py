@@ -171,6 +171,8 @@ def bad_inputs() -> dict[str, tuple[dict, int, str]]:
         "wrong content type": ({"content": b"{}", "headers": {"content-type": "application/json"}}, 415,
                                "multipart form field 'file'"),
         "no body at all": ({}, 400, "has no image"),
+        "broken multipart": ({"content": b"--x\r\nnonsense", "headers": {"content-type": "multipart/form-data"}}, 400,
+                             "boundary"),
         "form without file": ({"files": {"photo": ("a.jpg", PHOTO)}}, 400, "unknown form field"),
         "a URL instead of a file": ({"files": {"file": (None, b"http://example.com/a.jpg")}}, 400,
                                     "must be a file upload"),

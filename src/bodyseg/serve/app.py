@@ -28,6 +28,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from bodyseg import __version__, effects
 from bodyseg.errors import BodysegError, MethodError
@@ -40,7 +41,14 @@ from bodyseg.segmenters import (
     segmenter_class,
 )
 from bodyseg.segmenters.registry import parse_option_pairs
-from bodyseg.serve.limits import ACCEPTED_FORMATS, Problem, Settings, check_server_options, read_upload
+from bodyseg.serve.limits import (
+    ACCEPTED_FORMATS,
+    HOW_TO_SEND,
+    Problem,
+    Settings,
+    check_server_options,
+    read_upload,
+)
 from bodyseg.serve.work import Answer, Task, run_task
 from bodyseg.serve.workers import Busy, JobTimeout, Segmenters, WorkerPool
 
@@ -176,9 +184,15 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        advice = {404: "; the API is under /v1 (see /docs)", 405: "; see /docs for each path's methods"}
+        advice = {400: f" ({HOW_TO_SEND})", 404: "; the API is under /v1 (see /docs)",
+                  405: "; see /docs for each path's methods"}
         message = f"{exc.detail}{advice.get(exc.status_code, '')}"
         return error(exc.status_code, f"http_{exc.status_code}", message, getattr(exc, "headers", None))
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request: Request, exc: ClientDisconnect) -> JSONResponse:
+        log.info("client left during the upload of %s", request.url.path)  # nobody reads this answer
+        return error(400, "client_disconnected", "the client closed the connection before the upload ended")
 
     @app.exception_handler(BodysegError)
     async def bodyseg_error(request: Request, exc: BodysegError) -> JSONResponse:

@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { file: null, request: null, timer: null, urls: {} };
+const state = { file: null, request: null, timer: null, urls: {}, maxUploadMb: null };
 
 // Which endpoint and query an effect uses: mask and soft are outputs of /v1/segment.
 function endpointOf(effect) {
@@ -35,6 +35,11 @@ function buildRequest() {
 
 function run() {
   if (!state.file) return;
+  if (state.maxUploadMb && state.file.size > state.maxUploadMb * 1e6) {
+    // the server would refuse it too, but a browser may drop the connection before reading its answer
+    fail(`${state.file.name}: ${(state.file.size / 1e6).toFixed(1)} MB is over this server's limit of ${state.maxUploadMb} MB; pick a smaller file`);
+    return;
+  }
   if (state.request) state.request.abort();
   const { url, form, effect } = buildRequest();
   const xhr = new XMLHttpRequest();
@@ -146,6 +151,7 @@ async function loadMethods() {
     select.addEventListener("change", describe);
     describe();
     const l = info.limits;
+    state.maxUploadMb = l.max_upload_mb;
     $("limits").textContent = `up to ${l.max_megapixels} megapixels and ${l.max_upload_mb} MB`;
   } catch (_) {
     $("method-summary").textContent = "Could not list the methods; the default is used.";
