@@ -6,6 +6,7 @@ default method runs twice (the mask of a request with no parameters, and the peo
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import threading
@@ -18,6 +19,7 @@ from PIL import Image
 
 import bodyseg
 from bodyseg.io.coco_rle import decode_mask
+from bodyseg.segmenters import registry
 from bodyseg.serve import Settings
 from tests.serve.conftest import running_server
 from tests.serve.fakes import PART_NAMES, centre_box, centre_parts
@@ -146,7 +148,9 @@ def test_parts_of_a_method_without_parts_is_a_clear_400(client):
     assert response.json()["error"] == "no_parts" and "gives no body parts" in response.json()["message"]
 
 
-def test_segment_json_with_parts(client):
+def test_segment_json_with_parts(client, monkeypatch):
+    info = registry._METHODS["test-serve-parts"]
+    monkeypatch.setitem(registry._METHODS, "test-serve-parts", dataclasses.replace(info, people=True))  # for this test
     document = post(client, "/v1/segment", output="json", parts="true", method="test-serve-parts").json()
     assert document["parts"]["names"] == list(PART_NAMES)
     labels = {entry["name"]: decode_mask(entry["segmentation"]) for entry in document["parts"]["labels"]}
