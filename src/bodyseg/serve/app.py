@@ -98,7 +98,8 @@ ImageFormat = Annotated[Literal["jpeg", "png", "webp"] | None, Query(
     description="the answer's format; default: the input's (JPEG, PNG or WebP), else PNG")]
 BackgroundColour = Annotated[str | None, Query(max_length=64, description="a colour: white, #00ff00 or 0,255,0 (or "
                                                "send an image as the multipart field background)")]
-MaskColour = Annotated[str | None, Query(max_length=64, description="one colour for the mask (default: one a person)")]
+MaskColour = Annotated[str | None, Query(max_length=64,
+                                         description="one colour for the mask (default: one per person)")]
 Opacity = Annotated[float, Query(ge=0.0, le=1.0, description="mask opacity")]
 
 
