@@ -8,7 +8,9 @@ destination folder and is renamed into place, so a failed write never leaves a p
 
 from __future__ import annotations
 
+import io
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -49,17 +51,55 @@ def read_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS)
     """
     path = Path(path)
     _check_readable_file(path)
+    return _decode(path, path, max_pixels)
+
+
+def read_image_bytes(
+    data: bytes,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    name: str = "image",
+    formats: Sequence[str] | None = None,
+    advice: str = "",
+) -> np.ndarray:
+    """Decode image file bytes (an upload) as an upright HxWx3 RGB uint8 array, with the checks of
+    :func:`read_image`: format sniffed from the bytes, pixel count checked before decoding.
+
+    Args:
+        data: the bytes of an image file.
+        max_pixels: refuse images with more pixels than this (checked from the header).
+        name: what the messages call the image (a file name or "upload").
+        formats: Pillow format names to accept (e.g. ``("JPEG", "PNG")``); None accepts all Pillow reads.
+        advice: what to do about too many pixels, for the message; by default how to raise the limit.
+
+    Raises:
+        InputError: empty bytes, not an image (or not one of ``formats``), damaged or truncated;
+            :class:`TooManyPixelsError` over ``max_pixels``.
+
+    Example:
+        >>> read_image_bytes(bodyseg.example_image().read_bytes(), name="astronaut.jpg").shape  # doctest: +SKIP
+        (512, 512, 3)
+    """
+    if not data:
+        raise InputError(f"{name}: the file is empty; re-export or re-download it")
+    return _decode(io.BytesIO(data), name, max_pixels, formats=formats, advice=advice)
+
+
+def _decode(
+    source: Path | io.BytesIO, name: object, max_pixels: int, *, formats: Sequence[str] | None = None, advice: str = ""
+) -> np.ndarray:
+    """Open, check the pixel count from the header, then decode: the one decoder of files and bytes."""
     try:
-        with Image.open(path) as im:
-            _check_pixel_count(path, im.size, max_pixels)
+        with Image.open(source, formats=formats) as im:
+            _check_pixel_count(name, im.size, max_pixels, advice)
             im.load()
             return pil_to_rgb(im)
     except InputError:
         raise
     except Image.UnidentifiedImageError:
-        raise InputError(f"{path}: not an image bodyseg can read (use JPEG, PNG, WebP, BMP or TIFF)") from None
+        raise InputError(f"{name}: not an image bodyseg can read (use JPEG, PNG, WebP, BMP or TIFF)") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"{path}: the image is damaged or truncated ({exc}); re-export or re-download it") from None
+        raise InputError(f"{name}: the image is damaged or truncated ({exc}); re-export or re-download it") from None
 
 
 def load_image(image: ImageLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
@@ -137,12 +177,16 @@ def _check_readable_file(path: Path) -> None:
         raise InputError(f"{path}: not readable; check its permissions")
 
 
-def _check_pixel_count(name: object, size: tuple[int, int], max_pixels: int) -> None:
+class TooManyPixelsError(InputError):
+    """An image has more pixels than the limit (found from its header, before decoding)."""
+
+
+def _check_pixel_count(name: object, size: tuple[int, int], max_pixels: int, advice: str = "") -> None:
     width, height = size
     if width * height > max_pixels:
-        raise InputError(
+        raise TooManyPixelsError(
             f"{name}: {width}x{height} is {width * height / 1e6:.1f} megapixels, over the limit of "
-            f"{max_pixels / 1e6:.1f}; raise it with --max-pixels (or max_pixels=) if you trust the file"
+            f"{max_pixels / 1e6:.1f}; {advice or 'raise it with --max-pixels (or max_pixels=) if you trust the file'}"
         )
 
 
