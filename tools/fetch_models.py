@@ -24,7 +24,7 @@ The card schema (``bodyseg-model-card/1``, shared with the ONNX nets' cards; see
 in ``tests/test_weights_cards.py``): name, file, sha256, bytes, runtime, licence, copyright,
 source {registry, package, version, path, ...}, input {name, shape, dtype, layout, height, width,
 channels, range, normalisation, resize}, output [{name, shape, dtype, meaning}, ...] in the order
-the runner returns them (sorted by tensor name, as ``bodyseg.tflite.TFLiteModel`` does),
+the runner returns them (sorted by tensor name, as ``bodyseg.models.runtime.TFLiteModel`` does),
 made_by (the command that wrote the card), figures (measured figures, filled in by benchmarks).
 ``normalisation`` means ``value = (pixel * scale - mean) / std`` for RGB pixels in 0-255, the
 same formula as the ONNX cards.
@@ -109,6 +109,7 @@ class Model:
     member: str | None = None  # file inside an Emscripten packed-data bundle at ``path``
     loader: str | None = None  # that bundle's loader script (lists each file's start/end)
     notes: list[str] = field(default_factory=list)
+    shipped: bool = True  # False: fetched only when named with --only (for trials)
 
     @property
     def file(self) -> str:
@@ -148,7 +149,7 @@ LANDMARK_INPUT = image_input(
     256,
     TO_ZERO_ONE,
     "a 256x256 crop of the rotated square around one person (centre mid-hip, side 2.5 body radii, upright; "
-    "bodyseg.pose.landmarks.crop)",
+    "bodyseg.geometry.crop_square)",
 )
 LANDMARK_OUTPUT = [
     tensor(
@@ -192,7 +193,7 @@ MODELS: tuple[Model, ...] = (
             ),
             tensor("Identity_1", [1, 2254, 1], "per anchor: detection score logit (sigmoid: probability)"),
         ],
-        used_by="bodyseg.pose.detector.PoseDetector",
+        used_by="bodyseg.models.pose_detector.PoseDetector",
         notes=[
             "Same graph and weights as mediapipe==0.10.14's modules/pose_detection/pose_detection.tflite; "
             "that copy also carries TFLite metadata (which wrongly calls it a face detector), this one none."
@@ -218,7 +219,7 @@ MODELS: tuple[Model, ...] = (
         architecture=LANDMARK_ARCH.format("full, model_complexity=1"),
         input=LANDMARK_INPUT,
         output=LANDMARK_OUTPUT,
-        used_by="bodyseg.pose.landmarks.LandmarkModel",
+        used_by="bodyseg.models.pose_landmarks.LandmarkModel",
         notes=["Byte-identical to mediapipe==0.10.14's modules/pose_landmark/pose_landmark_full.tflite."],
     ),
     Model(
@@ -230,8 +231,9 @@ MODELS: tuple[Model, ...] = (
         architecture=LANDMARK_ARCH.format("heavy, model_complexity=2"),
         input=LANDMARK_INPUT,
         output=LANDMARK_OUTPUT,
-        used_by="not used yet (same interface as pose_landmark_full)",
+        used_by="not shipped: measured in the default method, it gained nothing over pose_landmark_full",
         notes=["Not in the mediapipe wheel (MediaPipe downloads it at run time); npm is its only registry source."],
+        shipped=False,
     ),
     Model(
         name="selfie_segmentation",
@@ -248,7 +250,7 @@ MODELS: tuple[Model, ...] = (
             "the whole image stretched to 256x256, no letterbox (as MediaPipe's graph does)",
         ),
         output=[tensor("activation_10", [1, 256, 256, 1], "person probability (the sigmoid is inside the model)")],
-        used_by="bodyseg.segmenters.pipeline.SelfieModel",
+        used_by="bodyseg.models.selfie.SelfieModel",
         notes=["Same graph and weights as mediapipe==0.10.14's copy, which adds TFLite metadata."],
     ),
     Model(
@@ -272,7 +274,7 @@ MODELS: tuple[Model, ...] = (
                 "person probability, despite the tensor's name (the sigmoid is inside the model)",
             )
         ],
-        used_by="bodyseg.segmenters.mediapipe.SelfieSegmenter (model='landscape'), through the mediapipe wheel today",
+        used_by="bodyseg.models.selfie.SelfieModel (variant='landscape'): mediapipe-selfie with model=landscape",
         notes=["Same graph and weights as mediapipe==0.10.14's copy, which adds TFLite metadata."],
     ),
     Model(
@@ -300,7 +302,7 @@ MODELS: tuple[Model, ...] = (
                 "relative to the anchor centre",
             ),
         ],
-        used_by="bodyseg.pose.face.FaceDetector",
+        used_by="bodyseg.models.face_detector.FaceDetector",
         notes=["Same graph and weights as mediapipe==0.10.14's copy, which adds TFLite metadata."],
     ),
 )
@@ -521,9 +523,9 @@ def check(models: Sequence[Model], out: Path) -> list[str]:
 
 
 def select(names: Iterable[str] | None) -> list[Model]:
-    """The models named (all when ``names`` is None)."""
+    """The models named (when ``names`` is None: every model bodyseg ships)."""
     if not names:
-        return list(MODELS)
+        return [m for m in MODELS if m.shipped]
     by_name = {m.name: m for m in MODELS}
     unknown = [n for n in names if n not in by_name]
     if unknown:
@@ -559,7 +561,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=lambda s: [n for n in s.split(",") if n],
         default=None,
         metavar="NAMES",
-        help="comma-separated model names to fetch or check (default: all)",
+        help="comma-separated model names to fetch or check (default: every model bodyseg ships)",
     )
     parser.add_argument(
         "--tarballs",

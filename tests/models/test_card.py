@@ -35,7 +35,6 @@ def test_the_shipped_models_are_all_there() -> None:
         "pose_detection",
         "pose_landmark_lite",
         "pose_landmark_full",
-        "pose_landmark_heavy",
         "selfie_segmentation",
         "selfie_segmentation_landscape",
         "face_detection_short_range",

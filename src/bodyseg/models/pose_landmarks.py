@@ -19,8 +19,9 @@ from bodyseg.models.pose_detector import Detection
 from bodyseg.models.runtime import TFLiteModel, shipped_model_path, sigmoid
 
 LANDMARK_SIZE = 256
-#: The landmark models shipped: the same contract, more accurate and slower from lite to heavy.
-LANDMARK_VARIANTS = ("lite", "full", "heavy")
+#: The landmark models shipped: the same contract; lite is faster, full more accurate. (MediaPipe's
+#: heavy model was measured in the default method and gained nothing: it is not shipped; docs/pipeline.md.)
+LANDMARK_VARIANTS = ("lite", "full")
 #: MediaPipe's RectTransformationCalculator scale for the pose ROI.
 ROI_SCALE = 1.25
 
@@ -72,8 +73,8 @@ class LandmarkResult:
 
 
 class LandmarkModel:
-    """BlazePose's landmark model with segmentation: ``variant`` lite, full (MediaPipe's
-    ``model_complexity=1``, the default) or heavy (27.7 MB, the most accurate).
+    """BlazePose's landmark model with segmentation: ``variant`` lite or full (MediaPipe's
+    ``model_complexity=1``, the default).
 
     Example:
         >>> person = LandmarkModel().run(rgb, roi_from_detection(detection))  # doctest: +SKIP

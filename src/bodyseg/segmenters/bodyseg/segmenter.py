@@ -188,7 +188,7 @@ class PeopleSegmenter(_PipelineSegmenter):
             sees is kept if their box is at least this fraction of the tallest person's height (smaller
             ones are bystanders: the audience around a dancer, passers-by behind a portrait); anyone it
             sees is kept when the pose detector found nobody.
-        landmarks: the landmark model: ``"full"``, ``"heavy"`` (more accurate, slower) or ``"lite"``.
+        landmarks: the landmark model: ``"full"`` or ``"lite"`` (faster).
         refiner: our trained refinement net (:mod:`bodyseg.models.refiner`) correcting people's
             masks: ``"auto"`` (default: the shipped weights), ``"none"``, or the path of a
             refiner's model card (``.json``).
@@ -227,9 +227,9 @@ class PeopleSegmenter(_PipelineSegmenter):
         zoom_out: str | bool = "face",
         face_min_score: float = 0.75,
         second_pass: bool = False,
-        finder: str = "none",
+        finder: str = "nanodet",
         finder_min_score: float = 0.35,
-        finder_min_height: float = 0.5,
+        finder_min_height: float = 0.7,
         landmarks: str = "full",
         refiner: str = "auto",
         refiner_people: str = "close-up",
