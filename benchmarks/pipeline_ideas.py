@@ -2,6 +2,7 @@
 fallback and on what was tried and dropped.
 
     OMP_NUM_THREADS=1 python benchmarks/pipeline_ideas.py [face-fallback] [rotations] [small-tiles] [filters] [blend]
+        [finder-rules]
 
 * ``face-fallback`` (kept): how often a face is seen but no body found even zoomed out, so the
   selfie model's mask is used, on the pfcn and picsart training portraits (every 2nd, not the val
@@ -18,6 +19,10 @@ fallback and on what was tried and dropped.
   finds around its face box. Could either reject animals and keep people?
 * ``blend``: the pipeline's probability blended with the selfie model's on close-ups, on the
   refiner's hold-out training portraits (never trained on, not the val splits).
+* ``finder-rules`` (kept: the 0.7 rule): which of the people only NanoDet sees to keep: none, all,
+  only when the pose detector found nobody, or those at least 0.5 / 0.7 of the tallest person's
+  height; mean IoU without refiner or edge filter on davis (every 2nd), coco, camvid (every 2nd),
+  ccp val and pfcn-val (every 4th).
 """
 
 from __future__ import annotations
@@ -207,12 +212,47 @@ def blend() -> None:
         )
 
 
+def finder_rules() -> None:
+    from bodyseg.segmenters.bodyseg.segmenter import FOUND_BY_KEY
+
+    segmenter = create("bodyseg", finder_min_height=0.0, refiner="none", edges="none")
+
+    def height(mask: np.ndarray) -> int:
+        rows = np.flatnonzero(mask.any(axis=1))
+        return int(rows[-1] - rows[0] + 1) if len(rows) else 0
+
+    rules: dict[str, Callable[[list[int], int], bool]] = {
+        "none": lambda pose_heights, h: False,
+        "all": lambda pose_heights, h: True,
+        "only when nobody else": lambda pose_heights, h: not pose_heights,
+        ">= 0.5 of the tallest": lambda pose_heights, h: not pose_heights or h >= 0.5 * max(pose_heights),
+        ">= 0.7 of the tallest": lambda pose_heights, h: not pose_heights or h >= 0.7 * max(pose_heights),
+    }
+    for name, every in (("davis_person", 2), ("coco_person", 1), ("camvid_person", 2), ("ccp-val", 4), ("pfcn-val", 4)):
+        scores: dict[str, list[float]] = {rule: [] for rule in rules}
+        for sample in samples(name, every):
+            seg = segmenter.segment(sample.load_image())
+            found_by = seg.meta.get(FOUND_BY_KEY, [])
+            base = [p.mask for p, by in zip(seg.people, found_by, strict=False) if by == "pose"]
+            more = [p.mask for p, by in zip(seg.people, found_by, strict=False) if by != "pose"]
+            if not found_by:  # nobody, or a close-up kept whole: the same under every rule
+                base = [seg.mask()]
+            pose_heights = [height(m) for m in base if m.any()]
+            for rule, keep in rules.items():
+                mask = np.zeros(seg.shape, bool)
+                for m in base + [m for m in more if keep(pose_heights, height(m))]:
+                    mask |= m
+                scores[rule].append(iou(mask, sample.mask))
+        print(f"{name}: " + ", ".join(f"{rule} {statistics.mean(v):.3f}" for rule, v in scores.items()))
+
+
 EXPERIMENTS: dict[str, Callable[[], None]] = {
     "face-fallback": face_fallback,
     "rotations": rotations,
     "small-tiles": small_tiles,
     "filters": filters,
     "blend": blend,
+    "finder-rules": finder_rules,
 }
 
 

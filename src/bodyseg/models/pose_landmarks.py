@@ -59,6 +59,8 @@ class LandmarkResult:
         roi: the region the model looked at.
         alignment: 2x2 mid-hip and body-scale points (the model's auxiliary landmarks 33 and 34),
             from which the next region is computed (:meth:`next_roi`).
+        found_by: what found the person the region came from (``"pose"``: the pose detector;
+            ``"nanodet"``: the face-free detector).
     """
 
     keypoints: np.ndarray
@@ -66,6 +68,7 @@ class LandmarkResult:
     prob: np.ndarray
     roi: RotatedSquare
     alignment: np.ndarray
+    found_by: str = "pose"
 
     def next_roi(self) -> RotatedSquare:
         """The region the landmarks themselves suggest (MediaPipe's second pass / next video frame)."""

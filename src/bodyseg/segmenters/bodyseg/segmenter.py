@@ -50,6 +50,8 @@ from bodyseg.segmenters.options import check_choice, check_float, check_int
 #: ``Segmentation.meta`` key of what a video's next frame follows: per person, the landmark
 #: model's next region ``roi`` (cx, cy, side, angle) and the ``detector_score`` it started from.
 FOLLOW_KEY = "landmark_rois"
+#: ``Segmentation.meta`` key of what found each person, in ``people`` order (``"pose"`` or ``"nanodet"``).
+FOUND_BY_KEY = "found_by"
 #: Face-free person finders the default method can add (``finder=``).
 FINDERS = ("nanodet", "none")
 #: ``Segmentation.meta`` key set when no body but a face was seen and the selfie model's mask was kept.
@@ -300,7 +302,7 @@ class PeopleSegmenter(_PipelineSegmenter):
             for det in (upright, turned):
                 person = segment_person(rgb, det, self.models.landmarks, second_pass=True)
                 if person.presence >= self.min_presence:
-                    more.append((det.score * person.presence, person))
+                    more.append((det.score * person.presence, dataclasses.replace(person, found_by="nanodet")))
                     break
         return more
 
@@ -359,7 +361,10 @@ class PeopleSegmenter(_PipelineSegmenter):
             {"roi": dataclasses.astuple(person.next_roi()), "detector_score": score / max(person.presence, 1e-6)}
             for score, person in found
         ]
-        return Segmentation(prob=union.astype(np.float32), people=people, meta={FOLLOW_KEY: follow})
+        found_by = [person.found_by for _, person in found]
+        return Segmentation(
+            prob=union.astype(np.float32), people=people, meta={FOLLOW_KEY: follow, FOUND_BY_KEY: found_by}
+        )
 
 
 class FastPeopleSegmenter(_PipelineSegmenter):
