@@ -53,7 +53,7 @@ def test_unknown_name_and_option_say_what_to_do() -> None:
 
 
 def test_reduced_unet_has_a_sixteenth_of_the_original_parameters() -> None:
-    assert nets.count_parameters(nets.create("unet")) == 1_942_577  # ~1.94 M, as DESIGN.md states
+    assert nets.count_parameters(nets.create("unet")) == 1_942_577  # ~1.94 M, as docs/training.md states
 
 
 @pytest.mark.parametrize("name", NAMES)
