@@ -337,3 +337,23 @@ def test_a_method_whose_extra_is_missing_names_the_extra(monkeypatch):
         MethodError, match=r"method 'kmeans' needs sklearn, which is not installed; pip install 'bodyseg\[classical\]'"
     ):
         create("kmeans")
+
+
+def test_the_cli_works_without_the_optional_extras():
+    """A plain install has no FastAPI, Dask, PyAV or torch: every command's --help still works, and the
+    commands that need an extra say which one (run in a fresh interpreter with those imports blocked)."""
+    code = """
+import sys
+for name in ("fastapi", "uvicorn", "dask", "distributed", "av", "torch", "sklearn", "skimage", "matplotlib"):
+    sys.modules[name] = None
+from bodyseg.cli import main
+for command in ("segment", "blur", "video", "batch", "serve", "train", "bench", "methods"):
+    try:
+        main([command, "--help"])
+    except SystemExit as stop:
+        assert stop.code == 0, command
+sys.exit(main(["serve", "--port", "0"]))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'bodyseg[serve]'" in done.stderr and "Traceback" not in done.stderr
