@@ -146,9 +146,10 @@ def pipeline_row(threads: int) -> dict[str, Detect]:
     return {"pipeline-locate": locate}
 
 
-def nanodet_row(min_score: float, threads: int) -> dict[str, Detect]:
-    model = NanoDetPersons(min_score=CANDIDATE_SCORE, threads=threads)
-    return {"nanodet": lambda rgb: [Found(p.score, p.box, p.score >= min_score) for p in model.detect(rgb)]}
+def nanodet_row(min_score: float, threads: int, model_path: Path | None = None) -> dict[str, Detect]:
+    model = NanoDetPersons(min_score=CANDIDATE_SCORE, threads=threads, model_path=model_path)
+    name = "nanodet" if model_path is None else f"nanodet ({model_path.name})"
+    return {name: lambda rgb: [Found(p.score, p.box, p.score >= min_score) for p in model.detect(rgb)]}
 
 
 # ------------------------------------------------------------------------------------------------ metrics
@@ -292,6 +293,9 @@ def parse_args() -> argparse.Namespace:
         description=__doc__.split("\n\n")[0], epilog="Rows and measures: see the module docstring."
     )
     parser.add_argument("--nanodet-min-score", type=float, default=0.35, help="NanoDet's operating threshold")
+    parser.add_argument(
+        "--nanodet-model", type=Path, action="append", default=[], help="another NanoDet file to compare (repeatable)"
+    )
     parser.add_argument("--davis-every", type=int, default=2, help="every n-th DAVIS frame (default 2)")
     parser.add_argument("--camvid-min-height", type=int, default=20, help="smallest pedestrian counted (px tall)")
     parser.add_argument("--skip", nargs="*", default=[], help="rows to leave out (blazepose, pipeline, nanodet)")
@@ -322,9 +326,11 @@ def main() -> None:
         rows.update(pipeline_row(args.threads))
     if "nanodet" not in args.skip:
         rows.update(nanodet_row(args.nanodet_min_score, args.threads))
+    for path in args.nanodet_model:
+        rows.update(nanodet_row(args.nanodet_min_score, args.threads, path))
     results = run_rows(rows, sets, args.out)
     print(table(results, sets))
-    for name in ("nanodet",):
+    for name in ("nanodet", *(f"nanodet ({p.name})" for p in args.nanodet_model)):
         if name in results:
             print(f"\n{name}: operating threshold swept\n")
             print(sweep(results[name], sets, [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]))
