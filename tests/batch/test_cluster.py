@@ -141,9 +141,9 @@ def test_the_cli_joins_a_running_scheduler(tmp_path, client, capsys):
 
 
 def test_an_unreachable_scheduler_is_named_with_what_to_do(tmp_path, capsys, monkeypatch):
-    import bodyseg.batch.run
+    import bodyseg.batch.cluster
 
-    monkeypatch.setattr(bodyseg.batch.run, "CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr(bodyseg.batch.cluster, "CONNECT_TIMEOUT", "1s")
     make_photos(tmp_path / "in", 1)
     args = ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-m", "fake-brightness"]
     assert main([*args, "--scheduler", "tcp://127.0.0.1:9"]) == 2

@@ -1,19 +1,15 @@
 """The default method, ``bodyseg``, and its fast mode ``bodyseg-fast``: find every person, a mask each, refined edges.
 
 Modules, in the order a picture goes through them: :mod:`.people` (find people),
-:mod:`.masks` (a mask per person, our refiner), :mod:`.segmenter` (the two methods put together).
+:mod:`.masks` (a mask per person, our refiner), :mod:`.segmenter` (the two methods put together);
+:mod:`.loading` bundles the models they run.
 
 Example:
     >>> from bodyseg.segmenters.bodyseg import PeopleSegmenter
     >>> seg = PeopleSegmenter().segment("photo.jpg")  # doctest: +SKIP
 """
 
-from bodyseg.segmenters.bodyseg.segmenter import (
-    FOLLOW_KEY,
-    FastPeopleSegmenter,
-    PeopleSegmenter,
-    PipelineModels,
-    load_refiner,
-)
+from bodyseg.segmenters.bodyseg.loading import PipelineModels, load_refiner
+from bodyseg.segmenters.bodyseg.segmenter import FOLLOW_KEY, FastPeopleSegmenter, PeopleSegmenter
 
 __all__ = ["FOLLOW_KEY", "FastPeopleSegmenter", "PeopleSegmenter", "PipelineModels", "load_refiner"]

@@ -15,26 +15,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
 
-from bodyseg.errors import MethodError
 from bodyseg.geometry import RotatedSquare
-from bodyseg.models.card import shipped_card
-from bodyseg.models.face_detector import FaceDetector
-from bodyseg.models.nanodet import NanoDetPersons
-from bodyseg.models.pose_detector import Detection, PoseDetector
-from bodyseg.models.pose_landmarks import LANDMARK_VARIANTS, LandmarkModel, LandmarkResult
-from bodyseg.models.refiner import SHIPPED, PoseRefiner
+from bodyseg.models.pose_detector import Detection
+from bodyseg.models.pose_landmarks import LANDMARK_VARIANTS, LandmarkResult
 from bodyseg.models.selfie import SelfieModel
 from bodyseg.refine.edges import EDGE_REFINERS, refine_edges
 from bodyseg.result import Person, Segmentation, box_of_mask
 from bodyseg.segmenters.base import Segmenter
+from bodyseg.segmenters.bodyseg.loading import PipelineModels
 from bodyseg.segmenters.bodyseg.masks import (
     REFINER_PEOPLE,
     drop_duplicates,
@@ -50,79 +42,18 @@ from bodyseg.segmenters.options import check_choice, check_float, check_int
 #: ``Segmentation.meta`` key of what a video's next frame follows: per person, the landmark
 #: model's next region ``roi`` (cx, cy, side, angle) and the ``detector_score`` it started from.
 FOLLOW_KEY = "landmark_rois"
+
+
 #: ``Segmentation.meta`` key of what found each person, in ``people`` order (``"pose"`` or ``"nanodet"``).
 FOUND_BY_KEY = "found_by"
+
+
 #: Face-free person finders the default method can add (``finder=``).
 FINDERS = ("nanodet", "none")
+
+
 #: ``Segmentation.meta`` key set when no body but a face was seen and the selfie model's mask was kept.
 CLOSE_UP_KEY = "close_up_selfie"
-
-
-@dataclass
-class PipelineModels:
-    """The models the pipeline runs; any may be a stand-in with the same call (tests, your own models).
-
-    Attributes:
-        detector: finds people (``detect(rgb) -> list[Detection]``).
-        landmarks: keypoints and a mask per person (``run(rgb, roi) -> LandmarkResult``); None in the fast mode.
-        faces: finds faces (``detect(rgb) -> list``), to look again at close-ups; None: never.
-        selfie: the whole-frame selfie model (``selfie(rgb) -> probability``); None when nothing needs it.
-        refiner: our refinement net; None: masks as the landmark model gives them.
-        finder: a face-free person finder (``detect(rgb) -> [PersonBox(score, box)]``) for the people the
-            pose detector misses (turned away, upside down, small); None: none.
-    """
-
-    detector: Any
-    landmarks: Any = None
-    faces: Any = None
-    selfie: Callable[[np.ndarray], np.ndarray] | None = None
-    refiner: Any = None
-    finder: Any = None
-
-    @classmethod
-    def load(
-        cls,
-        *,
-        min_score: float,
-        face_min_score: float | None,
-        refiner: str | None,
-        finder_min_score: float | None = None,
-        landmarks: str | None = "full",
-        threads: int = 1,
-    ) -> PipelineModels:
-        """The shipped models: a face detector when ``face_min_score`` is given, the refiner of
-        :func:`load_refiner` (``refiner``), the selfie model when the faces or the refiner need it,
-        NanoDet when ``finder_min_score`` is given."""
-        check_int("threads", threads, 1, 64)
-        faces = FaceDetector(min_score=face_min_score, threads=threads) if face_min_score is not None else None
-        net = load_refiner(refiner, threads)
-        finder = NanoDetPersons(min_score=finder_min_score, threads=threads) if finder_min_score is not None else None
-        return cls(
-            detector=PoseDetector(min_score=min_score, threads=threads),
-            landmarks=LandmarkModel(threads=threads, variant=landmarks) if landmarks else None,
-            faces=faces,
-            selfie=SelfieModel(threads) if faces is not None or net is not None else None,
-            refiner=net,
-            finder=finder,
-        )
-
-
-def load_refiner(refiner: str | None, threads: int = 1) -> PoseRefiner | None:
-    """Our refinement net: ``"auto"`` the shipped one (None if this build ships none), ``"none"``
-    (or None) no refiner, else the path of a refiner's model card (``.json``).
-
-    Example:
-        >>> load_refiner("none") is None and load_refiner(None) is None
-        True
-    """
-    if refiner in (None, "none"):
-        return None
-    if refiner == "auto":
-        return PoseRefiner.load(threads=threads) if shipped_card(SHIPPED) is not None else None
-    path = Path(str(refiner))
-    if path.suffix != ".json":
-        raise MethodError(f"refiner must be auto, none or a refiner's model card (.json), got {refiner!r}")
-    return PoseRefiner.load(path, threads)
 
 
 class _PipelineSegmenter(Segmenter):
