@@ -6,6 +6,6 @@ Example:
     'face'
 """
 
-from bodyseg.parts.schemes import BODY, LIP, SCHEMES, PartScheme, available, check_labels, get_scheme
+from bodyseg.parts.schemes import BODY, LIP, SCHEMES, PartScheme, available, check_labels, get_scheme, left_right_pairs
 
-__all__ = ["BODY", "LIP", "SCHEMES", "PartScheme", "available", "check_labels", "get_scheme"]
+__all__ = ["BODY", "LIP", "SCHEMES", "PartScheme", "available", "check_labels", "get_scheme", "left_right_pairs"]

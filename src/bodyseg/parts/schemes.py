@@ -222,6 +222,25 @@ BODY = PartScheme(
 SCHEMES: dict[str, PartScheme] = {scheme.name: scheme for scheme in (LIP, BODY)}
 
 
+def left_right_pairs(names: tuple[str, ...] | list[str]) -> tuple[tuple[int, int], ...]:
+    """``(left id, right id)`` of every ``left-X`` name that has a ``right-X``: the ids a flip must swap.
+
+    Works on any label list (a data set's ``part_names``), not only on the shipped schemes.
+
+    Example:
+        >>> left_right_pairs(("background", "left-arm", "right-arm", "face"))
+        ((1, 2),)
+        >>> left_right_pairs(LIP.names) == LIP.flip_pairs
+        True
+    """
+    index = {name: i for i, name in enumerate(names)}
+    return tuple(
+        (i, index["right-" + name[len("left-") :]])
+        for i, name in enumerate(names)
+        if name.startswith("left-") and "right-" + name[len("left-") :] in index
+    )
+
+
 def available() -> dict[str, str]:
     """Scheme names with their one-line summaries."""
     return {name: scheme.summary for name, scheme in SCHEMES.items()}
