@@ -79,7 +79,9 @@ class PartNet:
         try:
             return cls(card, onnx_session(card[PATH_KEY], threads))
         except (KeyError, TypeError) as exc:
-            raise MethodError(f"{card['file']}: its card lacks {exc}; re-export the net with `bodyseg train --export`")
+            raise MethodError(
+                f"{card['file']}: its card lacks {exc}; re-export the net with `bodyseg train --export`"
+            ) from None
 
     def logits(self, rgb: np.ndarray) -> tuple[np.ndarray, Letterbox]:
         """Raw logits (classes x S x S) on the letterboxed square of ``rgb``, and the letterbox."""

@@ -87,7 +87,8 @@ def segment_distances(points: np.ndarray, starts: np.ndarray, ends: np.ndarray) 
     """``N x S`` distances from N ``(x, y)`` points to S line segments ``starts[s] -> ends[s]``.
 
     Example:
-        >>> segment_distances(np.array([[0.0, 1.0], [3.0, 0.0]]), np.array([[0.0, 0.0]]), np.array([[2.0, 0.0]])).tolist()
+        >>> points = np.array([[0.0, 1.0], [3.0, 0.0]])
+        >>> segment_distances(points, np.array([[0.0, 0.0]]), np.array([[2.0, 0.0]])).tolist()
         [[1.0], [1.0]]
     """
     points = np.asarray(points, np.float32)[:, None, :]
