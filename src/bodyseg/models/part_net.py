@@ -90,6 +90,20 @@ class PartNet:
         (out,) = self._session.run(None, {"image": np.ascontiguousarray(x)})
         return out[0], box
 
+    def crop_logits(self, rgb: np.ndarray) -> tuple[np.ndarray, float]:
+        """Logits (classes x h x w) of the crop ``rgb`` at the net's resolution (the letterbox's inner
+        part, no padding), and the scale from the crop to them (``w / crop width``): the cheap view
+        the default method's part stage works on.
+
+        Example:
+            >>> logits, scale = net.crop_logits(np.zeros((384, 288, 3), np.uint8))  # doctest: +SKIP
+            >>> logits.shape, scale  # doctest: +SKIP
+            ((20, 192, 144), 0.5)
+        """
+        logits, box = self.logits(rgb)
+        inner_w, inner_h = box.inner
+        return logits[:, box.top : box.top + inner_h, box.left : box.left + inner_w], box.scale
+
     def probabilities(self, rgb: np.ndarray) -> np.ndarray:
         """Softmax probabilities (classes x H x W, float32) at the size of the crop ``rgb``."""
         logits, box = self.logits(rgb)

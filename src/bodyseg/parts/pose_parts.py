@@ -110,13 +110,26 @@ def has_pose(keypoints: np.ndarray | None) -> bool:
     return keypoints is not None and keypoints.shape[0] == len(POSE_LANDMARKS) and bool(np.isfinite(keypoints).all())
 
 
-def sides_by_pose(lip: np.ndarray, keypoints: np.ndarray | None, offset: tuple[int, int] = (0, 0)) -> np.ndarray:
+def to_image(xs: np.ndarray, ys: np.ndarray, offset: tuple[int, int], scale: float) -> np.ndarray:
+    """Nx2 image ``(x, y)`` of map pixels: a map whose top-left is at ``offset`` in the image, at ``scale``.
+
+    Example:
+        >>> to_image(np.array([4]), np.array([2]), (10, 20), 0.5).tolist()
+        [[18.0, 24.0]]
+    """
+    return np.stack([xs / scale + offset[0], ys / scale + offset[1]], axis=1).astype(np.float32)
+
+
+def sides_by_pose(
+    lip: np.ndarray, keypoints: np.ndarray | None, offset: tuple[int, int] = (0, 0), scale: float = 1.0
+) -> np.ndarray:
     """LIP labels with every left/right part pixel moved to the side whose limb is nearer.
 
     Args:
         lip: HxW LIP label ids (a person crop or a whole image).
         keypoints: 33x3 pose landmarks ``(x, y, visibility)`` in image pixels, or None (labels kept).
         offset: ``(x, y)`` of the label map's top-left corner in the image (for a crop).
+        scale: the map's pixels per image pixel (a crop seen smaller).
 
     Returns:
         A new label map (``lip`` unchanged without landmarks).
@@ -128,7 +141,7 @@ def sides_by_pose(lip: np.ndarray, keypoints: np.ndarray | None, offset: tuple[i
         ys, xs = np.nonzero((lip == left) | (lip == right))
         if len(ys) == 0:
             continue
-        points = np.stack([xs + offset[0], ys + offset[1]], axis=1)
+        points = to_image(xs, ys, offset, scale)
         nearer_left = _chain_distance(points, keypoints, left_chain) <= _chain_distance(points, keypoints, right_chain)
         out[ys, xs] = np.where(nearer_left, left, right)
     return out
@@ -146,10 +159,11 @@ def _neck_segment(keypoints: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]
     return shoulders, chin, float(chin[1])
 
 
-def body_distances(points: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+def body_distances(points: np.ndarray, keypoints: np.ndarray, in_torso: np.ndarray) -> np.ndarray:
     """``N x BODY.num_classes`` distances from image points to each body part (inf for background, head).
 
-    The torso is a quadrilateral (shoulders, hips): 0 inside, else the distance to its edges.
+    The torso is a quadrilateral (shoulders, hips): 0 for the points ``in_torso`` (N bools), else
+    the distance to its edges.
     """
     distances = np.full((len(points), BODY.num_classes), np.inf, np.float32)
     for name, pairs in BODY_SEGMENTS.items():
@@ -158,16 +172,18 @@ def body_distances(points: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
         distances[:, BODY.id_of(name)] = segment_distances(points, starts, ends).min(axis=1)
     quad = _torso_quad(keypoints)
     edge = segment_distances(points, quad, np.roll(quad, -1, axis=0)).min(axis=1)
-    inside = _inside_polygon(points, quad)
-    distances[:, BODY.id_of("torso")] = np.where(inside, 0.0, edge)
+    distances[:, BODY.id_of("torso")] = np.where(in_torso, 0.0, edge)
     start, chin, _ = _neck_segment(keypoints)
     distances[:, BODY.id_of("neck")] = segment_distances(points, start[None], chin[None])[:, 0]
     return distances
 
 
-def _inside_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    contour = polygon.astype(np.float32).reshape(-1, 1, 2)
-    return np.array([cv2.pointPolygonTest(contour, (float(x), float(y)), False) >= 0 for x, y in points], bool)
+def torso_raster(keypoints: np.ndarray, shape: tuple[int, int], offset: tuple[int, int], scale: float) -> np.ndarray:
+    """HxW bool: the torso quadrilateral drawn on a map at ``offset`` / ``scale`` of the image."""
+    quad = (_torso_quad(keypoints) - offset) * scale
+    raster = np.zeros(shape, np.uint8)
+    cv2.fillPoly(raster, [np.round(quad).astype(np.int32)], 1)
+    return raster.astype(bool)
 
 
 def _allowed_table() -> np.ndarray:
@@ -183,7 +199,11 @@ def _allowed_table() -> np.ndarray:
 
 
 def body_from_lip(
-    lip: np.ndarray, mask: np.ndarray, keypoints: np.ndarray | None, offset: tuple[int, int] = (0, 0)
+    lip: np.ndarray,
+    mask: np.ndarray,
+    keypoints: np.ndarray | None,
+    offset: tuple[int, int] = (0, 0),
+    scale: float = 1.0,
 ) -> np.ndarray:
     """The ``body`` scheme's labels of one person from its LIP parsing, mask and pose landmarks.
 
@@ -192,6 +212,7 @@ def body_from_lip(
         mask: HxW bool, the person.
         keypoints: 33x3 landmarks in image pixels; without them the non-head pixels are all torso.
         offset: ``(x, y)`` of the maps' top-left corner in the image.
+        scale: the maps' pixels per image pixel.
 
     Returns:
         HxW uint8 ``body`` ids, 0 outside ``mask``.
@@ -204,13 +225,14 @@ def body_from_lip(
         body[mask & ~(head | face)] = BODY.id_of("torso")
         return body
     _, _, chin_y = _neck_segment(keypoints)
-    rows = np.arange(mask.shape[0])[:, None] + offset[1]
+    rows = np.arange(mask.shape[0])[:, None] / scale + offset[1]
     head |= face & (rows <= chin_y)
     body[head] = BODY.id_of("head")
     ys, xs = np.nonzero(mask & ~head)
     if len(ys):
-        points = np.stack([xs + offset[0], ys + offset[1]], axis=1).astype(np.float32)
-        distances = body_distances(points, keypoints)
+        points = to_image(xs, ys, offset, scale)
+        in_torso = torso_raster(keypoints, mask.shape, offset, scale)[ys, xs]
+        distances = body_distances(points, keypoints, in_torso)
         allowed = _allowed_table()[lip[ys, xs]]
         constrained = np.where(allowed, distances, np.inf)
         unconstrained = distances.copy()
