@@ -24,13 +24,15 @@ import argparse
 import logging
 import statistics
 import time
+from pathlib import Path
 
+import cv2
 import numpy as np
 
 from bodyseg.datasets import open_dataset
 from bodyseg.metrics import PartMeter, iou, per_class_rows
 from bodyseg.models.part_net import PartNet
-from bodyseg.parts import LIP
+from bodyseg.parts import BODY, LIP
 from bodyseg.segmenters import create
 from bodyseg.segmenters.bodyseg.parts import add_parts, labels_in_mask
 
@@ -82,6 +84,30 @@ def cost_per_person(plain, with_parts, dataset, repeats: int) -> list[dict]:  # 
     return rows
 
 
+def picture(with_parts, viton, cihp, path: Path, height: int = 320) -> None:  # noqa: ANN001
+    """One row: a viton-val photo's parts (ours, then its parser labels), a cihp photo's LIP and body parts."""
+    from bodyseg.io import write_image
+    from bodyseg.parts.overlay import parts_overlay
+
+    panels = []
+    for sample, truth in ((viton, True), (cihp, False)):
+        rgb = sample.load_image()
+        seg = with_parts.segment(rgb)
+        panels.append(parts_overlay(rgb, seg.parts.labels, LIP))
+        if truth:
+            panels.append(parts_overlay(rgb, sample.parts.labels, LIP))
+        else:
+            body = add_parts(rgb, seg, with_parts.models.parts, "body").parts.labels
+            panels.append(parts_overlay(rgb, body, BODY))
+    resized = [
+        cv2.resize(p, (round(p.shape[1] * height / p.shape[0]), height), interpolation=cv2.INTER_AREA) for p in panels
+    ]
+    gap = np.full((height, 6, 3), 255, np.uint8)
+    row = np.concatenate([x for panel in resized for x in (panel, gap)][:-1], axis=1)
+    write_image(path, row, quality=85)
+    print(f"picture: {path}")
+
+
 def score_line(name: str, scores: dict) -> str:
     return (
         f"| {name} | {scores['images']} | {100 * scores['mean_iou']:.1f} | {100 * scores['pixel_accuracy']:.1f} | "
@@ -94,6 +120,7 @@ def main() -> None:
     parser.add_argument("--viton-every", type=int, default=1, help="every Nth viton-val photo for the net alone")
     parser.add_argument("--pipeline-every", type=int, default=4, help="every Nth viton-val photo for the pipeline")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per photo and variant")
+    parser.add_argument("--picture", type=Path, default=None, help="also draw the docs' picture (a .jpg path)")
     parser.add_argument("--weights", default=None, help="a part net's .onnx with its card (default: the shipped one)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -109,6 +136,8 @@ def main() -> None:
         pipe_viton, _ = pipeline_scores(with_parts, viton_pipe)
         pipe_cihp, masks = pipeline_scores(with_parts, cihp)
         costs = cost_per_person(plain, with_parts, cihp, args.repeats)
+        if args.picture is not None:
+            picture(with_parts, viton_pipe[0], cihp[0], args.picture)
 
     print("| LIP parts | images | mIoU % | pixel acc. % | mean class acc. % | fwIoU % |")
     print("|---|---|---|---|---|---|")
