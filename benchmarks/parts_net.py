@@ -137,7 +137,7 @@ def main() -> None:
         pipe_cihp, masks = pipeline_scores(with_parts, cihp)
         costs = cost_per_person(plain, with_parts, cihp, args.repeats)
         if args.picture is not None:
-            picture(with_parts, viton_pipe[0], cihp[0], args.picture)
+            picture(with_parts, viton_pipe[0], cihp[1], args.picture)
 
     print("| LIP parts | images | mIoU % | pixel acc. % | mean class acc. % | fwIoU % |")
     print("|---|---|---|---|---|---|")
