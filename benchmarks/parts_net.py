@@ -14,7 +14,7 @@ Prints Markdown tables:
    and the part stage alone per person.
 
 Usage:
-    OMP_NUM_THREADS=1 python benchmarks/parts_net.py
+    OMP_NUM_THREADS=1 python benchmarks/parts_net.py --picture docs/parts.jpg --confusion docs/parts_confusion.png
     python benchmarks/parts_net.py --viton-every 4 --repeats 5
 """
 
@@ -29,6 +29,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from bodyseg.bench.parts import write_confusion_plot
 from bodyseg.datasets import open_dataset
 from bodyseg.metrics import PartMeter, iou, per_class_rows
 from bodyseg.models.part_net import PartNet
@@ -120,6 +121,9 @@ def main() -> None:
     parser.add_argument("--viton-every", type=int, default=1, help="every Nth viton-val photo for the net alone")
     parser.add_argument("--pipeline-every", type=int, default=4, help="every Nth viton-val photo for the pipeline")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per photo and variant")
+    parser.add_argument(
+        "--confusion", type=Path, default=None, help="also draw the part net's viton-val confusion matrix (a .png path)"
+    )
     parser.add_argument("--picture", type=Path, default=None, help="also draw the docs' picture (a .jpg path)")
     parser.add_argument("--weights", default=None, help="a part net's .onnx with its card (default: the shipped one)")
     args = parser.parse_args()
@@ -139,6 +143,9 @@ def main() -> None:
         if args.picture is not None:
             picture(with_parts, viton_pipe[0], cihp[1], args.picture)
 
+    if args.confusion is not None:
+        title = f"viton-val, part net alone: share of each true class's pixels ({alone['images']} photos)"
+        print(f"confusion: {write_confusion_plot(args.confusion, alone['confusion'], LIP.names, title)}")
     print("| LIP parts | images | mIoU % | pixel acc. % | mean class acc. % | fwIoU % |")
     print("|---|---|---|---|---|---|")
     print(score_line("viton-val, part net alone (true person mask)", alone))

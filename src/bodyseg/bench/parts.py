@@ -13,12 +13,13 @@ Example:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bodyseg.datasets import Sample
-from bodyseg.metrics.parts import PartMeter, per_class_rows
+from bodyseg.metrics.parts import PartMeter, normalized_confusion, per_class_rows
 from bodyseg.result import Segmentation
 
 Record = dict[str, Any]
@@ -89,3 +90,46 @@ def format_part_summary(scores: dict[str, Any]) -> str:
     if scores.get("renamed"):
         lines.append("  the method's label names differ from the data set's; ids were compared as they are")
     return "\n".join(lines)
+
+
+def write_confusion_plot(path: Path, matrix: np.ndarray, names: tuple[str, ...], title: str = "") -> Path:
+    """Draw the row-normalised confusion matrix (true class down, predicted across; classes with no
+    true pixel left out of the rows) as a PNG, written atomically.
+
+    Example:
+        >>> write_confusion_plot(Path("confusion.png"), scores["confusion"], scores["names"])  # doctest: +SKIP
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bodyseg.io.images import atomic_path
+
+    rows = [i for i in range(len(names)) if matrix[i].sum() > 0]
+    shares = normalized_confusion(matrix)[rows]
+    figure, ax = plt.subplots(figsize=(0.42 * len(names) + 2.5, 0.42 * len(rows) + 2.0))
+    ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
+    ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), [names[i] for i in rows], fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for r, row in enumerate(shares):
+        for c, share in enumerate(row):
+            if share >= 0.05:
+                ax.text(
+                    c,
+                    r,
+                    f"{100 * share:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if share > 0.5 else "black",
+                )
+    if title:
+        ax.set_title(title, fontsize=9)
+    figure.tight_layout()
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=110)
+    plt.close(figure)
+    return Path(path)
