@@ -53,6 +53,13 @@ def test_sides_follow_the_pose_not_the_image_side():
     assert sides_by_pose(lip, back)[y_right_wrist, x_right_wrist] == LIP.id_of("left-arm")
 
 
+def test_bare_leg_the_net_calls_arm_becomes_a_leg():
+    kp, _, lip = figure()
+    knee = kp[K["left_knee"], :2].round().astype(int)
+    lip[knee[1], knee[0]] = LIP.id_of("right-arm")
+    assert sides_by_pose(lip, kp)[knee[1], knee[0]] == LIP.id_of("left-leg")
+
+
 def test_sides_without_pose_keep_the_net_labels_and_offsets_map_crops():
     _, _, lip = figure()
     assert sides_by_pose(lip, None) is lip
