@@ -40,6 +40,7 @@ def test_the_shipped_models_are_all_there() -> None:
         "face_detection_short_range",
         "person-unet",
         "pose_refiner",
+        "part-net-lip",
     } <= names
 
 

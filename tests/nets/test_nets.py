@@ -40,6 +40,7 @@ def test_registry_lists_every_architecture_of_the_issue() -> None:
         "hourglass",
         "gcn",
         "ksac",
+        "part-unet",
     }
 
 
@@ -50,6 +51,12 @@ def test_unknown_name_and_option_say_what_to_do() -> None:
         nets.create("unet", bogus=1)
     with pytest.raises(MethodError, match="no option stride"):
         nets.create("fcn8s", stride=32)  # fixed by the registered name
+
+
+def test_part_unet_is_half_the_width_cost_of_a_unet_and_sized_for_shipping() -> None:
+    part = nets.create("part-unet", num_classes=20)
+    assert nets.count_parameters(part) == 1_094_948  # the docstring's figure; float32 ONNX < 5 MB
+    assert part.stem[0].stride == (2, 2)
 
 
 def test_reduced_unet_has_a_sixteenth_of_the_original_parameters() -> None:

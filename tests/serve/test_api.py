@@ -160,6 +160,21 @@ def test_segment_json_with_parts(client, monkeypatch):
     assert np.array_equal(labels["head"], centre_parts((512, 512)) == 1)
 
 
+def test_the_default_method_with_parts_answers_lip_ids_and_per_person_parts(client):
+    """The default method's ``parts`` option through /v1/parts and the people JSON."""
+    from bodyseg.parts import LIP
+
+    response = post(client, "/v1/parts", method="bodyseg", option="parts=lip")
+    assert response.status_code == 200 and response.headers["x-bodyseg-part-names"] == ",".join(LIP.names)
+    labels = pixels(response)
+    assert labels.shape == (512, 512) and 0.1 < (labels > 0).mean() < 0.9 and labels.max() < LIP.num_classes
+    document = post(client, "/v1/segment", output="json", parts="true", method="bodyseg", option="parts=lip").json()
+    (person,) = document["annotations"]
+    pieces = [decode_mask(entry["segmentation"]) for entry in person["parts"]["labels"]]
+    assert np.array_equal(np.logical_or.reduce(pieces), decode_mask(person["segmentation"]))
+    assert np.array_equal(decode_mask(document["parts"]["labels"][0]["segmentation"]), labels == 0)
+
+
 def bad_inputs() -> dict[str, tuple[dict, int, str]]:
     """name -> (httpx request arguments, status, a phrase the message must contain)."""
     jpeg, image = "image/jpeg", "image/png"

@@ -35,6 +35,17 @@ def test_ccp_uses_its_split_file(datasets) -> None:
     assert len(val) == 200 and kind == "parts"
 
 
+def test_viton_uses_its_split_folders_and_flips_swap_left_and_right(datasets) -> None:
+    from bodyseg.train.config import TrainConfig
+    from bodyseg.train.loop import build_data
+
+    train, kind = open_source("viton-parts", "train", root=datasets)
+    val, _ = open_source("viton-parts", "val", root=datasets)
+    assert (len(train), len(val), kind) == (3600, 400, "parts") and not set(train.ids()) & set(val.ids())
+    data = build_data(TrainConfig(data=("viton-parts",), loss="ce", data_root=datasets, train_limit=2, val_limit=2))
+    assert data.train.transform.swap == ((14, 15), (16, 17), (18, 19))
+
+
 def test_dataset_items_are_normalised_tensors_and_deterministic(figures) -> None:
     folder = figures()
     data = SegmentationDataset([open_dataset(str(folder))], "mask", Augment(32), seed=3)

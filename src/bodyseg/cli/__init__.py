@@ -10,14 +10,14 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bodyseg.cli import batch, bench, evaluate, images, info, serve, train, video
+from bodyseg.cli import batch, bench, evaluate, images, info, parts, serve, train, video
 from bodyseg.errors import BodysegError
 from bodyseg.version import __version__
 
 log = logging.getLogger("bodyseg")
 
 #: Modules that add sub-commands; each has ``add_parsers(subparsers)``.
-COMMAND_MODULES = [images, info, evaluate, bench, video, train, batch, serve]
+COMMAND_MODULES = [images, parts, info, evaluate, bench, video, train, batch, serve]
 
 DESCRIPTION = """\
 Segment people in photos: masks, background blur or replacement, cut-outs, overlays.

@@ -212,6 +212,30 @@ def write_image(path: str | os.PathLike, image: np.ndarray, *, quality: int = 92
     return path
 
 
+def write_label_png(path: str | os.PathLike, labels: np.ndarray, palette: np.ndarray | None = None) -> Path:
+    """Write HxW label ids (0-255) atomically as an 8-bit PNG: a palette PNG with ``palette`` (Kx3
+    uint8 RGB, one row per id), else grey. Either way the pixel values are the ids.
+
+    Example:
+        >>> write_label_png("photo.parts.png", seg.parts.labels, LIP.palette())  # doctest: +SKIP
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise OutputError(f"{path}: label maps are written as PNG (lossless); use a .png name")
+    array = np.asarray(labels)
+    if array.ndim != 2 or array.size and (array.min() < 0 or array.max() > 255):
+        raise OutputError(f"{path}: label ids must be an HxW map of 0-255, got shape {array.shape}")
+    pil = Image.fromarray(array.astype(np.uint8), mode="L")
+    if palette is not None:
+        pil = pil.convert("P")
+        flat = np.zeros((256, 3), np.uint8)
+        flat[: len(palette)] = np.asarray(palette, np.uint8)
+        pil.putpalette(flat.ravel().tolist())
+    with atomic_path(path) as tmp:
+        pil.save(tmp, format="PNG")
+    return path
+
+
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` as UTF-8 atomically (JSON, CSV, Markdown outputs).
 

@@ -48,9 +48,34 @@ def coco_keypoint_list(keypoints: np.ndarray, shape: tuple[int, int]) -> tuple[l
     return flat, labelled
 
 
+def part_rles(labels: np.ndarray, names: tuple[str, ...] | list[str], *, skip_background: bool = False) -> dict:
+    """``{"names", "labels": [{"id", "name", "area", "segmentation"}]}``: one COCO RLE per label present.
+
+    Example:
+        >>> doc = part_rles(np.array([[0, 2], [2, 2]], np.uint8), ("background", "hat", "hair"), skip_background=True)
+        >>> [(entry["name"], entry["area"]) for entry in doc["labels"]]
+        [('hair', 3)]
+    """
+    labels = np.asarray(labels)
+    return {
+        "names": list(names),
+        "labels": [
+            {
+                "id": int(i),
+                "name": names[i] if i < len(names) else str(i),
+                "area": int(np.count_nonzero(labels == i)),
+                "segmentation": encode_mask(labels == i),
+            }
+            for i in np.unique(labels)
+            if i > 0 or not skip_background
+        ],
+    }
+
+
 def person_annotation(person: Person, annotation_id: int, image_id: int = 1) -> dict[str, Any]:
     """One COCO annotation of a person: RLE mask, area, ``[x, y, w, h]`` box of the mask, score,
-    and keypoints when the person has them.
+    keypoints when the person has them, and ``parts`` (one RLE per part, :func:`part_rles`) when
+    the method gave parts.
 
     Example:
         >>> m = np.zeros((4, 5), bool); m[1:3, 2:4] = True
@@ -74,6 +99,8 @@ def person_annotation(person: Person, annotation_id: int, image_id: int = 1) -> 
         annotation["keypoints"] = flat
         annotation["num_keypoints"] = labelled
         annotation["keypoint_scores"] = [round(float(v), 4) for v in np.asarray(person.keypoints)[:, 2]]
+    if person.parts is not None:
+        annotation["parts"] = part_rles(person.parts.labels, person.parts.names, skip_background=True)
     return annotation
 
 

@@ -28,7 +28,8 @@ DEFAULT_WEIGHTS = "person-unet"
 
 def shipped_weights() -> dict[str, Path]:
     """Whole-image person nets shipped inside the package, by name (the card's file stem): the
-    cards whose net takes an RGB image (not the refiner, which takes more channels).
+    cards whose net takes an RGB image and gives one person channel (not the refiner, which takes
+    more channels, nor the part net, which gives part classes).
 
     Example:
         >>> sorted(shipped_weights())
@@ -40,7 +41,11 @@ def shipped_weights() -> dict[str, Path]:
 def _takes_rgb(card: Path) -> bool:
     try:
         info = read_card(card)
-        return info.get("runtime", "onnxruntime") == "onnxruntime" and info.get("input", {}).get("channels") == "RGB"
+        return (
+            info.get("runtime", "onnxruntime") == "onnxruntime"
+            and info.get("input", {}).get("channels") == "RGB"
+            and info.get("output", {}).get("classes", 1) == 1
+        )
     except (MethodError, AttributeError):
         return False
 

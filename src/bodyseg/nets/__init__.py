@@ -121,6 +121,11 @@ register(
     "reduced U-Net (16-32-64-128-256 filters), skip connections, transposed-conv decoder",
 )
 register(
+    "part-unet",
+    "bodyseg.nets.part_unet:PartUNet",
+    "part maps of person crops: stride-2 stem, reduced U-Net at half resolution, bilinear logits",
+)
+register(
     "unet-aspp",
     "bodyseg.nets.unet_aspp:UNetASPP",
     "U-Net with dropout in its conv blocks and an ASPP block at the bottom",

@@ -26,7 +26,7 @@ from bodyseg import effects
 from bodyseg.errors import InputError
 from bodyseg.io.coco_rle import encode_mask
 from bodyseg.io.images import TooManyPixelsError, read_image_bytes
-from bodyseg.io.people_json import people_document
+from bodyseg.io.people_json import part_rles, people_document
 from bodyseg.result import Segmentation
 from bodyseg.segmenters import MIN_SIDE
 from bodyseg.serve.limits import ACCEPTED_FORMATS, Problem, Upload
@@ -137,18 +137,7 @@ def people_json(
     document["mask"] = encode_mask(seg.mask(0.5 if threshold is None else threshold))
     if with_parts:
         labels, names = part_labels(seg)
-        document["parts"] = {
-            "names": list(names),
-            "labels": [
-                {
-                    "id": int(i),
-                    "name": names[i] if i < len(names) else str(i),
-                    "area": int(np.count_nonzero(labels == i)),
-                    "segmentation": encode_mask(labels == i),
-                }
-                for i in np.unique(labels)
-            ],
-        }
+        document["parts"] = part_rles(labels, names)
     return document
 
 

@@ -35,6 +35,7 @@ from bodyseg import nets
 from bodyseg.errors import InputError
 from bodyseg.io.images import write_text
 from bodyseg.metrics.region import class_scores, confusion_matrix
+from bodyseg.parts.schemes import left_right_pairs
 from bodyseg.train.augment import Augment, WholeView
 from bodyseg.train.checkpoints import load_checkpoint, rng_states, save_checkpoint, seed_everything, set_rng_states
 from bodyseg.train.config import TrainConfig, TrainData, TrainResult, check_outside_repository, lr_factor
@@ -73,7 +74,8 @@ def build_data(config: TrainConfig) -> TrainData:
             raise InputError("part sources with different label sets cannot be trained together")
         class_names = names.pop()
         num_classes = len(class_names)
-    transform = Augment(config.size) if config.augment else WholeView(config.size)
+    swap = left_right_pairs(class_names) if class_names else ()
+    transform = Augment(config.size, swap=swap) if config.augment else WholeView(config.size)
     train = SegmentationDataset(train_sets, kind, transform, seed=config.seed)
     if config.composite:
         train.compositor = _compositor(train, config)

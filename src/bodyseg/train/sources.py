@@ -9,6 +9,8 @@ Sources (``--data`` names) are read with :mod:`bodyseg.datasets`:
   read as a fraction of 2**32, fall below 0.15 (:func:`is_validation`). It does not depend on the
   order of files or on which other files exist, so adding photos never moves old ones between
   splits. (pfcn_portrait: 1112 train, 175 val; picsart_portrait: 1171 train, 198 val.)
+* ``viton-parts``: VITON fashion photos with LIP-20 part maps; its own folders are the split
+  (``viton-train``: 3600, ``viton-val``: 400).
 * any other known data set name or a folder path (``images/`` + ``masks/``): hash split as above,
   unless the folder has a ``split.txt``.
 
@@ -19,8 +21,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bodyseg.datasets import KNOWN_DATASETS, open_dataset
 from bodyseg.datasets import Dataset as SampleSet
-from bodyseg.datasets import open_dataset
 from bodyseg.datasets.splits import SPLIT_SALT, VAL_FRACTION, is_validation
 from bodyseg.errors import InputError
 
@@ -35,6 +37,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "coco": ("coco_person", "mask"),
     "camvid": ("camvid_person", "mask"),
     "cihp-parts": ("cihp_samples", "parts"),
+    "viton-parts": ("viton", "parts"),
 }
 
 
@@ -60,6 +63,9 @@ def open_source(
     if split not in ("train", "val"):
         raise InputError(f"split must be 'train' or 'val', got {split!r}")
     dataset_name, kind = SOURCES.get(name, (name, "mask"))
+    split_folder = f"{dataset_name}-{split}" in KNOWN_DATASETS and f"{dataset_name}-val" in KNOWN_DATASETS
+    if split_folder:
+        dataset_name = f"{dataset_name}-{split}"  # a set whose splits are folders of their own (viton)
     whole = open_dataset(dataset_name, root=root)
     if whole.kind != "images":
         raise InputError(
@@ -67,7 +73,9 @@ def open_source(
         )
     if kind == "parts" and whole.part_names is None:
         raise InputError(f"data source {name!r} has no parts/ folder; use it for person masks instead")
-    if whole.root is not None and (whole.root / "split.txt").is_file():
+    if split_folder:
+        chosen = whole
+    elif whole.root is not None and (whole.root / "split.txt").is_file():
         chosen = open_dataset(dataset_name, root=root, split=split)
     else:
         keep = [e for e in whole.entries if is_validation(e.id) == (split == "val")]

@@ -13,6 +13,7 @@ from bodyseg.errors import MethodError
 from bodyseg.models.card import shipped_card
 from bodyseg.models.face_detector import FaceDetector
 from bodyseg.models.nanodet import NanoDetPersons
+from bodyseg.models.part_net import PartNet
 from bodyseg.models.pose_detector import PoseDetector
 from bodyseg.models.pose_landmarks import LandmarkModel
 from bodyseg.models.refiner import SHIPPED, PoseRefiner
@@ -32,6 +33,7 @@ class PipelineModels:
         refiner: our refinement net; None: masks as the landmark model gives them.
         finder: a face-free person finder (``detect(rgb) -> [PersonBox(score, box)]``) for the people the
             pose detector misses (turned away, upside down, small); None: none.
+        parts: our part net (``probabilities(crop) -> LIP classes x H x W``); None: no parts.
     """
 
     detector: Any
@@ -40,6 +42,7 @@ class PipelineModels:
     selfie: Callable[[np.ndarray], np.ndarray] | None = None
     refiner: Any = None
     finder: Any = None
+    parts: Any = None
 
     @classmethod
     def load(
@@ -51,10 +54,11 @@ class PipelineModels:
         finder_min_score: float | None = None,
         landmarks: str | None = "full",
         threads: int = 1,
+        parts: bool = False,
     ) -> PipelineModels:
         """The shipped models: a face detector when ``face_min_score`` is given, the refiner of
         :func:`load_refiner` (``refiner``), the selfie model when the faces or the refiner need it,
-        NanoDet when ``finder_min_score`` is given."""
+        NanoDet when ``finder_min_score`` is given, our part net when ``parts``."""
         check_int("threads", threads, 1, 64)
         faces = FaceDetector(min_score=face_min_score, threads=threads) if face_min_score is not None else None
         net = load_refiner(refiner, threads)
@@ -66,6 +70,7 @@ class PipelineModels:
             selfie=SelfieModel(threads) if faces is not None or net is not None else None,
             refiner=net,
             finder=finder,
+            parts=PartNet.load(threads=threads) if parts else None,
         )
 
 

@@ -19,6 +19,7 @@ import functools
 import cv2
 import numpy as np
 
+from bodyseg.errors import MethodError
 from bodyseg.geometry import RotatedSquare
 from bodyseg.models.pose_detector import Detection
 from bodyseg.models.pose_landmarks import LANDMARK_VARIANTS, LandmarkResult
@@ -36,6 +37,7 @@ from bodyseg.segmenters.bodyseg.masks import (
     resolve_overlaps,
     segment_person,
 )
+from bodyseg.segmenters.bodyseg.parts import PART_OPTIONS, add_parts, check_net_classes
 from bodyseg.segmenters.bodyseg.people import ZOOM_OUT_WHEN, detections_from_boxes, locate_people, unseen_boxes
 from bodyseg.segmenters.options import check_choice, check_float, check_int
 
@@ -135,6 +137,9 @@ class PeopleSegmenter(_PipelineSegmenter):
         threads: threads each model may use (default 1: batch jobs run one image per core; on an
             idle 2-core machine 2 threads take the landmark model from 25 to 14 ms, but in video,
             where other stages run beside it, they gained nothing measurable).
+        parts: body parts per person from our part net: ``"none"`` (default), ``"lip"`` (LIP's 20
+            classes) or ``"body"`` (head, neck, torso, arms, hands, legs, feet); left/right by the
+            person's landmarks; ``parts > 0`` is exactly the person mask (docs/parts.md).
         models: (Python only) the models to run instead of the shipped ones, see :class:`PipelineModels`.
 
     Fails on: people whose hips and shoulders are both hidden; heavy crowds (one mask per
@@ -169,8 +174,10 @@ class PeopleSegmenter(_PipelineSegmenter):
         refiner_min_side: float = 160.0,
         edges: str = "guided",
         threads: int = 1,
+        parts: str = "none",
         models: PipelineModels | None = None,
     ) -> None:
+        self.parts = check_choice("parts", parts, PART_OPTIONS)
         self.min_presence = check_float("min_presence", min_presence, 0.0, 1.0)
         self.tiles = check_choice("tiles", tiles, (True, False, "empty"))
         self.tile_min_score = check_float("tile_min_score", tile_min_score, 0.0, 1.0)
@@ -192,10 +199,24 @@ class PeopleSegmenter(_PipelineSegmenter):
                 if self.finder != "none"
                 else None,
                 face_min_score=check_float("face_min_score", face_min_score, 0.0, 1.0) if zoom_out == "face" else None,
+                parts=self.parts != "none",
             )
+        if self.parts != "none":
+            if models.parts is None:
+                raise MethodError(f"parts={self.parts!r} needs a part net: give models with parts=PartNet(...)")
+            check_net_classes(models.parts)
         super().__init__(models, edges, max_people)
 
+    def _with_parts(self, rgb: np.ndarray, seg: Segmentation | None) -> Segmentation | None:
+        """``seg`` with its part maps when the ``parts`` option asks for them."""
+        if seg is None or self.parts == "none":
+            return seg
+        return add_parts(rgb, seg, self.models.parts, self.parts)
+
     def _segment(self, rgb: np.ndarray) -> Segmentation:
+        return self._with_parts(rgb, self._segment_people(rgb))
+
+    def _segment_people(self, rgb: np.ndarray) -> Segmentation:
         sees_face = functools.cache(functools.partial(self._sees_face, rgb))  # asked at most once per image
         found = locate_people(
             rgb,
@@ -248,7 +269,10 @@ class PeopleSegmenter(_PipelineSegmenter):
 
     def _segment_next(self, rgb: np.ndarray, previous: Segmentation) -> Segmentation | None:
         """Video: the landmark model on the regions the previous frame's landmarks suggest, without the
-        detector (MediaPipe's tracking). None when nobody was followed or someone is lost."""
+        detector (MediaPipe's tracking), parts too when asked. None when nobody was followed or someone is lost."""
+        return self._with_parts(rgb, self._follow(rgb, previous))
+
+    def _follow(self, rgb: np.ndarray, previous: Segmentation) -> Segmentation | None:
         followed = previous.meta.get(FOLLOW_KEY)
         if not followed:
             return None
