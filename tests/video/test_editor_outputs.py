@@ -169,3 +169,21 @@ def test_parts_colours_whatever_parts_the_method_gives_and_says_when_it_gives_no
     assert run(clip, *FAKE, "-e", "parts", "-o", tmp_path / "none.mp4") == 2
     assert "gives no body parts" in one_line_error(capsys)
     assert not (tmp_path / "none.mp4").exists() and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(("flag", "disable"), [([], None), (["-q"], True)], ids=["terminal-decides", "quiet"])
+def test_the_progress_bar_shows_rate_and_eta_on_a_terminal_and_is_off_with_quiet(tmp_path, monkeypatch, flag, disable):
+    import bodyseg.cli.video as command
+
+    bars: list[dict[str, object]] = []
+    real = command.tqdm
+
+    def recording(*args, **kwargs):
+        bars.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(command, "tqdm", recording)
+    clip = write_clip(tmp_path / "c.mp4", RGB[:3])
+    assert run(clip, *FAKE, *flag) == 0
+    assert len(bars) == 1 and bars[0]["disable"] is disable  # None: shown only when stderr is a terminal
+    assert bars[0]["total"] == 3 and bars[0]["unit"] == "frame"  # a known total: tqdm shows frames/s and ETA

@@ -34,7 +34,14 @@ from bodyseg.result import Parts, Person, Segmentation
 from bodyseg.segmenters import DEFAULT_METHOD, Segmenter, create
 from bodyseg.video.flow import FlowEstimator, Motion, small_grey
 from bodyseg.video.keyframes import KeyframeScheduler, person_region, tiny_grey
-from bodyseg.video.smoothing import SMOOTHING_MODES, motion_gate, smooth_probability
+from bodyseg.video.smoothing import (
+    FUSIONS,
+    SMOOTHING_MODES,
+    fuse_by_confidence,
+    is_cut,
+    motion_gate,
+    smooth_probability,
+)
 from bodyseg.video.tracking import PeopleTracker
 
 log = logging.getLogger(__name__)
@@ -73,6 +80,11 @@ class VideoSegmenter:
             did not change) or ``"off"``; ``True``/``False`` mean ``"flow"``/``"off"``.
         smoothing_weight: the previous frame's share where nothing moved (0-1).
         gate_tolerance: grey-level difference (0-255) at which the blend weight drops to 37%.
+        fusion: ``"blend"`` (the previous probability's share is ``smoothing_weight`` where the gate is
+            open) or ``"confidence"`` (each side also weighed by how sure it is, ``|2p - 1|``).
+        cut_reset: on a scene cut (most of the frame unexplained by the flow) carry nothing over.
+        carry_missed: keep the (moved) probability of a tracked person the segmenter missed while it
+            found others, for up to ``max_missed`` frames (else only a dropout of everyone is bridged).
         reuse: skip the segmenter on frames that barely changed and reuse the last result, moved
             along the flow.
         change_threshold: mean grey change (0-1, on a 64-pixel copy) that forces a new key frame.
@@ -107,6 +119,9 @@ class VideoSegmenter:
         smoothing: str | bool = "flow",
         smoothing_weight: float = 0.6,
         gate_tolerance: float = 15.0,
+        fusion: str = "blend",
+        cut_reset: bool = True,
+        carry_missed: bool = False,
         reuse: bool = True,
         change_threshold: float = 0.02,
         max_stale: int = 2,
@@ -134,6 +149,12 @@ class VideoSegmenter:
             self.segmenter = create(segmenter or DEFAULT_METHOD, **options)
         self.smoothing_weight = float(smoothing_weight)
         self.gate_tolerance = float(gate_tolerance)
+        if fusion not in FUSIONS:
+            raise MethodError(f"unknown fusion {fusion!r}; choose one of: {', '.join(FUSIONS)}")
+        self.fusion = fusion
+        self.cut_reset = bool(cut_reset)
+        self.carry_missed = bool(carry_missed)
+        self.cuts = 0
         self.scheduler = KeyframeScheduler(change_threshold, max_stale if reuse else 0)
         self.tracker = PeopleTracker(max_missed=max_missed) if tracking else None
         self.flow_size = int(flow_size)
@@ -259,6 +280,11 @@ class VideoSegmenter:
         else:
             aligned_grey, aligned_prob = previous.grey, previous.prob
         gate = motion_gate(grey, aligned_grey, self.gate_tolerance)
+        if self.cut_reset and is_cut(gate):
+            self.cuts += 1
+            return prob
+        if self.fusion == "confidence":
+            return fuse_by_confidence(prob, aligned_prob, gate, self.smoothing_weight)
         return smooth_probability(prob, aligned_prob, gate, self.smoothing_weight)
 
     def _reuse(self, previous: _State, motion: Motion) -> Segmentation:
@@ -275,8 +301,11 @@ class VideoSegmenter:
         if detected and not found and people and previous is not None:
             # A dropout (the segmenter found nobody while people were being followed): keep their
             # probability too. A person missing while others are found may have left: only their
-            # Person entry is carried (flagged), the mask stays as found.
+            # Person entry is carried (flagged), the mask stays as found, unless ``carry_missed``.
             result.prob = keep_carried_probability(result.prob, previous.prob, people, motion)
+        elif detected and self.carry_missed and any(tracked) and previous is not None:
+            carried = [person for person, flag in zip(people, tracked, strict=True) if flag]
+            result.prob = keep_carried_probability(result.prob, previous.prob, carried, motion)
         result.people = people
         result.meta.update(tracked=any(tracked), tracked_people=tracked, track_ids=ids)
 
