@@ -35,6 +35,8 @@ SETTINGS: dict[str, dict[str, object]] = {
     "blend 0.75, gate 30": {"smoothing_weight": 0.75, "gate_tolerance": 30.0},
     "blend 0.6, carry missed people": {"carry_missed": True},
     "blend 0.75, carry missed people": {"carry_missed": True, "smoothing_weight": 0.75},
+    "blend 0.6, confirm new people": {"confirm_new": True},
+    "blend 0.6, carry missed + confirm new": {"carry_missed": True, "confirm_new": True},
     "confidence 0.6": {"fusion": "confidence"},
     "confidence 0.75": {"fusion": "confidence", "smoothing_weight": 0.75},
     "confidence 0.85": {"fusion": "confidence", "smoothing_weight": 0.85},
@@ -57,7 +59,9 @@ def replay(segmenter, steps, setting: dict[str, object]) -> list[np.ndarray]:
     return [video._temporal_step(step).prob for step in steps]  # noqa: SLF001 - the replay is the point
 
 
-def run_sequence(segmenter, pose, sequence: Path) -> dict[str, dict[str, float]]:
+def run_sequence(
+    segmenter, pose, sequence: Path, settings: dict[str, dict[str, object]]
+) -> dict[str, dict[str, float]]:
     masks = truths(sequence)
     frames = list(read_video_frames(sequence / "images", fps=FPS))
     rows = {
@@ -69,7 +73,7 @@ def run_sequence(segmenter, pose, sequence: Path) -> dict[str, dict[str, float]]
     recorder = VideoSegmenter(segmenter)
     recorder.reset()
     steps = [recorder._segmenter_step(frame) for frame in frames]  # noqa: SLF001
-    for name, setting in SETTINGS.items():
+    for name, setting in settings.items():
         rows[name] = scores(replay(segmenter, steps, setting), masks)
     return rows
 
@@ -78,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--method", default="bodyseg")
     parser.add_argument("--sequences", nargs="+", default=None)
+    parser.add_argument("--settings", nargs="+", default=None, help="names of SETTINGS to run (default: all)")
     args = parser.parse_args()
     sequences = (
         [DATA / n for n in args.sequences] if args.sequences else sorted(p for p in DATA.iterdir() if p.is_dir())
@@ -85,7 +90,8 @@ def main() -> None:
     segmenter, pose = create(args.method), create("mediapipe-pose")
     table: dict[str, dict[str, dict[str, float]]] = {}
     for sequence in sequences:
-        for name, row in run_sequence(segmenter, pose, sequence).items():
+        chosen = {name: SETTINGS[name] for name in args.settings} if args.settings else SETTINGS
+        for name, row in run_sequence(segmenter, pose, sequence, chosen).items():
             table.setdefault(name, {})[sequence.name] = row
             print(f"{sequence.name}\t{name}\t{row['mean_frame_iou']:.4f}\t{row['dtssd']:.2f}", flush=True)
     frames = {s.name: len(truths(s)) for s in sequences}

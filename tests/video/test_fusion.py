@@ -8,7 +8,7 @@ import pytest
 from bodyseg.errors import MethodError
 from bodyseg.video import VideoSegmenter
 from bodyseg.video.smoothing import fuse_by_confidence, is_cut
-from tests.video.clips import SquareSegmenter, square_clip
+from tests.video.clips import SquareSegmenter, background, square_clip
 
 PLAIN = {"reuse": False, "tracking": False, "follow": False}
 
@@ -65,3 +65,19 @@ def test_confidence_fusion_lowers_flicker_on_a_noisy_still_square():
     assert flicker["confidence"] < raw and flicker["blend"] < raw
     with pytest.raises(MethodError, match="fusion"):
         VideoSegmenter(SquareSegmenter(), fusion="average")
+
+
+def appearing_clip() -> list[np.ndarray]:
+    """Four frames of empty background, then the square from the fifth frame on."""
+    frames = [rgb for rgb, _ in square_clip(10)]
+    for i in range(4):
+        frames[i] = background()
+    return frames
+
+
+@pytest.mark.parametrize("confirm_new", [False, True])
+def test_a_new_person_shows_from_the_second_frame_they_are_found_in_with_confirm_new(confirm_new):
+    video = VideoSegmenter(SquareSegmenter(), smoothing="off", reuse=False, follow=False, confirm_new=confirm_new)
+    shown = [float(s.mask().sum()) for s in video.segment_frames(appearing_clip())]
+    assert shown[:4] == [0.0] * 4 and min(shown[5:]) > 300
+    assert (shown[4] == 0.0) if confirm_new else (shown[4] > 300)
