@@ -166,7 +166,9 @@ def add_effect_options(
     group.add_argument(
         "--colour", "--color", default=None, help="overlay: one colour for the mask (default one per person)"
     )
-    group.add_argument("--opacity", type=opacity, default=None, help="overlay: mask opacity in [0, 1] (default 0.5)")
+    group.add_argument(
+        "--opacity", type=opacity, default=None, help="overlay, parts: opacity of the colours in [0, 1] (default 0.5)"
+    )
     return group
 
 

@@ -100,7 +100,7 @@ def parts_overlay(image: np.ndarray, seg: Segmentation, opacity: float | None = 
             f"the part labels are {labels.shape[1]}x{labels.shape[0]}, the frame {image.shape[1]}x{image.shape[0]}"
         )
     colours = part_palette(max(len(seg.parts.names), int(labels.max(initial=0)) + 1))[labels]
-    alpha = np.where(labels > 0, 0.6 if opacity is None else float(opacity), 0.0).astype(np.float32)
+    alpha = np.where(labels > 0, 0.5 if opacity is None else float(opacity), 0.0).astype(np.float32)
     return effects.blend(colours, image, alpha)
 
 
