@@ -60,7 +60,7 @@ def replay(segmenter, steps, setting: dict[str, object]) -> list[np.ndarray]:
 
 
 def run_sequence(
-    segmenter, pose, sequence: Path, settings: dict[str, dict[str, object]]
+    segmenter, pose, sequence: Path, settings: dict[str, dict[str, object]], sharpen: bool = False
 ) -> dict[str, dict[str, float]]:
     masks = truths(sequence)
     frames = list(read_video_frames(sequence / "images", fps=FPS))
@@ -74,7 +74,11 @@ def run_sequence(
     recorder.reset()
     steps = [recorder._segmenter_step(frame) for frame in frames]  # noqa: SLF001
     for name, setting in settings.items():
-        rows[name] = scores(replay(segmenter, steps, setting), masks)
+        probs = replay(segmenter, steps, setting)
+        rows[name] = scores(probs, masks)
+        if sharpen:  # the same result with a harder edge: how much of dtSSD is the soft edge moving
+            rows[f"{name}, 0/1"] = scores(((p > 0.5).astype(np.float32) for p in probs), masks)
+            rows[f"{name}, x4 steeper"] = scores((np.clip((p - 0.5) * 4 + 0.5, 0, 1) for p in probs), masks)
     return rows
 
 
@@ -83,6 +87,7 @@ def main() -> None:
     parser.add_argument("--method", default="bodyseg")
     parser.add_argument("--sequences", nargs="+", default=None)
     parser.add_argument("--settings", nargs="+", default=None, help="names of SETTINGS to run (default: all)")
+    parser.add_argument("--sharpen", action="store_true", help="also score each setting's result made 0/1 and steeper")
     args = parser.parse_args()
     sequences = (
         [DATA / n for n in args.sequences] if args.sequences else sorted(p for p in DATA.iterdir() if p.is_dir())
@@ -91,7 +96,7 @@ def main() -> None:
     table: dict[str, dict[str, dict[str, float]]] = {}
     for sequence in sequences:
         chosen = {name: SETTINGS[name] for name in args.settings} if args.settings else SETTINGS
-        for name, row in run_sequence(segmenter, pose, sequence, chosen).items():
+        for name, row in run_sequence(segmenter, pose, sequence, chosen, args.sharpen).items():
             table.setdefault(name, {})[sequence.name] = row
             print(f"{sequence.name}\t{name}\t{row['mean_frame_iou']:.4f}\t{row['dtssd']:.2f}", flush=True)
     frames = {s.name: len(truths(s)) for s in sequences}
