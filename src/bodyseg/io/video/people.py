@@ -5,7 +5,8 @@ being ``{"track_id", "score", "bbox" [x, y, w, h], "area", "segmentation" (COCO 
 "keypoints" [x, y, v, ...], "num_keypoints", "keypoint_scores", "tracked"}`` (the keypoint fields
 where the method gives keypoints; the keypoint names are :data:`~bodyseg.io.people_json.PERSON_CATEGORY`'s).
 ``track_id`` stays the same for one person across frames (``null`` when people are not tracked);
-``tracked`` is true for a person the detector missed and the tracker carried. The masks decode with
+``tracked`` is true for a person the tracker carried: the segmenter missed them, or did not run on
+that frame (a still frame reusing the last result). The masks decode with
 :func:`bodyseg.io.coco_rle.decode_mask` (or pycocotools).
 """
 
