@@ -128,6 +128,8 @@ def test_people_needs_a_method_that_finds_people_and_keeps_existing_files(tmp_pa
     assert run(clip, *FAKE, "--people", tmp_path / "p.jsonl") == 2
     assert "--overwrite" in one_line_error(capsys, tmp_path / "p.jsonl")
     assert (tmp_path / "p.jsonl").read_text() == "mine" and not (tmp_path / "c.blur.mp4").exists()
+    assert run(clip, *FAKE, "-o", tmp_path / "frames", "--people", tmp_path / "frames" / "p.jsonl") == 2
+    assert "inside the frames folder" in one_line_error(capsys) and not (tmp_path / "frames").exists()
 
 
 class OneMask(SquareSegmenter):

@@ -296,6 +296,8 @@ def check_people_target(source: Path, target: Path, people: Path, overwrite: boo
         raise OutputError(f"{people}: --people and the video output are the same path; give the people a .jsonl name")
     if people.is_dir():
         raise OutputError(f"{people}: is a folder; --people takes a file name such as dance.people.jsonl")
+    if (target.is_dir() or not target.suffix) and target.resolve() in people.resolve().parents:
+        raise OutputError(f"{people}: is inside the frames folder {target}, which is replaced whole; put it beside it")
     check_target(Job(source, people), overwrite)
 
 
