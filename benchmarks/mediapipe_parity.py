@@ -7,7 +7,8 @@
 (the same files, from npm). This script runs the wheel's SelfieSegmentation and Pose
 (static_image_mode, model_complexity=1, enable_segmentation) on the same images and prints, per data
 set, the mean per-image IoU of each against the ground truth, their difference, and how much the two
-masks agree (mean IoU between them; person-free sets: the share of pixels called person).
+masks agree (mean IoU between them, 1 where both are empty). On the person-free sets the IoU columns are
+the share of pixels called person instead (lower is better).
 """
 
 from __future__ import annotations
@@ -41,8 +42,13 @@ def wheel_graphs() -> dict[str, object]:
 
 
 def score(mask: np.ndarray, truth: np.ndarray) -> float:
-    """IoU with the truth; on a person-free image, 1 when nothing is called person."""
-    return iou(mask, truth) if truth.any() else float(not mask.any())
+    """IoU with the truth; on a person-free image, the share of pixels called person (the bench's figure)."""
+    return iou(mask, truth) if truth.any() else float(mask.mean())
+
+
+def agreement(mine: np.ndarray, theirs: np.ndarray) -> float:
+    """IoU between the two masks; 1 when both are empty."""
+    return iou(mine, theirs) if (mine.any() or theirs.any()) else 1.0
 
 
 def main() -> None:
@@ -64,7 +70,7 @@ def main() -> None:
                 prob = graph(rgb)
                 theirs = np.zeros(truth.shape, bool) if prob is None else prob > 0.5
                 mine = ours[name].segment(rgb).mask()
-                rows[name].append((score(theirs, truth), score(mine, truth), score(mine, theirs)))
+                rows[name].append((score(theirs, truth), score(mine, truth), agreement(mine, theirs)))
         for name, values in rows.items():
             w, b, agree = (statistics.mean(v[k] for v in values) for k in range(3))
             print(f"| {name} | {data} | {len(values)} | {w:.4f} | {b:.4f} | {b - w:+.4f} | {agree:.3f} |", flush=True)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bodyseg.geometry import (
+    Letterbox,
     RotatedSquare,
     box_iou,
     crop_points_to_image,
@@ -49,3 +50,16 @@ def test_points_go_into_a_turned_crop_and_back():
     in_crop = points_to_crop(points, square, 256)
     assert np.allclose(in_crop[1], [128, 128])  # the centre goes to the crop's centre
     assert np.allclose(crop_points_to_image(in_crop, square, 256), points)
+
+
+def test_exact_letterbox_centres_the_image_with_fractional_padding():
+    box = Letterbox.fit_exact((100, 201), 224)
+    assert box.left == 0 and box.top == pytest.approx((224 - 100 * 224 / 201) / 2)
+    square = box.apply(np.full((100, 201), 200, np.uint8), warp=True).astype(float)
+    rows = square.mean(axis=1)
+    inside = np.flatnonzero(rows > 100)
+    # the padding above and below the content differs by less than a pixel: the split is exact
+    assert abs(inside[0] - (223 - inside[-1])) <= 1
+    assert box.points_to_image(np.array([[112.0, 112.0]])) == pytest.approx(np.array([[100.5, 50.0]]), abs=1e-9)
+    with pytest.raises(ValueError, match="warp=True"):
+        box.apply(np.zeros((100, 201), np.uint8))

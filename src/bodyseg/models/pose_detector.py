@@ -141,7 +141,7 @@ class SsdDetector:
         self, min_score: float = 0.5, iou_threshold: float = 0.3, threads: int = 1, warp: bool = False
     ) -> None:
         self.min_score = min_score
-        self.warp = warp  # shrink as MediaPipe's graph does (Letterbox.apply(warp=True)) instead of by area
+        self.warp = warp  # letterbox as MediaPipe's graph does (Letterbox.fit_exact, a warp) instead of by area
         self.iou_threshold = iou_threshold
         self._model = TFLiteModel(shipped_model_path(self.model), num_threads=threads)
         self._anchors = ssd_anchors(self.input_size, self.strides)
@@ -149,7 +149,7 @@ class SsdDetector:
     def detect(self, rgb: np.ndarray) -> list[Detection]:
         """What the model finds in an RGB uint8 image, best first, in its pixel coordinates."""
         size = self.input_size
-        box = Letterbox.fit(rgb.shape, size)
+        box = Letterbox.fit_exact(rgb.shape, size) if self.warp else Letterbox.fit(rgb.shape, size)
         outputs = self._model(box.apply(rgb, warp=self.warp)[None].astype(np.float32) / 127.5 - 1.0)
         raw_scores, raw_boxes = sorted(outputs, key=lambda o: o.shape[-1])  # (1, N, 1) scores, (1, N, 4 + 2K) boxes
         found = weighted_nms(
