@@ -189,3 +189,13 @@ def test_the_progress_bar_shows_rate_and_eta_on_a_terminal_and_is_off_with_quiet
     assert run(clip, *FAKE, *flag) == 0
     assert len(bars) == 1 and bars[0]["disable"] is disable  # None: shown only when stderr is a terminal
     assert bars[0]["total"] == 3 and bars[0]["unit"] == "frame"  # a known total: tqdm shows frames/s and ETA
+
+
+def test_no_confirm_new_reaches_the_video_segmenter():
+    from bodyseg.cli import build_parser
+    from bodyseg.cli.video import build_video_segmenter
+
+    for flags, expected in (([], True), (["--no-confirm-new"], False)):
+        args = build_parser().parse_args(["video", "in.mp4", *FAKE, *flags])
+        with build_video_segmenter(args) as video:
+            assert video.confirm_new is expected and video.carry_missed

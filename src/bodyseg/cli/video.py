@@ -116,6 +116,12 @@ def _add_temporal_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--no-tracking", action="store_true", help="do not carry people the detector misses")
     group.add_argument(
+        "--no-confirm-new",
+        action="store_true",
+        help="show a person from the first frame they are found in (by default from the second, so one-frame "
+        "false alarms never flicker in)",
+    )
+    group.add_argument(
         "--redetect-every",
         type=int,
         default=8,
@@ -232,6 +238,7 @@ def build_video_segmenter(args: argparse.Namespace) -> VideoSegmenter:
         max_stale=max(0, args.max_stale),
         change_threshold=args.change_threshold,
         tracking=not (per_frame or args.no_tracking),
+        confirm_new=not args.no_confirm_new,
         follow=not per_frame and args.redetect_every > 1,
         redetect_every=max(1, args.redetect_every),
         **options,
