@@ -96,7 +96,7 @@ class SquareSegmenter(Segmenter):
 @pytest.fixture
 def square_segmenter() -> Iterator[type[SquareSegmenter]]:
     """``test-square`` registered, its call counter at zero."""
-    register("test-square", "tests.video.clips:SquareSegmenter", "test only: finds a red square")
+    register("test-square", "tests.video.clips:SquareSegmenter", "test only: finds a red square", people=True)
     SquareSegmenter.calls = 0
     yield SquareSegmenter
     SquareSegmenter.calls = 0

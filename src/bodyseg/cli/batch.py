@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bodyseg.batch.outputs import BATCH_EFFECTS, REPORT_NAME
-from bodyseg.cli.common import add_method_options, chosen_method
+from bodyseg.cli.common import add_effect_options, add_method_options, chosen_method
 from bodyseg.effects import EFFECTS, parse_colour
 from bodyseg.errors import InputError
 from bodyseg.io.images import DEFAULT_MAX_PIXELS
@@ -68,7 +68,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         + "; people: a mask per person and COCO JSON; parts: body-part label ids (default %(default)s)",
     )
     add_method_options(parser, threshold=False)
-    _add_effect_options(parser)
+    add_effect_options(
+        parser, threshold=True, background_help="replace: an image (read by each worker: a path they see) or a colour"
+    )
     _add_cluster_options(parser)
     parser.add_argument(
         "--overwrite", action="store_true", help="redo inputs whose output is finished (they are skipped by default)"
@@ -88,42 +90,6 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (it is shown on a terminal)")
     parser.set_defaults(run=run_batch_command)
-
-
-def _add_effect_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("effect")
-    group.add_argument(
-        "-t",
-        "--threshold",
-        type=float,
-        default=None,
-        help="mask, overlay: probability above which a pixel is person (default 0.5)",
-    )
-    group.add_argument(
-        "-s",
-        "--strength",
-        type=float,
-        default=None,
-        metavar="PX",
-        help="blur: Gaussian sigma in pixels (default 1.5%% of the diagonal)",
-    )
-    group.add_argument(
-        "--feather",
-        type=float,
-        default=None,
-        metavar="PX",
-        help="edge softness in pixels (default 0.3%% of the diagonal)",
-    )
-    group.add_argument(
-        "-b",
-        "--background",
-        metavar="IMAGE|COLOUR",
-        help="replace: an image (read by each worker: a path they see) or a colour",
-    )
-    group.add_argument(
-        "--colour", "--color", default=None, help="overlay: one colour for the mask (default one per person)"
-    )
-    group.add_argument("--opacity", type=float, default=None, help="overlay: mask opacity in [0, 1] (default 0.5)")
 
 
 def _add_cluster_options(parser: argparse.ArgumentParser) -> None:

@@ -119,6 +119,59 @@ def add_method_options(parser: argparse.ArgumentParser, *, threshold: bool = Tru
         )
 
 
+def add_effect_options(
+    parser: argparse.ArgumentParser,
+    *,
+    threshold: bool = False,
+    soft: bool = False,
+    background_help: str = "replace: an image (scaled to cover) or a colour",
+) -> argparse._ArgumentGroup:
+    """The options of the effects, in one "effect" group: ``--strength``, ``--feather``, ``--background``,
+    ``--colour``, ``--opacity`` (all None when not given: each effect then takes its own default), and
+    where asked ``--threshold`` (mask, overlay) and ``--soft`` (mask as grey levels). Returns the group.
+
+    Example:
+        >>> parser = argparse.ArgumentParser()
+        >>> _ = add_effect_options(parser, threshold=True)
+        >>> vars(parser.parse_args(["-s", "9", "-b", "white"]))  # doctest: +NORMALIZE_WHITESPACE
+        {'threshold': None, 'strength': 9.0, 'feather': None, 'background': 'white', 'colour': None, 'opacity': None}
+    """
+    group = parser.add_argument_group("effect")
+    if threshold:
+        group.add_argument(
+            "-t",
+            "--threshold",
+            type=probability,
+            default=None,
+            help="mask, overlay: probability above which a pixel is person (default 0.5)",
+        )
+    group.add_argument(
+        "-s",
+        "--strength",
+        type=float,
+        default=None,
+        metavar="PX",
+        help="blur: Gaussian sigma in pixels (default 1.5%% of the diagonal)",
+    )
+    group.add_argument(
+        "--feather",
+        type=float,
+        default=None,
+        metavar="PX",
+        help="edge softness in pixels (default 0.3%% of the diagonal)",
+    )
+    group.add_argument("-b", "--background", metavar="IMAGE|COLOUR", help=background_help)
+    if soft:
+        group.add_argument("--soft", action="store_true", help="mask: the probability as grey levels instead of 0/255")
+    group.add_argument(
+        "--colour", "--color", default=None, help="overlay: one colour for the mask (default one per person)"
+    )
+    group.add_argument(
+        "--opacity", type=opacity, default=None, help="overlay, parts: opacity of the colours in [0, 1] (default 0.5)"
+    )
+    return group
+
+
 def parse_method_options(pairs: Iterable[str]) -> dict[str, object]:
     """``["k=3", "model=landscape"]`` -> ``{"k": 3, "model": "landscape"}`` (numbers and booleans parsed).
 
@@ -216,4 +269,20 @@ def probability(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"{value:g} is not between 0 and 1 (a probability above which a pixel is person)"
         )
+    return value
+
+
+def opacity(text: str) -> float:
+    """An argparse type: an opacity in [0, 1].
+
+    Example:
+        >>> opacity("0.7")
+        0.7
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; give an opacity between 0 and 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value:g} is not between 0 (transparent) and 1 (opaque)")
     return value

@@ -34,7 +34,14 @@ from bodyseg.result import Parts, Person, Segmentation
 from bodyseg.segmenters import DEFAULT_METHOD, Segmenter, create
 from bodyseg.video.flow import FlowEstimator, Motion, small_grey
 from bodyseg.video.keyframes import KeyframeScheduler, person_region, tiny_grey
-from bodyseg.video.smoothing import SMOOTHING_MODES, motion_gate, smooth_probability
+from bodyseg.video.smoothing import (
+    FUSIONS,
+    SMOOTHING_MODES,
+    fuse_by_confidence,
+    is_cut,
+    motion_gate,
+    smooth_probability,
+)
 from bodyseg.video.tracking import PeopleTracker
 
 log = logging.getLogger(__name__)
@@ -73,6 +80,13 @@ class VideoSegmenter:
             did not change) or ``"off"``; ``True``/``False`` mean ``"flow"``/``"off"``.
         smoothing_weight: the previous frame's share where nothing moved (0-1).
         gate_tolerance: grey-level difference (0-255) at which the blend weight drops to 37%.
+        fusion: ``"blend"`` (the previous probability's share is ``smoothing_weight`` where the gate is
+            open) or ``"confidence"`` (each side also weighed by how sure it is, ``|2p - 1|``).
+        cut_reset: on a scene cut (most of the frame unexplained by the flow) carry nothing over.
+        carry_missed: keep the (moved) probability of a tracked person the segmenter missed while it
+            found others, for up to ``max_missed`` frames (else only a dropout of everyone is bridged).
+        confirm_new: a person who appears in the middle of a video shows in the probability only from
+            the second frame they are found in (a one-frame false alarm never flickers in).
         reuse: skip the segmenter on frames that barely changed and reuse the last result, moved
             along the flow.
         change_threshold: mean grey change (0-1, on a 64-pixel copy) that forces a new key frame.
@@ -107,6 +121,10 @@ class VideoSegmenter:
         smoothing: str | bool = "flow",
         smoothing_weight: float = 0.6,
         gate_tolerance: float = 15.0,
+        fusion: str = "blend",
+        cut_reset: bool = True,
+        carry_missed: bool = True,
+        confirm_new: bool = True,
         reuse: bool = True,
         change_threshold: float = 0.02,
         max_stale: int = 2,
@@ -134,6 +152,13 @@ class VideoSegmenter:
             self.segmenter = create(segmenter or DEFAULT_METHOD, **options)
         self.smoothing_weight = float(smoothing_weight)
         self.gate_tolerance = float(gate_tolerance)
+        if fusion not in FUSIONS:
+            raise MethodError(f"unknown fusion {fusion!r}; choose one of: {', '.join(FUSIONS)}")
+        self.fusion = fusion
+        self.cut_reset = bool(cut_reset)
+        self.carry_missed = bool(carry_missed)
+        self.confirm_new = bool(confirm_new)
+        self.cuts = 0
         self.scheduler = KeyframeScheduler(change_threshold, max_stale if reuse else 0)
         self.tracker = PeopleTracker(max_missed=max_missed) if tracking else None
         self.flow_size = int(flow_size)
@@ -259,6 +284,11 @@ class VideoSegmenter:
         else:
             aligned_grey, aligned_prob = previous.grey, previous.prob
         gate = motion_gate(grey, aligned_grey, self.gate_tolerance)
+        if self.cut_reset and is_cut(gate):
+            self.cuts += 1
+            return prob
+        if self.fusion == "confidence":
+            return fuse_by_confidence(prob, aligned_prob, gate, self.smoothing_weight)
         return smooth_probability(prob, aligned_prob, gate, self.smoothing_weight)
 
     def _reuse(self, previous: _State, motion: Motion) -> Segmentation:
@@ -275,8 +305,15 @@ class VideoSegmenter:
         if detected and not found and people and previous is not None:
             # A dropout (the segmenter found nobody while people were being followed): keep their
             # probability too. A person missing while others are found may have left: only their
-            # Person entry is carried (flagged), the mask stays as found.
+            # Person entry is carried (flagged), the mask stays as found, unless ``carry_missed``.
             result.prob = keep_carried_probability(result.prob, previous.prob, people, motion)
+        elif detected and self.carry_missed and any(tracked) and previous is not None:
+            carried = [person for person, flag in zip(people, tracked, strict=True) if flag]
+            result.prob = keep_carried_probability(result.prob, previous.prob, carried, motion)
+        if detected and self.confirm_new and previous is not None:
+            new = [p for p, t in zip(people, self.tracker.tracks, strict=True) if t.hits == 1 and t.missed == 0]
+            if new:
+                result.prob = hold_back_new_people(result.prob, previous.prob, new, motion)
         result.people = people
         result.meta.update(tracked=any(tracked), tracked_people=tracked, track_ids=ids)
 
@@ -295,14 +332,28 @@ class VideoSegmenter:
         return f"<VideoSegmenter {self.name!r} smoothing={self.smoothing} max_stale={self.scheduler.max_stale}>"
 
 
+def person_regions(people: list[Person], shape: tuple[int, int]) -> np.ndarray:
+    """HxW uint8: 1 inside the people's boxes, padded by a twentieth of their size (at least 4 px)."""
+    region = np.zeros(shape, np.uint8)
+    for person in people:
+        x0, y0, x1, y1 = person.box
+        pad = max(4, (x1 - x0 + y1 - y0) // 20)
+        region[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad] = 1
+    return region
+
+
+def hold_back_new_people(
+    prob: np.ndarray, previous_prob: np.ndarray, new: list[Person], motion: Motion | None
+) -> np.ndarray:
+    """Where a person found for the first time stands, no more than the previous probability (moved)."""
+    aligned = motion.warp(previous_prob) if motion is not None else previous_prob
+    return np.where(person_regions(new, prob.shape) > 0, np.minimum(prob, aligned), prob).astype(np.float32)
+
+
 def keep_carried_probability(
     prob: np.ndarray, previous_prob: np.ndarray, carried: list[Person], motion: Motion | None
 ) -> np.ndarray:
     """Where a person the detector missed now stands, keep the previous probability (moved)."""
     aligned = motion.warp(previous_prob) if motion is not None else previous_prob
-    region = np.zeros(prob.shape, np.uint8)
-    for person in carried:
-        x0, y0, x1, y1 = person.box
-        pad = max(4, (x1 - x0 + y1 - y0) // 20)
-        region[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad] = 1
+    region = person_regions(carried, prob.shape)
     return np.where(region > 0, np.maximum(prob, aligned), prob).astype(np.float32)

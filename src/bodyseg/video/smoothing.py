@@ -12,6 +12,10 @@ occlusion, a person appearing) the gate closes and the new probability is taken 
 
 ``mode="gated"`` skips the warp (previous probability and frame used where they are): cheaper,
 and still safe on moving limbs because the gate closes wherever the frame changed.
+
+:func:`fuse_by_confidence` weighs each side also by how sure it is (``|2p - 1|``): where the new
+frame hesitates and the moved previous result was sure, the previous one holds. :func:`is_cut`
+tells a scene cut (most of the frame unexplained by the flow), after which nothing is carried over.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ import numpy as np
 
 #: Smoothing modes :func:`smooth_probability` callers choose from (``"off"`` disables it).
 SMOOTHING_MODES = ("flow", "gated", "off")
+
+#: How the new and the moved previous probability are blended: a fixed share, or by confidence.
+FUSIONS = ("blend", "confidence")
 
 
 def motion_gate(grey: np.ndarray, previous_grey: np.ndarray, tolerance: float = 10.0) -> np.ndarray:
@@ -63,3 +70,45 @@ def smooth_probability(prob: np.ndarray, previous: np.ndarray, gate: np.ndarray,
     out *= np.float32(weight)
     out += prob
     return np.clip(out, 0.0, 1.0, out=out)
+
+
+def fuse_by_confidence(
+    prob: np.ndarray, previous: np.ndarray, gate: np.ndarray, weight: float = 0.6, floor: float = 0.1
+) -> np.ndarray:
+    """Blend the previous (aligned) probability into the current one, each weighed by its confidence.
+
+    ``w_prev = weight * gate * (floor + |2 q - 1|)``, ``w_new = (1 - weight) * (floor + |2 p - 1|)``,
+    ``out = (w_prev q + w_new p) / (w_prev + w_new)``: where both are sure and agree this is the fixed
+    blend; where this frame hesitates (p near 0.5) the sure previous result holds; where the gate is
+    shut (the flow does not explain the change) the new probability is taken as it is.
+
+    Example:
+        >>> p, q, open_ = np.array([[0.5, 0.9]], np.float32), np.array([[1.0, 1.0]], np.float32), np.ones((1, 2))
+        >>> fused = fuse_by_confidence(p, q, open_, weight=0.5)
+        >>> bool(fused[0, 0] > 0.9), round(float(fused[0, 1]), 3)
+        (True, 0.955)
+        >>> fuse_by_confidence(p, q, np.zeros((1, 2)), 0.5).tolist() == p.tolist()
+        True
+    """
+    if gate.shape != prob.shape:
+        gate = cv2.resize(gate, (prob.shape[1], prob.shape[0]), interpolation=cv2.INTER_LINEAR)
+    w_prev = np.abs(previous * 2 - 1)
+    w_prev += np.float32(floor)
+    w_prev *= gate.astype(np.float32, copy=False) * np.float32(weight)
+    w_new = np.abs(prob * 2 - 1)
+    w_new += np.float32(floor)
+    w_new *= np.float32(1.0 - weight)
+    out = previous * w_prev
+    out += prob * w_new
+    out /= w_prev + w_new
+    return np.clip(out, 0.0, 1.0, out=out)
+
+
+def is_cut(gate: np.ndarray, open_share: float = 0.3) -> bool:
+    """True when less than ``open_share`` of the frame is explained by the moved previous frame: a cut.
+
+    Example:
+        >>> is_cut(np.zeros((4, 4))), is_cut(np.ones((4, 4)))
+        (True, False)
+    """
+    return float(np.mean(gate > 0.5)) < open_share

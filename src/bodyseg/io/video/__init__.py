@@ -1,5 +1,5 @@
 """Video in and out: :mod:`.reader` (files and frame folders as upright RGB frames), :mod:`.writer`
-(H.264, VP9 with alpha, PNG frames; atomic, audio copied), :mod:`.formats` (what both share).
+(H.264, VP9 or ProRes 4444 with alpha, PNG frames; atomic, audio copied), :mod:`.formats` (what both share).
 
 Example:
     >>> from bodyseg.io.video import VideoReader, VideoWriter
@@ -9,8 +9,10 @@ Example:
 """
 
 from bodyseg.io.video.formats import (
+    ALPHA_CODECS,
     CONTAINER_FORMATS,
     DEFAULT_FOLDER_FPS,
+    OUTPUT_FORMATS,
     VIDEO_SUFFIXES,
     Frame,
     VideoInfo,
@@ -18,6 +20,7 @@ from bodyseg.io.video.formats import (
     codec_available,
     display_rotation,
     encoder_options,
+    format_of,
     frame_files,
     import_av,
     is_video_file,
@@ -29,8 +32,10 @@ from bodyseg.io.video.reader import VideoReader, probe_video, read_video_frames
 from bodyseg.io.video.writer import VideoWriter, pad_to_even, snap_to_frame_grid
 
 __all__ = [
+    "ALPHA_CODECS",
     "CONTAINER_FORMATS",
     "DEFAULT_FOLDER_FPS",
+    "OUTPUT_FORMATS",
     "VIDEO_SUFFIXES",
     "Frame",
     "VideoInfo",
@@ -40,6 +45,7 @@ __all__ = [
     "codec_available",
     "display_rotation",
     "encoder_options",
+    "format_of",
     "frame_files",
     "import_av",
     "is_video_file",

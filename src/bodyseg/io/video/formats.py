@@ -178,22 +178,49 @@ def codec_available(name: str) -> bool:
     return True
 
 
-def choose_video_codec(suffix: str, alpha: bool) -> tuple[str, str]:
-    """``(encoder, pixel format)`` for a file suffix: VP9 for .webm, else H.264 (MPEG-4 fallback).
+#: Output formats ``--format`` names, by the suffix each writes (``png``: a folder of PNG frames).
+OUTPUT_FORMATS = {"mp4": ".mp4", "mov": ".mov", "mkv": ".mkv", "webm": ".webm", "png": ""}
 
-    Raises:
-        OutputError: alpha asked for a container other than .webm, or no encoder is available.
+#: Containers that keep transparency, and the encoder and pixel format that carry it.
+ALPHA_CODECS = {".webm": ("libvpx-vp9", "yuva420p"), ".mov": ("prores_ks", "yuva444p10le")}
+
+
+def format_of(path: str | os.PathLike) -> str:
+    """The ``--format`` name a destination's suffix means (no suffix: ``png``, a folder of frames).
 
     Example:
-        >>> choose_video_codec(".webm", alpha=True)  # doctest: +SKIP
-        ('libvpx-vp9', 'yuva420p')
+        >>> format_of("cut.MOV"), format_of("cut.webm"), format_of("frames"), format_of("clip.m4v")
+        ('mov', 'webm', 'png', 'mp4')
     """
+    suffix = Path(path).suffix.lower()
+    if not suffix:
+        return "png"
+    if suffix not in CONTAINER_FORMATS:
+        raise OutputError(
+            f"{path}: unknown video suffix {suffix!r}; use {', '.join(VIDEO_SUFFIXES)} or a folder for PNG frames"
+        )
+    return {"matroska": "mkv"}.get(CONTAINER_FORMATS[suffix], CONTAINER_FORMATS[suffix])
+
+
+def choose_video_codec(suffix: str, alpha: bool) -> tuple[str, str]:
+    """``(encoder, pixel format)`` for a file suffix: VP9 for .webm, else H.264 (MPEG-4 fallback);
+    with ``alpha``: VP9 ``yuva420p`` in .webm, ProRes 4444 ``yuva444p10le`` in .mov (what editors import).
+
+    Raises:
+        OutputError: alpha asked for a container other than .webm or .mov, or no encoder is available.
+
+    Example:
+        >>> choose_video_codec(".mov", alpha=True)
+        ('prores_ks', 'yuva444p10le')
+    """
+    if alpha and suffix in ALPHA_CODECS:
+        return ALPHA_CODECS[suffix]
     if suffix == ".webm":
-        return "libvpx-vp9", "yuva420p" if alpha else "yuv420p"
+        return "libvpx-vp9", "yuv420p"
     if alpha:
         raise OutputError(
-            f"{suffix} video cannot hold transparency; write the cut-out as .webm (VP9 with alpha) or to a folder of "
-            "PNG frames (-o FOLDER)"
+            f"{suffix} video cannot hold transparency; write the cut-out as .mov (ProRes 4444 with alpha, for "
+            "editors), .webm (VP9 with alpha, for the web) or to a folder of PNG frames (-o FOLDER)"
         )
     for codec in ("libx264", "mpeg4"):
         if codec_available(codec):
@@ -214,6 +241,8 @@ def encoder_options(codec: str, quality: int = 20, preset: str = "veryfast") -> 
     """
     if codec == "libx264":
         return {"crf": str(quality), "preset": preset}
+    if codec == "prores_ks":  # ProRes 4444 (profile 4): alpha, 4:4:4; its size is set by the profile, not a crf
+        return {"profile": "4444", "vendor": "apl0"}
     if codec == "libvpx-vp9":  # VP9's crf scale runs to 63; realtime settings keep it near H.264's speed
         return {"crf": str(min(63, quality + 11)), "b": "0", "deadline": "realtime", "cpu-used": "8", "row-mt": "1"}
     return {}

@@ -1,8 +1,9 @@
 """Write videos or PNG frame folders atomically.
 
 :class:`VideoWriter` encodes H.264 (libx264, yuv420p; MPEG-4 part 2 when this FFmpeg has no libx264)
-into .mp4/.mov/.mkv/.avi, VP9 into .webm (``yuva420p`` when the frames carry alpha: the one video
-format here that keeps a cut-out's transparency), or PNG frames into a folder. Timestamps are kept
+into .mp4/.mov/.mkv/.avi, VP9 into .webm, or PNG frames into a folder. Frames with alpha go into
+.webm as VP9 ``yuva420p`` (for the web), into .mov as ProRes 4444 ``yuva444p10le`` (what video
+editors import with transparency), or into RGBA PNG frames. Timestamps are kept
 (variable frame rates survive), the audio of a source video is copied packet by packet, and
 everything goes to a temporary file or folder beside the destination that is renamed into place
 only when the last frame is written: a failure or Ctrl-C leaves no partial output. H.264 and MPEG-4
@@ -241,13 +242,14 @@ class VideoWriter:
 
     The destination decides the format: a video suffix (.mp4, .mov, .mkv, .avi: H.264 yuv420p;
     .webm: VP9) makes a video, a path without a suffix (or an existing folder) makes PNG frames.
-    Frames are HxW (grey), HxWx3 (RGB) or HxWx4 (RGBA) uint8; RGBA keeps its alpha in .webm
-    (``alpha=True``: VP9 yuva420p) and in PNG frames, and is refused for other containers.
+    Frames are HxW (grey), HxWx3 (RGB) or HxWx4 (RGBA) uint8; with ``alpha=True`` RGBA keeps its
+    alpha in .webm (VP9 yuva420p), .mov (ProRes 4444, yuva444p10le) and PNG frames, and is refused
+    for other containers.
 
     Args:
         path: the output file or folder (replaced if it exists: check before, as the CLI does).
         fps: the frame rate (the stream's nominal rate; given timestamps win).
-        alpha: write the alpha channel (a .webm or a folder).
+        alpha: write the alpha channel (a .webm, a .mov or a folder).
         audio_from: a video whose audio is copied into the output (no re-encoding); skipped with
             a warning when the container cannot hold that audio codec.
         quality: H.264 / VP9 constant rate factor (lower is better and larger; 18-23 is good).
