@@ -46,6 +46,14 @@ POSE_LANDMARKS: tuple[str, ...] = (
 
 
 @dataclass
+class Parts:
+    """A body-part label map: ``labels`` is HxW int, ``names[i]`` names label id ``i``."""
+
+    labels: np.ndarray
+    names: tuple[str, ...]
+
+
+@dataclass
 class Person:
     """One person found in an image.
 
@@ -55,20 +63,14 @@ class Person:
         score: confidence in [0, 1].
         keypoints: Kx3 float32 array of ``(x, y, visibility)`` in pixels, or None. With 33 rows
             the order is :data:`POSE_LANDMARKS`.
+        parts: this person's part labels (HxW, 0 outside the person), where the method gives parts.
     """
 
     mask: np.ndarray
     box: tuple[int, int, int, int]
     score: float = 1.0
     keypoints: np.ndarray | None = None
-
-
-@dataclass
-class Parts:
-    """A body-part label map: ``labels`` is HxW int, ``names[i]`` names label id ``i``."""
-
-    labels: np.ndarray
-    names: tuple[str, ...]
+    parts: Parts | None = None
 
 
 #: ``Segmentation.meta`` key of a clustering method's HxW int cluster map (k-means, mean-shift).

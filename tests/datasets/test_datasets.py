@@ -322,3 +322,28 @@ def test_every_known_folder_opens(name):
     assert len(ds) == 2 and sample.mask.any() and sample.mask.shape == sample.load_image().shape[:2]
     if name == "cihp_samples":
         assert read_label_names(DATASETS / "cihp_samples" / "labels.txt")[13] == "face"
+
+
+def test_label_file_of_the_parent_folder_names_both_splits(tmp_path):
+    root = tmp_path / "parsing"
+    for split in ("train", "val"):
+        write_jpg(root / split / "images" / "p.jpg")
+        write_png(root / split / "parts" / "p.png", box_mask((12, 16), 0, 2, 0, 2, value=2))
+    (root / "labels.txt").write_text("0 background\n1 hat\n2 hair\n")
+    assert open_dataset(root / "val")[0].parts.names == ("background", "hat", "hair")
+
+
+def test_viton_splits_are_disjoint_and_carry_lip_parts():
+    dataset_path("viton_parts")
+    val, train = open_dataset("viton-val", root=DATASETS), open_dataset("viton-train", root=DATASETS)
+    assert (len(val), len(train)) == (400, 3600) and not set(val.ids()) & set(train.ids())
+    sample = val[0]
+    assert sample.parts.names[13] == "face" and len(sample.parts.names) == 20
+    assert np.array_equal(sample.mask, sample.parts.labels > 0)
+    assert sample.parts.labels.shape == sample.load_image().shape[:2] == (256, 192)
+
+
+def test_cihp_samples_by_its_dashed_name_carry_parts():
+    dataset_path("cihp_samples")
+    ds = open_dataset("cihp-samples", root=DATASETS)
+    assert len(ds) == 5 and ds[0].parts.names[14] == "left-arm"

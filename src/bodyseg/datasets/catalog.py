@@ -46,6 +46,11 @@ KNOWN_DATASETS: dict[str, KnownDataset] = {
         "picsart_portrait", "PicsArt portraits, the 15% hash validation split never trained on (198)", split="hash-val"
     ),
     "cihp_samples": KnownDataset("cihp_samples", "CIHP multi-person parsing, 20 part labels (5 samples)"),
+    "cihp-samples": KnownDataset("cihp_samples", "CIHP hand-labelled parsing samples, the 20 LIP labels (5)"),
+    "viton-train": KnownDataset(
+        "viton_parts/train", "VITON fashion photos, one person, LIP-20 part maps made by a parser (3600)"
+    ),
+    "viton-val": KnownDataset("viton_parts/val", "VITON validation photos, never trained on, LIP-20 part maps (400)"),
     "backgrounds": KnownDataset("backgrounds", "scenes without people (animals, a toy train): person-free (84)"),
     "backgrounds-val": KnownDataset(
         "backgrounds", "the person-free scenes never used for compositing: 15% hash split (14)", split="hash-val"

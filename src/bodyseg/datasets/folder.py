@@ -11,7 +11,8 @@ One layout serves every folder set; files pair up by stem (``images/0001.jpg`` w
       split.txt
 
 * ``masks/`` hold 0 / 255 (or 0 / 1) person masks; ``instances/`` hold 0 and one id per person;
-  ``parts/`` hold part ids named by ``labels.txt`` or ``part_labels.txt`` (``"19 hair"`` lines).
+  ``parts/`` hold part ids named by ``labels.txt`` or ``part_labels.txt`` (``"19 hair"`` lines), in the
+  folder or its parent (``viton_parts/labels.txt`` names ``train/`` and ``val/``).
   Without ``masks/`` the person mask is ``instances > 0`` or ``parts > 0``.
 * A folder of sub-folders that each hold ``images/`` is a video set: one sequence each, frames in
   natural order (``2.jpg`` before ``10.jpg``).
@@ -175,9 +176,10 @@ def _annotation_folders(folder: Path) -> list[str]:
 
 
 def _part_names(folder: Path) -> tuple[str, ...] | None:
+    """Names from the folder's label file, else from its parent's (``viton_parts/labels.txt`` names both splits)."""
     if not (folder / "parts").is_dir():
         return None
-    label_file = find_label_file(folder)
+    label_file = find_label_file(folder) or find_label_file(folder.parent)
     return read_label_names(label_file) if label_file else None
 
 

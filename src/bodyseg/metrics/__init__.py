@@ -3,7 +3,8 @@
 Binary masks (bool or 0/1 arrays, or a :class:`~bodyseg.result.Segmentation`): :func:`iou`,
 :func:`dice`, :func:`precision`, :func:`recall`, :func:`binary_scores`, :func:`boundary_f_score`,
 :func:`hausdorff95`. Label maps: :func:`confusion_matrix`, :func:`class_scores`,
-:class:`ConfusionMeter`. Data sets: :class:`IoUMeter` (per-image mean vs pooled IoU). People:
+:class:`ConfusionMeter`. Part maps (:mod:`bodyseg.metrics.parts`): :class:`PartMeter`,
+:func:`part_scores`, :func:`per_class_rows`. Data sets: :class:`IoUMeter` (per-image mean vs pooled IoU). People:
 :func:`mask_ap`, :class:`InstanceMeter` (COCO mask AP / AR). Video: :func:`dtssd`,
 :func:`mean_frame_iou`, :class:`TemporalMeter` (frame by frame).
 
@@ -28,6 +29,7 @@ from bodyseg.metrics.instances import (
     mask_iou_matrix,
     match_by_score,
 )
+from bodyseg.metrics.parts import PART_SCORES, PartMeter, normalized_confusion, part_scores, per_class_rows
 from bodyseg.metrics.region import (
     ConfusionMeter,
     IoUMeter,
@@ -47,10 +49,12 @@ from bodyseg.metrics.temporal import TemporalMeter, dtssd, mean_frame_iou
 
 __all__ = [
     "IOU_THRESHOLDS",
+    "PART_SCORES",
     "RECALL_POINTS",
     "ConfusionMeter",
     "InstanceMeter",
     "IoUMeter",
+    "PartMeter",
     "TemporalMeter",
     "as_mask",
     "binary_counts",
@@ -69,6 +73,9 @@ __all__ = [
     "mask_iou_matrix",
     "match_by_score",
     "mean_frame_iou",
+    "normalized_confusion",
+    "part_scores",
+    "per_class_rows",
     "precision",
     "recall",
     "scores_from_counts",
