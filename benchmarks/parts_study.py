@@ -26,15 +26,17 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 import torch
 
 from bodyseg import nets
-from bodyseg.datasets import data_root, open_dataset
-from bodyseg.metrics.region import class_scores, confusion_matrix
+from bodyseg.datasets import open_dataset
+from bodyseg.metrics.parts import PartMeter
 from bodyseg.models.runtime import normalise
+from bodyseg.parts.schemes import LIP
 from bodyseg.train.config import TrainConfig, TrainData
 from bodyseg.train.loop import train
 from bodyseg.train.part_weights import WEIGHTINGS, class_frequencies, loss_options
@@ -45,15 +47,15 @@ NETS = ("icnet", "segnet", "hourglass")
 #: The weightings in the order they run: the outer ones first, so a study cut short still has them.
 RUN_ORDER = ("none", "w1-outer", "w2-outer", "w1-direct", "w2-direct")
 
-#: Study part -> the LIP-20 labels it groups (LIP ids as in viton_parts/labels.txt).
-GROUPS: dict[str, tuple[int, ...]] = {
-    "background": (0,),
-    "hair": (1, 2),  # hat, hair
-    "face": (4, 13),  # sunglasses, face
-    "torso": (5, 6, 7, 10, 11),  # upper-clothes, dress, coat, jumpsuit, scarf
-    "lower-body": (9, 12),  # pants, skirt
-    "arms": (3, 14, 15),  # glove, left arm, right arm
-    "legs": (8, 16, 17, 18, 19),  # socks, left leg, right leg, left shoe, right shoe
+#: Study part -> the LIP labels it groups (names of the ``lip`` part scheme).
+GROUPS: dict[str, tuple[str, ...]] = {
+    "background": ("background",),
+    "hair": ("hat", "hair"),
+    "face": ("sunglasses", "face"),
+    "torso": ("upper-clothes", "dress", "coat", "jumpsuit", "scarf"),
+    "lower-body": ("pants", "skirt"),
+    "arms": ("glove", "left-arm", "right-arm"),
+    "legs": ("socks", "left-leg", "right-leg", "left-shoe", "right-shoe"),
 }
 PART_NAMES = tuple(GROUPS)
 
@@ -61,8 +63,8 @@ PART_NAMES = tuple(GROUPS)
 def lip_to_group_table() -> np.ndarray:
     """A 256-entry look-up table: LIP id -> index of its group in :data:`GROUPS`."""
     table = np.zeros(256, np.uint8)
-    for group, ids in enumerate(GROUPS.values()):
-        table[list(ids)] = group
+    for group, names in enumerate(GROUPS.values()):
+        table[[LIP.id_of(name) for name in names]] = group
     return table
 
 
@@ -92,11 +94,11 @@ class InMemoryParts(torch.utils.data.Dataset):
         return torch.from_numpy(normalise(rgb)), torch.from_numpy(labels.astype(np.int64))
 
 
-def load_split(folder: Path, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Photos resized to ``size`` (width, height), grouped labels at that size and at full size."""
+def load_split(name: str, size: tuple[int, int], root: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The photos of data set ``name`` resized to ``size`` (W, H); grouped labels at that size and at full size."""
     table = lip_to_group_table()
     images, small, full = [], [], []
-    for sample in open_dataset(str(folder)):
+    for sample in open_dataset(name, root=root):
         grouped = table[sample.parts.labels]
         images.append(cv2.resize(sample.load_image(), size, interpolation=cv2.INTER_AREA))
         small.append(cv2.resize(grouped, size, interpolation=cv2.INTER_NEAREST))
@@ -104,42 +106,44 @@ def load_split(folder: Path, size: tuple[int, int]) -> tuple[np.ndarray, np.ndar
     return np.stack(images), np.stack(small), np.stack(full)
 
 
-def cached_split(folder: Path, size: tuple[int, int], cache: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def cached_split(
+    name: str, size: tuple[int, int], root: Path | None, cache: Path
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`load_split`, kept in ``cache`` (an .npz) so a resumed study does not decode again."""
     if cache.is_file():
         with np.load(cache) as saved:
             return saved["images"], saved["small"], saved["full"]
     started = time.perf_counter()
-    images, small, full = load_split(folder, size)
+    images, small, full = load_split(name, size, root)
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.savez(cache, images=images, small=small, full=full)
-    log.info("%s: %d photos read in %.0f s", folder, len(images), time.perf_counter() - started)
+    log.info("%s: %d photos read in %.0f s", name, len(images), time.perf_counter() - started)
     return images, small, full
 
 
 @torch.no_grad()
-def score(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, batch: int = 16) -> np.ndarray:
-    """Confusion matrix of the net on ``images``, its logits resized to the full-size ``labels``."""
+def score(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, batch: int = 16) -> dict[str, Any]:
+    """:class:`bodyseg.metrics.parts.PartMeter` scores of the net, its logits resized to the full-size ``labels``."""
     model.eval()
-    k = len(PART_NAMES)
-    cm = np.zeros((k, k), np.int64)
+    meter = PartMeter(PART_NAMES)
     for start in range(0, len(images), batch):
         x = torch.from_numpy(np.stack([normalise(rgb) for rgb in images[start : start + batch]]))
         logits = nets.main_output(model(x.contiguous(memory_format=torch.channels_last)))
         logits = torch.nn.functional.interpolate(logits, size=labels.shape[1:], mode="bilinear", align_corners=False)
-        cm += confusion_matrix(logits.argmax(1).numpy(), labels[start : start + batch], k)
-    return cm
+        for pred, truth in zip(logits.argmax(1).numpy(), labels[start : start + batch], strict=True):
+            meter.update(pred, truth)
+    return meter.compute()
 
 
-def summarise(cm: np.ndarray) -> dict[str, object]:
-    """The study's figures from a confusion matrix: mIoU, pixel and mean class accuracy, per-class ones."""
-    s = class_scores(cm)
+def summarise(s: dict[str, Any]) -> dict[str, Any]:
+    """The study's figures as JSON values: mIoU, pixel and mean class accuracy, per-class ones, the matrix."""
     return {
         "mean_iou": s["mean_iou"],
         "pixel_accuracy": s["pixel_accuracy"],
         "mean_class_accuracy": s["mean_class_accuracy"],
         "class_accuracy": dict(zip(PART_NAMES, s["class_accuracy"].tolist(), strict=True)),
         "iou": dict(zip(PART_NAMES, s["iou"].tolist(), strict=True)),
+        "confusion": s["confusion"].tolist(),
     }
 
 
@@ -168,7 +172,7 @@ def run_one(net: str, weighting: str, args: argparse.Namespace, data: TrainData,
     )
     started = time.perf_counter()
     result = train(config, resume=(out / "last.pt").is_file(), data=data)
-    cm = score(result.model, *val)
+    scores = score(result.model, *val)
     results = {
         "net": net,
         "weighting": weighting,
@@ -179,8 +183,7 @@ def run_one(net: str, weighting: str, args: argparse.Namespace, data: TrainData,
         "budget": {"epochs": args.epochs, "steps_per_epoch": args.steps_per_epoch, "batch": args.batch},
         "size": list(args.size),
         "weights": config.loss_options.get("weights"),
-        "confusion": cm.tolist(),
-        **summarise(cm),
+        **summarise(scores),
     }
     done.write_text(json.dumps(results, indent=1) + "\n")
     log.info(
@@ -246,12 +249,12 @@ def plot_class_accuracy(results: list[dict], path: Path, weightings=("none", "w1
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("runs/parts-study"), help="folder of the runs")
-    parser.add_argument("--data", type=Path, default=None, help="the viton_parts folder (default: in the data root)")
+    parser.add_argument("--data-root", type=Path, default=None, help="the data sets folder (default: found as usual)")
     parser.add_argument("--nets", default=",".join(NETS))
     parser.add_argument("--weightings", default=",".join(RUN_ORDER), help="in this order")
     parser.add_argument("--size", type=int, nargs=2, default=(96, 128), metavar=("W", "H"), help="training size")
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--steps-per-epoch", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--steps-per-epoch", type=int, default=60)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
@@ -262,10 +265,11 @@ def main() -> None:
     torch.set_num_threads(1)
     chosen = [(n, w) for w in args.weightings.split(",") for n in args.nets.split(",")]
     if not args.report:
-        folder = args.data or data_root("viton_parts") / "viton_parts"
         w, h = args.size
-        train_images, train_labels, _ = cached_split(folder / "train", (w, h), args.out / f"cache-train-{w}x{h}.npz")
-        val = cached_split(folder / "val", (w, h), args.out / f"cache-val-{w}x{h}.npz")
+        train_images, train_labels, _ = cached_split(
+            "viton-train", (w, h), args.data_root, args.out / f"cache-train-{w}x{h}.npz"
+        )
+        val = cached_split("viton-val", (w, h), args.data_root, args.out / f"cache-val-{w}x{h}.npz")
         frequencies = class_frequencies(train_labels, len(PART_NAMES))
         log.info("class frequencies: %s", dict(zip(PART_NAMES, frequencies.round(5).tolist(), strict=True)))
         monitor = InMemoryParts(val[0][::4], val[1][::4], flip=False)  # per-epoch validation loss: every 4th photo

@@ -13,6 +13,7 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 from bodyseg.errors import InputError  # noqa: E402
+from bodyseg.parts.schemes import LIP  # noqa: E402
 from bodyseg.train.part_weights import (  # noqa: E402
     WEIGHTINGS,
     class_frequencies,
@@ -126,10 +127,60 @@ def test_direct_scales_the_logits_before_the_softmax():
 
 
 def test_the_study_groups_cover_each_lip_label_once():
+    study = _study_module()
+    names = sorted(name for group in study.GROUPS.values() for name in group)
+    assert names == sorted(LIP.names)  # every LIP label in exactly one group
+    table = study.lip_to_group_table()
+    assert table[13] == study.PART_NAMES.index("face")  # LIP id 13 is the face
+    assert table[16] == table[19] == study.PART_NAMES.index("legs")  # left leg, right shoe
+
+
+def _study_module():
     spec = importlib.util.spec_from_file_location("parts_study", STUDY_SCRIPT)
     study = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(study)
-    ids = sorted(i for group in study.GROUPS.values() for i in group)
-    assert ids == list(range(20))
-    table = study.lip_to_group_table()
-    assert table[13] == study.PART_NAMES.index("face") and table[16] == table[19] == study.PART_NAMES.index("legs")
+    return study
+
+
+class _AlwaysClass(torch.nn.Module):
+    """Logits at half the input's size that always pick class ``pick`` (tests the resize to full labels)."""
+
+    def __init__(self, classes: int, pick: int) -> None:
+        super().__init__()
+        self.classes, self.pick = classes, pick
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits = torch.zeros(x.shape[0], self.classes, x.shape[2] // 2, x.shape[3] // 2)
+        logits[:, self.pick] = 1.0
+        return logits
+
+
+def test_study_scores_at_the_full_label_size():
+    study = _study_module()
+    k = len(study.PART_NAMES)
+    images = np.zeros((3, 8, 6, 3), np.uint8)
+    labels = np.zeros((3, 16, 12), np.uint8)  # full size: twice the images'
+    labels[0, :4] = 1  # 48 hair pixels of 576
+    labels[1, :, :6] = 3  # 96 torso pixels
+    scores = study.score(_AlwaysClass(k, 0), images, labels, batch=2)
+    assert scores["images"] == 3
+    assert scores["pixel_accuracy"] == (576 - 48 - 96) / 576
+    assert scores["class_accuracy"][0] == 1.0 and scores["class_accuracy"][1] == scores["class_accuracy"][3] == 0.0
+    assert math.isclose(scores["mean_class_accuracy"], 1 / 3)  # background, hair, torso are present
+
+
+def test_study_flip_moves_image_and_labels_together():
+    study = _study_module()
+    rgb = np.zeros((1, 2, 3, 3), np.uint8)
+    rgb[0, :, 0] = 255
+    labels = np.zeros((1, 2, 3), np.uint8)
+    labels[0, :, 0] = 5
+    data = study.InMemoryParts(rgb, labels, flip=True, seed=0)
+    flipped = 0
+    for epoch in range(8):
+        data.set_epoch(epoch)
+        x, y = data[0]
+        marked_label, marked_image = (y == 5).all(0), x[0].gt(0).all(0)  # per column
+        assert marked_label.tolist() == marked_image.tolist()  # the marked column stays paired
+        flipped += bool(marked_label[2])
+    assert 0 < flipped < 8  # some epochs flip, some do not
