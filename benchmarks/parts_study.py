@@ -196,12 +196,12 @@ def run_one(net: str, weighting: str, args: argparse.Namespace, data: TrainData,
     return results
 
 
-def markdown_table(results: list[dict]) -> str:
-    """The study's table: one row per net and weighting, figures in percent."""
+def markdown_table(results: list[dict], per_class: str = "class_accuracy") -> str:
+    """The study's table: one row per net and weighting, figures in percent, ``per_class`` scores per part."""
     head = "| net | weighting | mIoU | overall acc. | mean class acc. | " + " | ".join(PART_NAMES) + " |"
     lines = [head, "|---|---|" + "---:|" * (3 + len(PART_NAMES))]
     for r in results:
-        cells = [r["mean_iou"], r["pixel_accuracy"], r["mean_class_accuracy"], *r["class_accuracy"].values()]
+        cells = [r["mean_iou"], r["pixel_accuracy"], r["mean_class_accuracy"], *r[per_class].values()]
         lines.append(f"| {r['net']} | {r['weighting']} | " + " | ".join(f"{100 * c:.1f}" for c in cells) + " |")
     return "\n".join(lines)
 
@@ -285,8 +285,11 @@ def main() -> None:
     finished = [args.out / f"{n}-{w}" / "results.json" for n, w in chosen]
     results = [json.loads(p.read_text()) for p in finished if p.is_file()]
     results.sort(key=lambda r: (NETS.index(r["net"]), WEIGHTINGS.index(r["weighting"])))
+    print("Per-class accuracy:\n")
     print(markdown_table(results))
-    print()
+    print("\nPer-class IoU:\n")
+    print(markdown_table(results, "iou"))
+    print("\nMeans over the nets:\n")
     print(mean_table(results))
     if args.figure and results:
         plot_class_accuracy(results, args.figure)
