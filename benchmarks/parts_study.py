@@ -34,9 +34,11 @@ import torch
 
 from bodyseg import nets
 from bodyseg.datasets import open_dataset
+from bodyseg.errors import InputError
 from bodyseg.metrics.parts import PartMeter
 from bodyseg.models.runtime import normalise
 from bodyseg.parts.schemes import LIP
+from bodyseg.train.checkpoints import load_checkpoint
 from bodyseg.train.config import TrainConfig, TrainData
 from bodyseg.train.loop import train
 from bodyseg.train.part_weights import WEIGHTINGS, class_frequencies, loss_options
@@ -46,6 +48,10 @@ log = logging.getLogger("parts_study")
 NETS = ("icnet", "segnet", "hourglass")
 #: The weightings in the order they run: the outer ones first, so a study cut short still has them.
 RUN_ORDER = ("none", "w1-outer", "w2-outer", "w1-direct", "w2-direct")
+#: The other reading of 'outer': fine-tune the finished unweighted net with the weights (``none-ft``: the
+#: same extra steps without weights, the control). Run with ``--weightings none-ft,w1-ft,w2-ft``.
+FINETUNES = ("none-ft", "w1-ft", "w2-ft")
+REPORT_ORDER = (*WEIGHTINGS, *FINETUNES)
 
 #: Study part -> the LIP labels it groups (names of the ``lip`` part scheme).
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -153,15 +159,21 @@ def run_one(net: str, weighting: str, args: argparse.Namespace, data: TrainData,
     done = out / "results.json"
     if done.is_file():
         return json.loads(done.read_text())
+    finetune = weighting in FINETUNES
+    loss_name, epochs, lr, model = weighting, args.epochs, args.lr, None
+    if finetune:  # none-ft -> none, w1-ft -> w1-outer, w2-ft -> w2-outer
+        loss_name = "none" if weighting == "none-ft" else weighting.replace("-ft", "-outer")
+        epochs, lr, model = args.finetune_epochs, args.finetune_lr, unweighted_net(net, args.out)
     config = TrainConfig(
         arch=net,
         data=("viton_parts",),
         size=max(args.size),
-        epochs=args.epochs,
+        epochs=epochs,
         batch_size=args.batch,
-        lr=args.lr,
+        lr=lr,
+        warmup_steps=0 if finetune else 100,
         loss="ce",
-        loss_options=loss_options(weighting, frequencies),
+        loss_options=loss_options(loss_name, frequencies),
         composite=False,
         augment=False,
         out=out,
@@ -171,7 +183,7 @@ def run_one(net: str, weighting: str, args: argparse.Namespace, data: TrainData,
         progress=False,
     )
     started = time.perf_counter()
-    result = train(config, resume=(out / "last.pt").is_file(), data=data)
+    result = train(config, resume=(out / "last.pt").is_file(), data=data, model=model)
     scores = score(result.model, *val)
     results = {
         "net": net,
@@ -180,7 +192,8 @@ def run_one(net: str, weighting: str, args: argparse.Namespace, data: TrainData,
         "train_seconds": sum(r["seconds"] for r in result.history),
         "wall_seconds_this_call": time.perf_counter() - started,
         "final_train_loss": result.history[-1]["train_loss"],
-        "budget": {"epochs": args.epochs, "steps_per_epoch": args.steps_per_epoch, "batch": args.batch},
+        "budget": {"epochs": epochs, "steps_per_epoch": args.steps_per_epoch, "batch": args.batch, "lr": lr},
+        "fine_tuned_from": str(args.out / f"{net}-none" / "last.pt") if finetune else None,
         "size": list(args.size),
         "weights": config.loss_options.get("weights"),
         **summarise(scores),
@@ -196,6 +209,16 @@ def run_one(net: str, weighting: str, args: argparse.Namespace, data: TrainData,
     return results
 
 
+def unweighted_net(net: str, out: Path) -> torch.nn.Module:
+    """The finished ``none`` run of ``net`` (its last epoch), to fine-tune with weights."""
+    checkpoint = out / f"{net}-none" / "last.pt"
+    if not (out / f"{net}-none" / "results.json").is_file():
+        raise InputError(f"{checkpoint}: fine-tuning needs the finished unweighted run; run the 'none' weighting first")
+    model = nets.create(net, num_classes=len(PART_NAMES))
+    model.load_state_dict(load_checkpoint(checkpoint)["model"])
+    return model
+
+
 def markdown_table(results: list[dict], per_class: str = "class_accuracy") -> str:
     """The study's table: one row per net and weighting, figures in percent, ``per_class`` scores per part."""
     head = "| net | weighting | mIoU | overall acc. | mean class acc. | " + " | ".join(PART_NAMES) + " |"
@@ -209,7 +232,7 @@ def markdown_table(results: list[dict], per_class: str = "class_accuracy") -> st
 def mean_table(results: list[dict]) -> str:
     """Per weighting, the mean over the nets that finished it."""
     lines = ["| weighting | nets | mIoU | overall acc. | mean class acc. |", "|---|---:|---:|---:|---:|"]
-    for weighting in WEIGHTINGS:
+    for weighting in REPORT_ORDER:
         rows = [r for r in results if r["weighting"] == weighting]
         if rows:
             means = [100 * np.mean([r[k] for r in rows]) for k in ("mean_iou", "pixel_accuracy", "mean_class_accuracy")]
@@ -241,7 +264,7 @@ def plot_class_accuracy(results: list[dict], path: Path, weightings=("none", "w1
         ax.set_xticks(x, PART_NAMES, rotation=35, ha="right")
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel("class accuracy (%) on viton val")
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
@@ -257,6 +280,8 @@ def main() -> None:
     parser.add_argument("--steps-per-epoch", type=int, default=60)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--finetune-epochs", type=int, default=1, help="epochs of the *-ft runs")
+    parser.add_argument("--finetune-lr", type=float, default=1e-4, help="peak learning rate of the *-ft runs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--report", action="store_true", help="only print the table of the finished runs")
     parser.add_argument("--figure", type=Path, help="also draw per-class accuracy (none, W1 outer, W2 outer) here")
@@ -284,7 +309,7 @@ def main() -> None:
             run_one(net, weighting, args, data, frequencies, (val[0], val[2]))
     finished = [args.out / f"{n}-{w}" / "results.json" for n, w in chosen]
     results = [json.loads(p.read_text()) for p in finished if p.is_file()]
-    results.sort(key=lambda r: (NETS.index(r["net"]), WEIGHTINGS.index(r["weighting"])))
+    results.sort(key=lambda r: (NETS.index(r["net"]), REPORT_ORDER.index(r["weighting"])))
     print("Per-class accuracy:\n")
     print(markdown_table(results))
     print("\nPer-class IoU:\n")
