@@ -26,6 +26,7 @@ EPILOG = """\
 data sources (--data, comma-separated; all person masks, or all part maps):
   ccp         Clothing Co-Parsing person masks, split.txt train/val (804/200)
   ccp-parts   the same photos, 59 part labels as targets (use --loss ce)
+  viton-parts VITON fashion photos, LIP-20 part maps, its own train/val folders (3600/400; --loss ce)
   pfcn        PFCN portraits, fixed hash split: 15% val (1112/175)
   picsart     PicsArt selfies and portraits, fixed hash split: 15% val (1171/198)
   coco, camvid, a folder with images/ + masks/ (hash split unless it has split.txt)
@@ -42,7 +43,7 @@ examples:
   bodyseg train --arch unet --out runs/unet-192 --export --epochs 0 --resume
 
 architectures (--arch): unet, unet-aspp, fcn32s, fcn16s, fcn8s, deeplabv3plus, segnet, icnet,
-  hourglass, gcn, ksac; options with --arch-option KEY=VALUE (e.g. output_stride=8).
+  hourglass, gcn, ksac, part-unet (part maps of person crops); options with --arch-option KEY=VALUE (e.g. output_stride=8).
 losses (--loss): bce, dice, bce+dice, focal, tversky, boundary (masks); ce (part maps).
 """
 
