@@ -250,13 +250,13 @@ class Outcome:
         return found
 
 
-def run_bodyseg(args: Sequence[str | os.PathLike], timeout: float = 60.0) -> Outcome:
-    """Run ``bodyseg ARGS`` in a new process (``-q``: errors only) and wait at most ``timeout`` seconds."""
+def run_bodyseg(args: Sequence[str | os.PathLike], timeout: float = 60.0, *, quiet: bool = True) -> Outcome:
+    """Run ``bodyseg ARGS`` in a new process (``quiet``: with -q, errors only) and wait at most ``timeout`` s."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
     start = time.perf_counter()
     try:
         done = subprocess.run(
-            [*BODYSEG, *map(str, args), "-q"], capture_output=True, text=True, timeout=timeout, env=env, check=False
+            [*BODYSEG, *map(str, args), *(["-q"] if quiet else [])], capture_output=True, text=True, timeout=timeout, env=env, check=False
         )
     except subprocess.TimeoutExpired as exc:
         stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
