@@ -191,10 +191,9 @@ def mutate(data: bytes, kind: str, rng: np.random.Generator) -> bytes:
         return bytes(buf)
     if kind == "zero":
         start = int(rng.integers(0, n))
-        buf[start : start + int(rng.integers(1, 256))] = bytes(len(buf[start : start + 256]))[: len(buf[start:])][
-            : int(rng.integers(1, 256))
-        ]
-        return bytes(buf[:n])
+        end = min(n, start + int(rng.integers(1, 256)))
+        buf[start:end] = bytes(end - start)
+        return bytes(buf)
     if kind == "reverse-tail":
         cut = int(rng.integers(1, max(n, 2)))
         return bytes(buf[:cut] + buf[cut:][::-1])
@@ -256,7 +255,12 @@ def run_bodyseg(args: Sequence[str | os.PathLike], timeout: float = 60.0, *, qui
     start = time.perf_counter()
     try:
         done = subprocess.run(
-            [*BODYSEG, *map(str, args), *(["-q"] if quiet else [])], capture_output=True, text=True, timeout=timeout, env=env, check=False
+            [*BODYSEG, *map(str, args), *(["-q"] if quiet else [])],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""

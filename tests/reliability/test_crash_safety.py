@@ -92,10 +92,9 @@ train(config(out, epochs=epochs), data=figure_data(folder), resume=(out / "last.
 @pytest.mark.slow  # ~20-45 s: each restart imports torch in a new process
 def test_training_killed_and_resumed_gives_the_weights_of_an_unbroken_run(tmp_path):
     torch = pytest.importorskip("torch")
+    from bodyseg.train.loop import train
     from tests.train.conftest import write_figures
     from tests.train.test_loop import config, figure_data
-
-    from bodyseg.train.loop import train
 
     torch.set_num_threads(1)
     folder = write_figures(tmp_path / "figures")
