@@ -108,6 +108,7 @@ def soak_images(method: str, n: int, every: int, warmup: float) -> dict[str, flo
             del seg
             if i % every == 0:
                 samples.append((i, rss_mb()))
+                print(f"  {method} {i}: RSS {samples[-1][1]:.0f} MB", flush=True)
     return report(f"images, method {method}", samples, warmup, time.perf_counter() - start)
 
 
@@ -120,6 +121,7 @@ def soak_video(minutes: float, every: int, warmup: float, fps: int = 25) -> dict
             del seg
             if i % every == 0:
                 samples.append((i, rss_mb()))
+                print(f"  video frame {i}: RSS {samples[-1][1]:.0f} MB", flush=True)
         calls = video.calls
     figures = report(
         f"video, {minutes:g} min at {fps} frames/s (segmenter ran on {calls})",
