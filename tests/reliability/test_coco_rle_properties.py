@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -139,7 +139,8 @@ def test_a_size_over_the_limit_is_refused_before_allocating():
 
 
 @SETTINGS
-@given(st.text(alphabet="ko_`0123456789", min_size=1, max_size=40))
+@given(st.text(alphabet="ko_`0123456789", min_size=1, max_size=40).map(lambda t: "o" * (len(t) % 20) + t))
+@example("o" * 20 + "0")
 def test_long_continuation_runs_never_overflow(text):
     """'k'..'o' set the continuation bit: long runs of them once overflowed int64 (OverflowError)."""
     try:

@@ -110,3 +110,24 @@ def test_any_typed_value_of_any_option_creates_the_method_or_a_clear_error(metho
             close()
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("method", "option", "text", "message"),
+    [
+        ("kmeans", "k", "nan", "whole number"),
+        ("bodyseg", "max_people", "inf", "whole number"),
+        ("gmm", "seed", "nan", "seed must be a whole number"),
+        ("kmeans", "seed", "-1", "seed must be a whole number"),
+        ("grabcut", "box", "5", "box must be four numbers"),
+        ("grabcut", "box", "nan,0,10,10", "box must be four numbers"),
+        ("net", "weights", "2024", "no model card 2024.json"),
+        ("net", "threads", "1000000", "threads must be a whole number between 1 and 64"),
+        ("net", "threads", "nan", "threads must be a whole number"),
+    ],
+)
+def test_the_values_that_once_crashed_now_give_one_clear_line(method, option, text, message):
+    """Each of these raised ValueError, OverflowError or TypeError (or started a million threads) before."""
+    with pytest.raises(BodysegError, match=message) as error:
+        create(method, **{option: parse_option_value(text)})
+    assert "\n" not in str(error.value)
