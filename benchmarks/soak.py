@@ -37,6 +37,7 @@ from bodyseg.io import read_image
 from bodyseg.segmenters import create
 from bodyseg.video import VideoSegmenter
 
+#: ../shared/datasets beside the project root, or $BODYSEG_DATASETS (as the tests find them).
 DATASETS = Path(os.environ.get("BODYSEG_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
 
 
@@ -134,7 +135,9 @@ def soak_video(minutes: float, every: int, warmup: float, fps: int = 25) -> dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=5000, help="segmentations per method (default %(default)s)")
+    parser.add_argument(
+        "--n", type=int, default=5000, help="segmentations per method; 0 skips them (default %(default)s)"
+    )
     parser.add_argument("--methods", nargs="+", default=["bodyseg", "net"], help="methods of the image soak")
     parser.add_argument("--video-minutes", type=float, default=20.0, help="minutes of 25 fps video; 0 skips it")
     parser.add_argument("--every", type=int, default=100, help="sample RSS every N calls (default %(default)s)")
@@ -147,7 +150,7 @@ def main() -> None:
     except ImportError:
         pass
     print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
-    for method in args.methods:
+    for method in args.methods if args.n > 0 else []:
         soak_images(method, args.n, args.every, args.warmup)
     if args.video_minutes > 0:
         soak_video(args.video_minutes, args.every, args.warmup)

@@ -17,6 +17,8 @@ from bodyseg.segmenters.options import check_choice, check_float, check_int
 from bodyseg.segmenters.registry import method_options, parse_method_spec, parse_option_pairs, parse_option_value
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: Per method (ten of them, some load a model per example): fewer examples keep the file under ~15 s.
+PER_METHOD = settings(SETTINGS, max_examples=40)
 
 #: Text a user might type as an option value: numbers of every spelling, words, and noise.
 value_texts = st.one_of(
@@ -96,7 +98,7 @@ METHODS = sorted(bodyseg.available())
 def test_any_typed_value_of_any_option_creates_the_method_or_a_clear_error(method):
     options = list(method_options(method))
 
-    @SETTINGS
+    @PER_METHOD
     @given(st.sampled_from(options), value_texts)
     def check(option, text):
         value = parse_option_value(text)
