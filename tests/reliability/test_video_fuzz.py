@@ -84,3 +84,14 @@ def test_an_animated_webp_as_video_is_one_clear_error(tmp_path):
     """FFmpeg's WebP decoder reads no animation: exit 2 and one line (or, with a newer FFmpeg, exit 0)."""
     source = save_animation(tmp_path / "anim.webp")
     check(source, tmp_path / "out.mp4")
+
+
+@pytest.mark.parametrize("kind", ["header-only", "truncate"])
+def test_a_cut_multi_page_tiff_is_one_line(tmp_path, kind):
+    """Pillow warned 'Truncated File Read' on stderr (two more lines) for a TIFF cut in its tags."""
+    pages = save_animation(tmp_path / "pages.tif")
+    bad = tmp_path / "cut.tif"
+    bad.write_bytes(mutate(pages.read_bytes(), kind, np.random.default_rng(3)))
+    output = tmp_path / "out.png"
+    outcome = run_bodyseg(image_command(bad, output), timeout=TIMEOUT)
+    assert outcome.problems(bad, output) == [], outcome.stderr

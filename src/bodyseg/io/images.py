@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 # Our own limit (checked before decoding) replaces Pillow's global one.
 Image.MAX_IMAGE_PIXELS = None
+# A TIFF cut inside its tags: Pillow warns on stderr (two lines, a source line) and then fails or
+# not on its own; the failure is our one-line InputError, so the warning only adds noise.
+warnings.filterwarnings("ignore", message="Truncated File Read", category=UserWarning, module="PIL")
 
 
 def read_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
