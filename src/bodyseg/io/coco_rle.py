@@ -23,6 +23,9 @@ import numpy as np
 
 from bodyseg.errors import InputError
 
+#: Masks larger than this are refused before they are allocated (a damaged size, not a real image).
+MAX_PIXELS = 200_000_000
+
 
 def run_lengths(mask: np.ndarray) -> np.ndarray:
     """The COCO run lengths of an HxW mask: zeros first, column-major.
@@ -85,6 +88,8 @@ def string_to_counts(text: str | bytes) -> np.ndarray:
             raise InputError(f"COCO RLE counts hold {char!r}, which is not an RLE character; the text is damaged")
         x |= (c & 0x1F) << shift
         shift += 5
+        if shift > 60:  # a count over 2**60 pixels: no mask is that large
+            raise InputError("COCO RLE counts hold a number too large for any mask; the text is damaged")
         if c & 0x20:
             continue
         if c & 0x10:
@@ -144,7 +149,29 @@ def decode_mask(rle: dict[str, Any]) -> np.ndarray:
     """
     try:
         size, counts = rle["size"], rle["counts"]
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, IndexError):
         raise InputError(f"not a COCO RLE (needs 'size' and 'counts'): {str(rle)[:80]}") from None
-    runs = np.asarray(counts, np.int64) if isinstance(counts, list) else string_to_counts(counts)
-    return mask_from_counts(runs, size)
+    return mask_from_counts(_runs_of(counts), _size_of(size))
+
+
+def _size_of(size: object) -> tuple[int, int]:
+    """``[h, w]`` of an RLE, checked: two whole numbers >= 0 whose product is at most :data:`MAX_PIXELS`."""
+    if (
+        not isinstance(size, (list, tuple))
+        or len(size) != 2
+        or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in size)
+    ):
+        raise InputError(f"COCO RLE size must be [height, width] (two whole numbers >= 0), got {str(size)[:40]}")
+    h, w = size
+    if h * w > MAX_PIXELS:
+        raise InputError(f"COCO RLE size {h}x{w} is over {MAX_PIXELS / 1e6:.0f} megapixels; the RLE is damaged")
+    return h, w
+
+
+def _runs_of(counts: object) -> np.ndarray:
+    """Run lengths from compressed text or bytes, or a list of whole numbers."""
+    if isinstance(counts, (str, bytes)):
+        return string_to_counts(counts)
+    if isinstance(counts, list) and all(isinstance(c, int) and not isinstance(c, bool) for c in counts):
+        return np.asarray(counts, np.int64) if counts else np.zeros(0, np.int64)
+    raise InputError(f"COCO RLE counts must be text or a list of whole numbers, got {str(counts)[:40]}")

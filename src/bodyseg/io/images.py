@@ -9,7 +9,9 @@ destination folder and is renamed into place, so a failed write never leaves a p
 from __future__ import annotations
 
 import io
+import logging
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,10 +28,15 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".g
 
 ImageLike = str | os.PathLike | np.ndarray | Image.Image
 
+log = logging.getLogger(__name__)
+
 # Truncated files must fail loudly, never decode to a half-grey picture.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 # Our own limit (checked before decoding) replaces Pillow's global one.
 Image.MAX_IMAGE_PIXELS = None
+# A TIFF cut inside its tags: Pillow warns on stderr (two lines, a source line) and then fails or
+# not on its own; the failure is our one-line InputError, so the warning only adds noise.
+warnings.filterwarnings("ignore", message="Truncated File Read", category=UserWarning, module="PIL")
 
 
 def read_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
@@ -93,6 +100,7 @@ def _decode(
         with Image.open(source, formats=formats) as im:
             _check_pixel_count(name, im.size, max_pixels, advice)
             im.load()
+            _warn_if_animated(im, name)
             return pil_to_rgb(im)
     except InputError:
         raise
@@ -100,6 +108,16 @@ def _decode(
         raise InputError(f"{name}: not an image bodyseg can read (use JPEG, PNG, WebP, BMP or TIFF)") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"{name}: the image is damaged or truncated ({exc}); re-export or re-download it") from None
+
+
+def _warn_if_animated(im: Image.Image, name: object) -> None:
+    """Animated GIF/WebP and multi-page TIFF: the first frame is read; say so, and what reads them all."""
+    if getattr(im, "is_animated", False):
+        log.warning(
+            "%s: holds several frames (an animation or a multi-page file); only the first is used (run "
+            "`bodyseg video` on it for every frame of a GIF)",
+            name,
+        )
 
 
 def load_image(image: ImageLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
@@ -184,9 +202,10 @@ class TooManyPixelsError(InputError):
 def _check_pixel_count(name: object, size: tuple[int, int], max_pixels: int, advice: str = "") -> None:
     width, height = size
     if width * height > max_pixels:
+        advice = advice or "raise it with --max-megapixels (or max_pixels= in Python) if you trust the file"
         raise TooManyPixelsError(
             f"{name}: {width}x{height} is {width * height / 1e6:.1f} megapixels, over the limit of "
-            f"{max_pixels / 1e6:.1f}; {advice or 'raise it with --max-pixels (or max_pixels=) if you trust the file'}"
+            f"{max_pixels / 1e6:.1f}; {advice}"
         )
 
 

@@ -67,7 +67,8 @@ def resolve_card(weights: str | os.PathLike | None) -> Path:
         return shipped.get(DEFAULT_WEIGHTS) or next(iter(shipped.values()))
     if str(weights) in shipped:
         return shipped[str(weights)]
-    card = Path(weights).with_suffix(".json")
+    path = Path(str(weights))  # str: a file named 2024 is typed as weights=2024 and arrives as a number
+    card = path.with_suffix(".json") if path.name else path
     if not card.is_file():
         names = ", ".join(shipped) or "none shipped"
         raise MethodError(

@@ -128,8 +128,9 @@ def onnx_session(path: str | os.PathLike, threads: int = 1) -> Any:
     """
     import onnxruntime as ort
 
-    if threads < 1:
-        raise MethodError(f"threads must be >= 1, got {threads}")
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= 64:
+        # no upper bound once let threads=1000000 start a million threads (out of memory)
+        raise MethodError(f"threads must be a whole number between 1 and 64, got {threads!r}")
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1

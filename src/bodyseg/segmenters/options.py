@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -32,6 +33,7 @@ def check_int(option: str, value: int, low: int, high: int) -> int:
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
+        or not math.isfinite(value)  # int() of nan or inf raises ValueError/OverflowError, not our error
         or value != int(value)
         or not low <= int(value) <= high
     ):

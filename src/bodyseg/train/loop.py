@@ -285,6 +285,19 @@ class _Run:
 
     def save(self, out: Path, epoch: int, record: Mapping[str, Any]) -> None:
         """``last.pt`` (everything a resume needs), ``best.pt`` when this epoch is the best, the history and curves."""
+        # best.pt first: a kill between the two writes leaves last.pt one epoch back, and the resumed run
+        # writes this epoch's best.pt again (the other order could leave a best.pt older than last.pt says)
+        if record["best"]:
+            save_checkpoint(
+                out / "best.pt",
+                {
+                    "model": self.model.state_dict(),
+                    "epoch": epoch,
+                    "val_loss": self.best_val,
+                    "metrics": record["per_source"],
+                    **self._facts(),
+                },
+            )
         save_checkpoint(
             out / "last.pt",
             {
@@ -299,17 +312,6 @@ class _Run:
                 **self._facts(),
             },
         )
-        if record["best"]:
-            save_checkpoint(
-                out / "best.pt",
-                {
-                    "model": self.model.state_dict(),
-                    "epoch": epoch,
-                    "val_loss": self.best_val,
-                    "metrics": record["per_source"],
-                    **self._facts(),
-                },
-            )
         write_text(out / "history.json", json.dumps(self.history, indent=1) + "\n")
         plot_curves(self.history, out / "curves.png")
 

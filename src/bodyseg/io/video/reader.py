@@ -190,7 +190,9 @@ class VideoReader:
         finally:
             self.close()
         if last is not None and first is not None:
-            self._check_complete(last - first + step, index)
+            # one frame's span from the times seen: a stream's nominal rate can be its clock (1000 in an AVI)
+            spacing = (last - first) / (index - 1) if index > 1 else step
+            self._check_complete(last - first + spacing, index)
 
     def _check_complete(self, decoded_seconds: float, frames: int) -> None:
         """Decoding stopped well before the end the header announces: the file was cut or damaged."""

@@ -175,7 +175,7 @@ class GMMSegmenter(ClassicalSegmenter):
         self.components = check_int("components", components, 1, 20)
         self.iterations = check_int("iterations", iterations, 1, 20)
         self.spatial_weight = check_float("spatial_weight", spatial_weight, 0.0, 1.0)
-        self.seed = int(seed)
+        self.seed = check_int("seed", seed, 0, 2**32 - 1)
 
     def _segment_small(self, rgb: np.ndarray, prior: PersonPrior) -> Segmentation:
         pixels = lab_pixels(rgb).reshape(-1, 3).astype(np.float64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import cv2
@@ -33,12 +34,12 @@ def parse_box(box: Sequence[float] | str) -> tuple[float, float, float, float]:
         >>> parse_box("10, 20,300,400"), parse_box([1, 2, 3, 4])
         ((10.0, 20.0, 300.0, 400.0), (1.0, 2.0, 3.0, 4.0))
     """
-    values = box.split(",") if isinstance(box, str) else list(box)
     try:
+        values = box.split(",") if isinstance(box, str) else list(box)
         numbers = tuple(float(v) for v in values)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # a single number (box=5) is not iterable
         numbers = ()
-    if len(numbers) != 4:
+    if len(numbers) != 4 or not all(math.isfinite(v) for v in numbers):
         raise InputError(f"box must be four numbers x0,y0,x1,y1 in pixels, got {box!r}")
     return numbers  # type: ignore[return-value]
 

@@ -87,7 +87,7 @@ class KMeansSegmenter(ClassicalSegmenter):
         super().__init__(prior=prior, max_side=max_side, fallback=fallback, pose=pose)
         self.k = check_int("k", k, 2, 64)
         self.position_weight = check_float("position_weight", position_weight, 0.0)
-        self.seed = int(seed)
+        self.seed = check_int("seed", seed, 0, 2**32 - 1)
         self.vote = check_choice("vote", vote, VOTES)
 
     def _segment_small(self, rgb: np.ndarray, prior: PersonPrior) -> Segmentation:

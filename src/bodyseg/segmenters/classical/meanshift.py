@@ -9,7 +9,7 @@ from bodyseg.result import Segmentation
 from bodyseg.segmenters.base import Segmenter
 from bodyseg.segmenters.classical.base import ClassicalSegmenter, pixel_features
 from bodyseg.segmenters.classical.priors import VOTES, PersonPrior, voted_segmentation
-from bodyseg.segmenters.options import check_choice, check_float
+from bodyseg.segmenters.options import check_choice, check_float, check_int
 
 #: Pixels the mode search (and the bandwidth estimate) runs on.
 MODE_SAMPLES = 3000
@@ -156,7 +156,7 @@ class MeanShiftSegmenter(ClassicalSegmenter):
         self.quantile = check_float("quantile", quantile, 0.0, 1.0, open_low=True)
         self.position_weight = check_float("position_weight", position_weight, 0.0)
         self.vote = check_choice("vote", vote, VOTES)
-        self.seed = int(seed)
+        self.seed = check_int("seed", seed, 0, 2**32 - 1)
 
     def _segment_small(self, rgb: np.ndarray, prior: PersonPrior) -> Segmentation:
         features = pixel_features(rgb, self.position_weight)

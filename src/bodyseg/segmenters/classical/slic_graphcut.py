@@ -192,7 +192,7 @@ class SlicGraphCutSegmenter(ClassicalSegmenter):
         self.smoothness = check_float("smoothness", smoothness, 0.0)
         self.iterations = check_int("iterations", iterations, 1, 20)
         self.spatial_weight = check_float("spatial_weight", spatial_weight, 0.0, 1.0)
-        self.seed = int(seed)
+        self.seed = check_int("seed", seed, 0, 2**32 - 1)
         _maxflow()  # fail at creation, with the fix, when PyMaxflow is missing
 
     def _segment_small(self, rgb: np.ndarray, prior: PersonPrior) -> Segmentation:
