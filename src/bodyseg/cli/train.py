@@ -43,7 +43,8 @@ examples:
   bodyseg train --arch unet --out runs/unet-192 --export --epochs 0 --resume
 
 architectures (--arch): unet, unet-aspp, fcn32s, fcn16s, fcn8s, deeplabv3plus, segnet, icnet,
-  hourglass, gcn, ksac, part-unet (part maps of person crops); options with --arch-option KEY=VALUE (e.g. output_stride=8).
+  hourglass, gcn, ksac, part-unet (part maps of person crops); options with --arch-option KEY=VALUE
+  (e.g. output_stride=8).
 losses (--loss): bce, dice, bce+dice, focal, tversky, boundary (masks); ce (part maps).
 """
 
