@@ -22,8 +22,8 @@ import numpy as np
 
 from bodyseg.errors import MethodError
 from bodyseg.geometry import Letterbox
-from bodyseg.models.card import PATH_KEY, load_card, shipped_card
-from bodyseg.models.runtime import onnx_session
+from bodyseg.models.card import load_card, shipped_card
+from bodyseg.models.runtime import CardInput, open_card_net
 
 #: The shipped part net's card name (``weights/part-net-lip.json``).
 DEFAULT_WEIGHTS = "part-net-lip"
@@ -65,10 +65,7 @@ class PartNet:
             raise MethodError(f"{card['file']}: is not a part net (one output class); give a part net's card")
         self.card = card
         self._session = session
-        norm = card["input"]["normalisation"]
-        self._scale = float(norm["scale"])
-        self._mean = np.array(norm["mean"], np.float32)
-        self._std = np.array(norm["std"], np.float32)
+        self._input = CardInput(card)
         self.size = int(card["input"]["height"])
         self.names: tuple[str, ...] = tuple(card["output"]["class_names"])
 
@@ -76,18 +73,13 @@ class PartNet:
     def load(cls, weights: str | os.PathLike | None = None, threads: int = 1) -> PartNet:
         """Open the shipped part net (``weights=None``) or your own ``.onnx`` with its card."""
         card = load_card(resolve_part_card(weights))
-        try:
-            return cls(card, onnx_session(card[PATH_KEY], threads))
-        except (KeyError, TypeError) as exc:
-            raise MethodError(
-                f"{card['file']}: its card lacks {exc}; re-export the net with `bodyseg train --export`"
-            ) from None
+        return open_card_net(cls, card, threads)
 
     def logits(self, rgb: np.ndarray) -> tuple[np.ndarray, Letterbox]:
         """Raw logits (classes x S x S) on the letterboxed square of ``rgb``, and the letterbox."""
         box = Letterbox.fit(rgb.shape, self.size)
-        x = ((box.apply(rgb).astype(np.float32) * self._scale - self._mean) / self._std).transpose(2, 0, 1)[None]
-        (out,) = self._session.run(None, {"image": np.ascontiguousarray(x)})
+        x = self._input.batch(box.apply(rgb))
+        (out,) = self._session.run(None, {"image": x})
         return out[0], box
 
     def crop_logits(self, rgb: np.ndarray) -> tuple[np.ndarray, float]:

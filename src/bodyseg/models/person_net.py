@@ -19,8 +19,8 @@ import numpy as np
 
 from bodyseg.errors import MethodError
 from bodyseg.geometry import Letterbox
-from bodyseg.models.card import PATH_KEY, load_card, read_card, shipped_cards
-from bodyseg.models.runtime import onnx_session
+from bodyseg.models.card import load_card, read_card, shipped_cards
+from bodyseg.models.runtime import CardInput, open_card_net
 
 #: The shipped weights the ``net`` method runs when none are named.
 DEFAULT_WEIGHTS = "person-unet"
@@ -94,10 +94,7 @@ class PersonNet:
             )
         self.card = card
         self._session = session
-        norm = card["input"]["normalisation"]
-        self._scale = float(norm["scale"])
-        self._mean = np.array(norm["mean"], np.float32)
-        self._std = np.array(norm["std"], np.float32)
+        self._input = CardInput(card)
         self.size = int(size[0])
         self.classes = int(card["output"]["classes"])
 
@@ -105,12 +102,7 @@ class PersonNet:
     def load(cls, weights: str | os.PathLike | None = None, threads: int = 1) -> PersonNet:
         """Open a shipped net by name (the default when None) or your own ``.onnx`` with its card."""
         card = load_card(resolve_card(weights))
-        try:
-            return cls(card, onnx_session(card[PATH_KEY], threads))
-        except (KeyError, TypeError) as exc:
-            raise MethodError(
-                f"{card['file']}: its card lacks {exc}; re-export the net with `bodyseg train --export`"
-            ) from None
+        return open_card_net(cls, card, threads)
 
     @property
     def mirror_by_default(self) -> bool:
@@ -121,7 +113,7 @@ class PersonNet:
         """Raw logits (classes x S x S) on the letterboxed square, and the letterbox to map them back;
         with ``flip`` averaged with the net's logits on the mirror image (one batch of two)."""
         box = Letterbox.fit(rgb.shape, self.size)
-        x = ((box.apply(rgb).astype(np.float32) * self._scale - self._mean) / self._std).transpose(2, 0, 1)[None]
+        x = self._input.batch(box.apply(rgb))
         if not flip:
             (out,) = self._session.run(None, {"image": x})
             return out[0], box

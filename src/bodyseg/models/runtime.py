@@ -60,6 +60,39 @@ def normalise(rgb: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image.transpose(2, 0, 1))
 
 
+class CardInput:
+    """How an ONNX net of ours wants its input, read from its card's ``input.normalisation``:
+    ``(pixel * scale - mean) / std``, channels first, a batch of one.
+
+    Example:
+        >>> card = {"input": {"normalisation": {"scale": 1 / 255, "mean": MEAN, "std": STD}}}
+        >>> CardInput(card).batch(np.full((2, 2, 3), 255, np.uint8)).shape
+        (1, 3, 2, 2)
+    """
+
+    def __init__(self, card: dict[str, Any]) -> None:
+        norm = card["input"]["normalisation"]
+        self.scale = float(norm["scale"])
+        self.mean = np.array(norm["mean"], np.float32)
+        self.std = np.array(norm["std"], np.float32)
+
+    def batch(self, rgb: np.ndarray) -> np.ndarray:
+        """An HxWx3 uint8 image as the 1x3xHxW float32 batch the net takes."""
+        x = (rgb.astype(np.float32) * self.scale - self.mean) / self.std
+        return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+
+
+def open_card_net(make: Any, card: dict[str, Any], threads: int = 1) -> Any:
+    """``make(card, session)`` with an ONNX Runtime session of the card's file; a card that lacks a
+    field the net needs is a :class:`~bodyseg.errors.MethodError` that says how to fix it."""
+    try:
+        return make(card, onnx_session(card[PATH_KEY], threads))
+    except (KeyError, TypeError) as exc:
+        raise MethodError(
+            f"{card['file']}: its card lacks {exc}; re-export the net with `bodyseg train --export`"
+        ) from None
+
+
 def shipped_model_path(name: str) -> Path:
     """The checked file of the shipped model ``name`` (its card ``weights/<name>.json``).
 
