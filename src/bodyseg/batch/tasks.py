@@ -32,7 +32,7 @@ from bodyseg.io.images import DEFAULT_MAX_PIXELS, read_image, write_image
 from bodyseg.io.paths import Job
 from bodyseg.io.people_files import people_base, write_people
 from bodyseg.result import Segmentation
-from bodyseg.segmenters import MIN_SIDE, Segmenter, available, create, register, segmenter_class
+from bodyseg.segmenters import Segmenter, available, create, register, require_min_side, segmenter_class
 
 log = logging.getLogger("bodyseg")
 
@@ -229,11 +229,7 @@ def write_outputs(
         write_video_effect(item, spec, segmenter, options)
         return
     assert image is not None
-    if min(image.shape[:2]) < MIN_SIDE:
-        raise InputError(
-            f"{item.source}: the image is {image.shape[1]}x{image.shape[0]}; "
-            f"bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person"
-        )
+    require_min_side(image, item.source)
     seg = segmenter.segment(image)
     if spec.effect == "people":
         write_people(people_base(Job(item.source, item.target), "people"), seg, item.source.name)

@@ -12,11 +12,10 @@ from pathlib import Path
 
 from bodyseg import effects
 from bodyseg.cli.common import add_input_options, add_method_options, chosen_method, print_summary, run_jobs
-from bodyseg.errors import InputError
 from bodyseg.io import read_image, write_image
 from bodyseg.io.paths import Job, expand_inputs, plan_jobs
 from bodyseg.io.people_files import check_people_targets, people_base, write_people
-from bodyseg.segmenters import MIN_SIDE, Segmenter, check_finds_people, create
+from bodyseg.segmenters import Segmenter, check_finds_people, create, require_min_side
 
 
 @dataclass(frozen=True)
@@ -212,11 +211,7 @@ def run_image_command(command: ImageCommand, args: argparse.Namespace) -> int:
         if people:
             check_people_targets(people_base(job, tag), args.overwrite)
         image = read_image(job.source, max_pixels=max_pixels)
-        if min(image.shape[:2]) < MIN_SIDE:
-            raise InputError(
-                f"{job.source}: the image is {image.shape[1]}x{image.shape[0]}; bodyseg needs at least "
-                f"{MIN_SIDE}x{MIN_SIDE} pixels to find a person"
-            )
+        require_min_side(image, job.source)
         if not segmenters:
             segmenters.append(create(method, **method_options))
         seg = segmenters[0].segment(image)

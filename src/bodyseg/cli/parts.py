@@ -12,7 +12,7 @@ from bodyseg.io.images import write_label_png
 from bodyseg.io.paths import Job, Skipped, expand_inputs, plan_jobs
 from bodyseg.parts.overlay import parts_overlay
 from bodyseg.parts.schemes import SCHEMES, get_scheme
-from bodyseg.segmenters import DEFAULT_METHOD, MIN_SIDE, Segmenter, check_options, create
+from bodyseg.segmenters import DEFAULT_METHOD, Segmenter, check_options, create, require_min_side
 
 DESCRIPTION = """\
 Write the body parts of every person: NAME.parts.png (8-bit, one class id per pixel, the input's
@@ -102,11 +102,7 @@ def run_parts(args: argparse.Namespace) -> int:
         if overlay.exists() and not args.overwrite:
             raise Skipped(f"{overlay}: exists already, kept; pass --overwrite to replace it")
         image = read_image(job.source, max_pixels=max_pixels)
-        if min(image.shape[:2]) < MIN_SIDE:
-            raise InputError(
-                f"{job.source}: the image is {image.shape[1]}x{image.shape[0]}; bodyseg needs at least "
-                f"{MIN_SIDE}x{MIN_SIDE} pixels to find a person"
-            )
+        require_min_side(image, job.source)
         if not segmenters:
             segmenters.append(create(DEFAULT_METHOD, **options))
         seg = segmenters[0].segment(image)

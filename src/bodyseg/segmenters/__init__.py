@@ -6,7 +6,7 @@ Example:
     True
 """
 
-from bodyseg.segmenters.base import MIN_SIDE, Segmenter
+from bodyseg.segmenters.base import MIN_SIDE, Segmenter, require_min_side
 from bodyseg.segmenters.registry import (
     available,
     check_finds_people,
@@ -95,6 +95,7 @@ __all__ = [
     "MIN_SIDE",
     "Segmenter",
     "available",
+    "require_min_side",
     "check_finds_people",
     "check_options",
     "create",

@@ -7,11 +7,31 @@ import time
 
 import numpy as np
 
+from bodyseg.errors import InputError
 from bodyseg.io.images import ImageLike, load_image
 from bodyseg.result import Segmentation
 
 #: Below this many pixels on a side no method can find a person; segmenters return an empty result.
 MIN_SIDE = 16
+
+
+def require_min_side(image: np.ndarray, source: object) -> np.ndarray:
+    """``image`` itself when both its sides are at least :data:`MIN_SIDE`; else an
+    :class:`~bodyseg.errors.InputError` naming ``source`` (a command refuses such a file rather than
+    writing an empty result).
+
+    Example:
+        >>> require_min_side(np.zeros((8, 40, 3), np.uint8), "tiny.png")
+        Traceback (most recent call last):
+        ...
+        bodyseg.errors.InputError: tiny.png: the image is 40x8; bodyseg needs at least 16x16 pixels to find a person
+    """
+    if min(image.shape[:2]) < MIN_SIDE:
+        raise InputError(
+            f"{source}: the image is {image.shape[1]}x{image.shape[0]}; "
+            f"bodyseg needs at least {MIN_SIDE}x{MIN_SIDE} pixels to find a person"
+        )
+    return image
 
 
 class Segmenter(abc.ABC):
