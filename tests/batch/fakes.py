@@ -33,7 +33,7 @@ class Brightness(Segmenter):
     def __init__(self, delay: float = 0.0, log: str | None = None) -> None:
         self.delay = float(delay)
         if log:
-            with open(log, "a", encoding="utf-8") as file:
+            with open(str(log), "a", encoding="utf-8") as file:  # str: a number would open a file descriptor
                 file.write(f"{os.getpid()}\n")
 
     def _segment(self, rgb: np.ndarray) -> Segmentation:
