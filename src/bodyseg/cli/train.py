@@ -162,6 +162,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
     run.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        metavar="CHECKPOINT",
+        help="start from another run's weights (its best.pt): fine-tuning, with a fresh optimiser and schedule",
+    )
+    run.add_argument(
         "--export", action="store_true", help="after training, write the best model as ONNX with a JSON model card"
     )
     run.add_argument(
@@ -208,6 +215,7 @@ def config_from_args(args: argparse.Namespace):  # noqa: ANN201
         arch_options=parse_method_options(args.arch_option),
         data_root=args.data_root,
         progress=not getattr(args, "quiet", False),
+        init=getattr(args, "init", None),
     )
 
 
