@@ -1,6 +1,7 @@
 """Clothing Co-Parsing (59 labels) mapped to the 20 LIP classes, written as a part set for training.
 
     python tools/ccp_to_lip.py --out runs/ccp-lip [--limit N] [--overlays 8] [--overwrite]
+    python tools/ccp_to_lip.py --out runs/ccp-lip --picture docs/ccp_lip.jpg 0001 0005 0009   # after a run
 
 Writes ``OUT/images/`` (links to the ccp photos), ``OUT/masks/`` (links to its person masks),
 ``OUT/parts/NAME.png`` (LIP ids), ``OUT/labels.txt`` (the LIP names, as viton_parts'),
@@ -220,6 +221,21 @@ def convert(root: Path, out: Path, limit: int | None, overlays: int) -> tuple[in
     return len(kept), missed
 
 
+def write_picture(out: Path, stems: list[str], path: Path, height: int = 320) -> None:
+    """The overlays of ``stems`` (already written to ``out/overlays``) side by side, ``height`` px tall."""
+    from bodyseg.io.images import read_image, write_image
+
+    panels = []
+    for stem in stems:
+        image = read_image(out / "overlays" / f"{stem}.jpg")
+        width = round(image.shape[1] * height / image.shape[0])
+        panels += [
+            cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA),
+            np.full((height, 6, 3), 255, np.uint8),
+        ]
+    write_image(path, np.concatenate(panels[:-1], axis=1), quality=85)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="output folder, outside the repository")
@@ -227,8 +243,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="convert the first N photos only")
     parser.add_argument("--overlays", type=int, default=8, help="overlay pictures of the first N photos")
     parser.add_argument("--overwrite", action="store_true", help="write into an --out that already has parts/")
+    parser.add_argument("--picture", type=Path, default=None, help="only join the overlays of STEMS into this .jpg")
+    parser.add_argument("stems", nargs="*", help="photo ids for --picture")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    if args.picture is not None:
+        missing = [s for s in args.stems if not (args.out / "overlays" / f"{s}.jpg").is_file()]
+        if not args.stems or missing:
+            print(
+                f"error: give photo ids with overlays in {args.out / 'overlays'} (missing: {missing})", file=sys.stderr
+            )
+            return 2
+        write_picture(args.out, args.stems, args.picture)
+        return 0
     from bodyseg.datasets import data_root
 
     root = (args.data_root or data_root()) / "ccp"
