@@ -1,6 +1,7 @@
 """Clothing Co-Parsing (59 labels) mapped to the 20 LIP classes, written as a part set for training.
 
     python tools/ccp_to_lip.py --out runs/ccp-lip [--limit N] [--overlays 8] [--overwrite]
+    python tools/ccp_to_lip.py --out runs/ccp-lip-crop --crop-from runs/ccp-lip   # person crops, for training
     python tools/ccp_to_lip.py --out runs/ccp-lip --picture docs/ccp_lip.jpg 0001 0005 0009   # after a run
 
 Writes ``OUT/images/`` (links to the ccp photos), ``OUT/masks/`` (links to its person masks),
@@ -24,6 +25,13 @@ The mapping (:data:`CCP_TO_LIP`):
   what they hide is unknown, so each pixel takes the label of the nearest non-accessory pixel of
   the person (a belt becomes the trousers or top around it, a watch the arm, a bag what it lies
   on); an accessory with nothing else around is upper-clothes.
+
+``--crop-from`` writes the person view the part net sees at run time instead: each photo, part map
+and mask of an earlier output cut to the person's box (of its mask) grown by 8% of its longer side
+(:data:`bodyseg.segmenters.bodyseg.parts.CROP_MARGIN`), as the default method crops a person
+before its part net, so training and validation see the person centred with the margin the part
+net gets at run time (the person's scale hardly changes: ccp photos are portrait and the person
+spans their height).
 
 The landmarks are the default method's (``bodyseg.segment``) for the person that overlaps ccp's
 mask most; a photo where it finds no person with landmarks is left out (logged and counted).
@@ -236,6 +244,30 @@ def write_picture(out: Path, stems: list[str], path: Path, height: int = 320) ->
     write_image(path, np.concatenate(panels[:-1], axis=1), quality=85)
 
 
+def crop_folder(source: Path, out: Path) -> int:
+    """Cut every photo, part map and mask of ``source`` (this tool's output) to its person's crop, into ``out``."""
+    from bodyseg.datasets.files import read_label_map
+    from bodyseg.io.images import read_image, write_image, write_label_png
+    from bodyseg.parts.schemes import LIP
+    from bodyseg.result import box_of_mask
+    from bodyseg.segmenters.bodyseg.parts import crop_box
+
+    for sub in ("images", "masks", "parts"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    for name in ("labels.txt", "split.txt"):
+        (out / name).write_text((source / name).read_text())
+    stems = [line.split()[0] for line in (source / "split.txt").read_text().splitlines() if line.strip()]
+    for stem in stems:
+        image = next(iter(sorted((source / "images").glob(f"{stem}.*"))))
+        mask = read_label_map(source / "masks" / f"{stem}.png") > 0
+        parts = read_label_map(source / "parts" / f"{stem}.png")
+        x0, y0, x1, y1 = crop_box(box_of_mask(mask | (parts > 0)), mask.shape)
+        write_image(out / "images" / f"{stem}.jpg", read_image(image)[y0:y1, x0:x1], quality=95)
+        write_image(out / "masks" / f"{stem}.png", mask[y0:y1, x0:x1].astype(np.uint8) * 255)
+        write_label_png(out / "parts" / f"{stem}.png", parts[y0:y1, x0:x1], LIP.palette())
+    return len(stems)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="output folder, outside the repository")
@@ -244,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overlays", type=int, default=8, help="overlay pictures of the first N photos")
     parser.add_argument("--overwrite", action="store_true", help="write into an --out that already has parts/")
     parser.add_argument("--picture", type=Path, default=None, help="only join the overlays of STEMS into this .jpg")
+    parser.add_argument("--crop-from", type=Path, default=None, help="cut an earlier output to person crops")
     parser.add_argument("stems", nargs="*", help="photo ids for --picture")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
@@ -255,6 +288,18 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         write_picture(args.out, args.stems, args.picture)
+        return 0
+    if args.crop_from is not None:
+        if not (args.crop_from / "parts").is_dir():
+            print(
+                f"error: {args.crop_from / 'parts'} is missing; run this tool with --out {args.crop_from} first",
+                file=sys.stderr,
+            )
+            return 2
+        if (args.out / "parts").is_dir() and not args.overwrite:
+            print(f"error: {args.out / 'parts'} exists; give --overwrite to replace it", file=sys.stderr)
+            return 2
+        log.info("cut %d photos to person crops in %s", crop_folder(args.crop_from, args.out), args.out)
         return 0
     from bodyseg.datasets import data_root
 
