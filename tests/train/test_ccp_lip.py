@@ -119,3 +119,36 @@ def test_init_loads_another_runs_weights_and_refuses_misfits(tmp_path) -> None:
         start_from(nets.create("part-unet", num_classes=5), path, "part-unet")
     with pytest.raises(InputError, match="no such checkpoint"):
         start_from(fresh, tmp_path / "nothing.pt", "part-unet")
+
+
+def test_the_tool_refuses_to_overwrite_and_needs_its_own_output_to_crop(tmp_path, capsys) -> None:
+    tool = load_tool()
+    (tmp_path / "done" / "parts").mkdir(parents=True)
+    assert tool.main(["--out", str(tmp_path / "done"), "--crop-from", str(tmp_path / "nothing")]) == 2
+    assert "run this tool with --out" in capsys.readouterr().err
+    (tmp_path / "src" / "parts").mkdir(parents=True)
+    assert tool.main(["--out", str(tmp_path / "done"), "--crop-from", str(tmp_path / "src")]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert tool.main(["--out", str(tmp_path / "done"), "--picture", str(tmp_path / "p.jpg"), "0001"]) == 2
+    assert not (tmp_path / "p.jpg").exists()
+
+
+def test_crop_folder_cuts_each_photo_to_its_person_with_the_margin(tmp_path) -> None:
+    from bodyseg.datasets.files import read_label_map
+    from bodyseg.io.images import read_image, write_image, write_label_png
+
+    tool = load_tool()
+    src = tmp_path / "src"
+    for sub in ("images", "masks", "parts"):
+        (src / sub).mkdir(parents=True)
+    (src / "labels.txt").write_text("".join(f"{i} {n}\n" for i, n in enumerate(LIP.names)))
+    (src / "split.txt").write_text("0001 train\n")
+    parts = np.zeros((100, 80), np.uint8)
+    parts[20:70, 30:50] = 5  # a person 50 px tall: the crop grows by 4 px (8% of 50) each way
+    write_image(src / "images" / "0001.png", np.zeros((100, 80, 3), np.uint8))
+    write_image(src / "masks" / "0001.png", (parts > 0).astype(np.uint8) * 255)
+    write_label_png(src / "parts" / "0001.png", parts)
+    assert tool.crop_folder(src, tmp_path / "out") == 1
+    cut = read_label_map(tmp_path / "out" / "parts" / "0001.png")
+    assert cut.shape == (58, 28) and (cut[4:-4, 4:-4] == 5).all() and cut[:4].max() == 0
+    assert read_image(tmp_path / "out" / "images" / "0001.jpg").shape[:2] == (58, 28)
