@@ -26,7 +26,7 @@ EPILOG = """\
 data sources (--data, comma-separated; all person masks, or all part maps):
   ccp         Clothing Co-Parsing person masks, split.txt train/val (804/200)
   ccp-parts   the same photos, 59 part labels as targets (use --loss ce)
-  viton-parts VITON fashion photos, LIP-20 part maps; its folders are the split (3600/400)
+  viton-parts VITON fashion photos, LIP-20 part maps, its own train/val folders (3600/400; --loss ce)
   ccp-lip     ccp's photos with LIP-20 part maps, made by tools/ccp_to_lip.py --out runs/ccp-lip
               (read from runs/ccp-lip or $BODYSEG_CCP_LIP); trainable with viton-parts
   pfcn        PFCN portraits, fixed hash split: 15% val (1112/175)
