@@ -2,6 +2,7 @@
 
     python tools/ccp_to_lip.py --out runs/ccp-lip [--limit N] [--overlays 8] [--overwrite]
     python tools/ccp_to_lip.py --out runs/ccp-lip-crop --crop-from runs/ccp-lip   # person crops, for training
+    python tools/ccp_to_lip.py --out runs/ccp-lip --shares train   # each class's share of the person pixels
     python tools/ccp_to_lip.py --out runs/ccp-lip --picture docs/ccp_lip.jpg 0001 0005 0009   # after a run
 
 Writes ``OUT/images/`` (links to the ccp photos), ``OUT/masks/`` (links to its person masks),
@@ -268,6 +269,20 @@ def crop_folder(source: Path, out: Path) -> int:
     return len(stems)
 
 
+def class_shares(out: Path, split: str) -> dict[str, float]:
+    """Each LIP class's share of the person pixels (labels > 0) over one split of an output folder."""
+    from bodyseg.datasets.files import read_label_map
+    from bodyseg.parts.schemes import LIP
+
+    counts = np.zeros(LIP.num_classes, np.int64)
+    for line in (out / "split.txt").read_text().splitlines():
+        stem, which = line.split()
+        if which == split:
+            counts += np.bincount(read_label_map(out / "parts" / f"{stem}.png").ravel(), minlength=LIP.num_classes)
+    person = max(1, int(counts[1:].sum()))
+    return {name: float(counts[i]) / person for i, name in enumerate(LIP.names) if i > 0}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="output folder, outside the repository")
@@ -277,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overwrite", action="store_true", help="write into an --out that already has parts/")
     parser.add_argument("--picture", type=Path, default=None, help="only join the overlays of STEMS into this .jpg")
     parser.add_argument("--crop-from", type=Path, default=None, help="cut an earlier output to person crops")
+    parser.add_argument("--shares", choices=("train", "val"), default=None, help="print class shares of a split")
     parser.add_argument("stems", nargs="*", help="photo ids for --picture")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
@@ -288,6 +304,16 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         write_picture(args.out, args.stems, args.picture)
+        return 0
+    if args.shares is not None:
+        if not (args.out / "split.txt").is_file():
+            print(
+                f"error: {args.out / 'split.txt'} is missing; run this tool with --out {args.out} first",
+                file=sys.stderr,
+            )
+            return 2
+        for name, share in sorted(class_shares(args.out, args.shares).items(), key=lambda item: -item[1]):
+            print(f"{name:14s} {100 * share:5.1f}%")
         return 0
     if args.crop_from is not None:
         if not (args.crop_from / "parts").is_dir():

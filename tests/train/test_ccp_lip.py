@@ -152,3 +152,16 @@ def test_crop_folder_cuts_each_photo_to_its_person_with_the_margin(tmp_path) -> 
     cut = read_label_map(tmp_path / "out" / "parts" / "0001.png")
     assert cut.shape == (58, 28) and (cut[4:-4, 4:-4] == 5).all() and cut[:4].max() == 0
     assert read_image(tmp_path / "out" / "images" / "0001.jpg").shape[:2] == (58, 28)
+
+
+def test_class_shares_count_person_pixels_of_one_split(tmp_path) -> None:
+    from bodyseg.io.images import write_label_png
+
+    tool = load_tool()
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "split.txt").write_text("a train\nb val\n")
+    write_label_png(tmp_path / "parts" / "a.png", np.array([[0, 5, 5, 13]], np.uint8))
+    write_label_png(tmp_path / "parts" / "b.png", np.array([[7, 7, 7, 7]], np.uint8))
+    shares = tool.class_shares(tmp_path, "train")
+    assert shares["upper-clothes"] == pytest.approx(2 / 3) and shares["face"] == pytest.approx(1 / 3)
+    assert shares["coat"] == 0 and "background" not in shares
