@@ -19,7 +19,7 @@ def net() -> PartNet:
 def test_the_shipped_part_net_speaks_lip_and_is_small(net):
     assert net.names == LIP.names and net.size == 192
     card = net.card
-    assert card["architecture"] == "part-unet" and card["data"] == ["viton-parts:train"]
+    assert card["architecture"] == "part-unet" and card["data"] == ["viton-parts:train", "ccp-lip:train"]
     assert card["bytes"] < 5_000_000
     assert any("bodyseg train --arch part-unet" in command for command in card["made_by"])
 

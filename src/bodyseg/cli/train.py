@@ -27,6 +27,8 @@ data sources (--data, comma-separated; all person masks, or all part maps):
   ccp         Clothing Co-Parsing person masks, split.txt train/val (804/200)
   ccp-parts   the same photos, 59 part labels as targets (use --loss ce)
   viton-parts VITON fashion photos, LIP-20 part maps, its own train/val folders (3600/400; --loss ce)
+  ccp-lip     ccp's photos with LIP-20 part maps, made by tools/ccp_to_lip.py --out runs/ccp-lip
+              (read from runs/ccp-lip or $BODYSEG_CCP_LIP); trainable with viton-parts
   pfcn        PFCN portraits, fixed hash split: 15% val (1112/175)
   picsart     PicsArt selfies and portraits, fixed hash split: 15% val (1171/198)
   coco, camvid, a folder with images/ + masks/ (hash split unless it has split.txt)
@@ -39,6 +41,8 @@ examples:
   bodyseg train --arch unet --data ccp,pfcn,picsart --size 192 --epochs 30 --out runs/unet-192 --resume
   # body parts with class-weighted cross-entropy
   bodyseg train --arch deeplabv3plus --data ccp-parts --loss ce --class-weighting exponential --out runs/parts
+  # fine-tune a part net on viton + ccp mapped to LIP (ccp-lip twice: drawn twice as often)
+  bodyseg train --arch part-unet --data viton-parts,ccp-lip,ccp-lip --init runs/parts-net/best.pt --out runs/ft
   # export the best model of a finished run without training more
   bodyseg train --arch unet --out runs/unet-192 --export --epochs 0 --resume
 
@@ -164,6 +168,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--resume", action="store_true", help="continue the run in --out from its last.pt")
     run.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        metavar="CHECKPOINT",
+        help="start from another run's weights (its best.pt): fine-tuning, with a fresh optimiser and schedule",
+    )
+    run.add_argument(
         "--export", action="store_true", help="after training, write the best model as ONNX with a JSON model card"
     )
     run.add_argument(
@@ -210,6 +221,7 @@ def config_from_args(args: argparse.Namespace):  # noqa: ANN201
         arch_options=parse_method_options(args.arch_option),
         data_root=args.data_root,
         progress=not getattr(args, "quiet", False),
+        init=getattr(args, "init", None),
     )
 
 

@@ -49,6 +49,8 @@ class TrainConfig:
         channels_last: run the net in channels-last memory format (faster convs on CPU).
         data_root: the data sets folder (None: :func:`bodyseg.datasets.data_root`).
         progress: show a tqdm bar with loss and images/s.
+        init: a checkpoint (``best.pt`` or ``last.pt`` of another run) whose weights start a new run
+            (fine-tuning: the optimiser, schedule and history start afresh); None: random weights.
     """
 
     arch: str = "unet"
@@ -77,6 +79,7 @@ class TrainConfig:
     channels_last: bool = True
     data_root: Path | None = None
     progress: bool = True
+    init: Path | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The config as plain JSON values."""

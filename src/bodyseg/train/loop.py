@@ -330,6 +330,24 @@ def _log_epoch(record: Mapping[str, Any], epochs: int) -> None:
     )
 
 
+def start_from(model: nn.Module, checkpoint: Path, arch: str) -> None:
+    """Load the weights of another run's checkpoint into ``model`` (fine-tuning), checking they fit.
+
+    Raises:
+        InputError: the checkpoint is missing, of another architecture, or of other output classes.
+    """
+    if not Path(checkpoint).is_file():
+        raise InputError(f"--init {checkpoint}: no such checkpoint; give a run's best.pt or last.pt")
+    state = load_checkpoint(Path(checkpoint))
+    if state["config"]["arch"] != arch:
+        raise InputError(f"--init {checkpoint} holds a {state['config']['arch']!r} net; train it with that --arch")
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as exc:
+        raise InputError(f"--init {checkpoint}: its weights do not fit this net (other classes?): {exc}") from None
+    log.info("starting from the weights of %s (epoch %d)", checkpoint, state["epoch"] + 1)
+
+
 def train(
     config: TrainConfig,
     *,
@@ -364,6 +382,8 @@ def train(
     torch.set_num_threads(config.threads)
     seed_everything(config.seed)
     run = _Run.start(config, data or build_data(config), model)
+    if config.init is not None and not resume:
+        start_from(run.model, config.init, config.arch)
     if resume:
         run.restore(load_checkpoint(out / "last.pt"), out / "last.pt")
         log.info("resuming %s at epoch %d of %d", out, run.next_epoch + 1, config.epochs)

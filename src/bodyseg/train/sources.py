@@ -11,6 +11,10 @@ Sources (``--data`` names) are read with :mod:`bodyseg.datasets`:
   splits. (pfcn_portrait: 1112 train, 175 val; picsart_portrait: 1171 train, 198 val.)
 * ``viton-parts``: VITON fashion photos with LIP-20 part maps; its own folders are the split
   (``viton-train``: 3600, ``viton-val``: 400).
+* ``ccp-lip``: ccp's photos with its labels mapped to the 20 LIP classes by ``tools/ccp_to_lip.py``
+  (trainable with ``viton-parts``); read from the folder that tool wrote: ``$BODYSEG_CCP_LIP``, else
+  ``runs/ccp-lip`` under the current folder. ccp's own split (804 train, 200 val): only train is
+  trained on.
 * any other known data set name or a folder path (``images/`` + ``masks/``): hash split as above,
   unless the folder has a ``split.txt``.
 
@@ -19,6 +23,7 @@ The torch Dataset over these splits is :class:`bodyseg.train.data.SegmentationDa
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from bodyseg.datasets import KNOWN_DATASETS, open_dataset
@@ -26,7 +31,7 @@ from bodyseg.datasets import Dataset as SampleSet
 from bodyseg.datasets.splits import SPLIT_SALT, VAL_FRACTION, is_validation
 from bodyseg.errors import InputError
 
-__all__ = ["SOURCES", "SPLIT_SALT", "VAL_FRACTION", "is_validation", "open_source"]
+__all__ = ["FOLDER_SOURCES", "SOURCES", "SPLIT_SALT", "VAL_FRACTION", "is_validation", "open_source", "source_folder"]
 
 #: ``--data`` name -> (data set name in :mod:`bodyseg.datasets`, target kind).
 SOURCES: dict[str, tuple[str, str]] = {
@@ -38,7 +43,30 @@ SOURCES: dict[str, tuple[str, str]] = {
     "camvid": ("camvid_person", "mask"),
     "cihp-parts": ("cihp_samples", "parts"),
     "viton-parts": ("viton", "parts"),
+    "ccp-lip": ("runs/ccp-lip", "parts"),
 }
+
+#: sources written by a tool outside the data root: ``--data`` name -> the variable naming their folder.
+FOLDER_SOURCES: dict[str, str] = {"ccp-lip": "BODYSEG_CCP_LIP"}
+
+
+def source_folder(name: str) -> Path:
+    """The folder of a :data:`FOLDER_SOURCES` source: its variable, else its default under the current folder.
+
+    Raises:
+        InputError: the folder is missing (with the command that makes it).
+
+    Example:
+        >>> source_folder("ccp-lip")  # doctest: +SKIP
+        PosixPath('runs/ccp-lip')
+    """
+    folder = Path(os.environ.get(FOLDER_SOURCES[name]) or SOURCES[name][0])
+    if not (folder / "parts").is_dir():
+        raise InputError(
+            f"data source {name!r}: {folder} has no parts/; make it with python tools/ccp_to_lip.py --out {folder} "
+            f"or set {FOLDER_SOURCES[name]} to the folder it wrote"
+        )
+    return folder
 
 
 def open_source(
@@ -63,6 +91,8 @@ def open_source(
     if split not in ("train", "val"):
         raise InputError(f"split must be 'train' or 'val', got {split!r}")
     dataset_name, kind = SOURCES.get(name, (name, "mask"))
+    if name in FOLDER_SOURCES:
+        dataset_name = str(source_folder(name))
     split_folder = f"{dataset_name}-{split}" in KNOWN_DATASETS and f"{dataset_name}-val" in KNOWN_DATASETS
     if split_folder:
         dataset_name = f"{dataset_name}-{split}"  # a set whose splits are folders of their own (viton)
