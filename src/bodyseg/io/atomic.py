@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bodyseg.errors import OutputError
 
@@ -88,6 +89,38 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
         ) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+_W = TypeVar("_W", bound="ClosedOrAborted")
+
+
+class ClosedOrAborted:
+    """What a ``with`` block does with a writer that has ``close()`` (finish, move into place) and
+    ``abort()`` (drop what was written): close it when the block ends cleanly, abort it on an error.
+
+    Example:
+        >>> class Writer(ClosedOrAborted):
+        ...     def close(self): print("closed")
+        ...     def abort(self): print("aborted")
+        >>> with Writer():
+        ...     pass
+        closed
+    """
+
+    def close(self) -> Any:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _W) -> _W:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 def give_default_permissions(path: Path) -> None:

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
-from bodyseg.io.atomic import atomic_path
+from bodyseg.io.atomic import ClosedOrAborted, atomic_path
 from bodyseg.io.people_json import person_annotation
 from bodyseg.result import Segmentation
 
@@ -51,7 +51,7 @@ def frame_people(seg: Segmentation, index: int, time: float) -> dict[str, Any]:
     return {"frame": int(index), "time": round(float(time), 6), "width": int(w), "height": int(h), "people": people}
 
 
-class PeopleLinesWriter:
+class PeopleLinesWriter(ClosedOrAborted):
     """Append one JSON line per frame to a temporary file; renamed onto ``path`` by :meth:`close` only.
 
     Example:
@@ -81,12 +81,3 @@ class PeopleLinesWriter:
         """Drop what was written; the destination stays as it was. Safe to call twice."""
         with contextlib.suppress(Exception):
             self._stack.__exit__(RuntimeError, RuntimeError("aborted"), None)
-
-    def __enter__(self) -> PeopleLinesWriter:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()

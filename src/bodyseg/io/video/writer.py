@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image
 
 from bodyseg.errors import InputError, OutputError
-from bodyseg.io.atomic import atomic_folder, atomic_path, give_default_permissions
+from bodyseg.io.atomic import ClosedOrAborted, atomic_folder, atomic_path, give_default_permissions
 from bodyseg.io.video.formats import (
     CONTAINER_FORMATS,
     EVEN_SIZE_CODECS,
@@ -234,7 +234,7 @@ class _FolderSink:
         pass
 
 
-class VideoWriter:
+class VideoWriter(ClosedOrAborted):
     """Write frames to a video file or a folder of PNG frames; nothing appears until :meth:`close`.
 
     Use it as a context manager (or call :meth:`close` / :meth:`abort`): the temporary file is
@@ -327,12 +327,3 @@ class VideoWriter:
         error = OutputError(f"{self.path}: writing was aborted")
         with contextlib.suppress(OutputError):
             self._stack.__exit__(OutputError, error, None)
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
