@@ -13,6 +13,7 @@ from bodyseg.segmenters.bodyseg.masks import (
     RIGHT_HIP,
     gate_by_people,
     is_close_up,
+    kept_share,
     refine_in_crops,
     resolve_overlaps,
 )
@@ -86,3 +87,40 @@ def test_only_close_ups_are_refined_by_default():
     assert calls == [1] and out[0] is people[0] and out[1] is not people[1]
     assert refine_in_crops(rgb, people[:1], Recorder(), selfie, who="close-up")[0] is people[0]
     assert len(selfie_calls) == 1  # the selfie model runs only when someone is refined
+
+
+def test_kept_share_counts_pixels_above_one_half():
+    prior = np.zeros((10, 10), np.float32)
+    prior[:, :4] = 0.8  # 40 pixels
+    refined = np.zeros((10, 10), np.float32)
+    refined[:3, :4] = 0.9  # 12 kept
+    refined[9, 9] = 0.6  # one grown elsewhere
+    assert kept_share(refined, prior) == pytest.approx(13 / 40)
+    assert kept_share(refined, np.zeros((10, 10))) == 1.0  # nothing to lose
+
+
+def test_a_person_the_refiner_erases_keeps_the_landmark_mask():
+    class Eraser:
+        size = 128
+
+        def __init__(self, shift: float):
+            self.shift = shift
+
+        def correction(self, inputs):
+            return np.full((len(inputs), 128, 128), self.shift, np.float32)
+
+    kp = np.zeros((33, 3), np.float32)
+    kp[:, :2], kp[:, 2] = (50, 50), 0.9
+    prob = np.zeros((100, 100), np.float32)
+    prob[20:90, 30:70] = 0.9
+    person = LandmarkResult(kp, 1.0, prob, RotatedSquare(50.0, 50.0, 100.0, 0.0), np.zeros((2, 2)))
+    rgb = np.zeros((100, 100, 3), np.uint8)
+
+    def selfie():
+        return np.zeros((64, 64), np.float32)
+
+    erased = refine_in_crops(rgb, [person], Eraser(-10.0), selfie, min_keep=0.6)  # logit 2.2 - 10: all gone
+    assert erased[0] is person
+    assert refine_in_crops(rgb, [person], Eraser(-10.0), selfie, min_keep=0.0)[0].prob.max() < 0.5
+    trimmed = refine_in_crops(rgb, [person], Eraser(-1.0), selfie, min_keep=0.6)  # 0.9 -> 0.77: all kept
+    assert trimmed[0] is not person and trimmed[0].prob.max() == pytest.approx(0.77, abs=0.01)

@@ -66,6 +66,7 @@ def refine_in_crops(
     selfie: np.ndarray | Callable[[], np.ndarray],
     min_side: float = 0.0,
     who: str = "all",
+    min_keep: float = 0.0,
 ) -> list[LandmarkResult]:
     """Each person's mask corrected by the refinement net in a crop around it (one batched call), pasted back.
 
@@ -73,7 +74,9 @@ def refine_in_crops(
     that computes it (called only when someone is refined). People whose
     crop is smaller than ``min_side`` image pixels keep their mask: the net was trained on people
     seen large, and on a crop blown up from a few pixels it does harm. With ``who="close-up"``
-    only people seen close up (:func:`is_close_up`) are refined.
+    only people seen close up (:func:`is_close_up`) are refined. A person whose refined mask keeps
+    less than ``min_keep`` of the landmark model's mask area keeps the landmark model's mask: the net
+    corrects edges, and when it erases most of someone it is wrong far more often than the finder.
     """
 
     def wanted(person: LandmarkResult) -> bool:
@@ -93,9 +96,24 @@ def refine_in_crops(
     corrections = refiner.correction(np.stack([crops[i].net_input(refiner.size) for i in todo]))
     refined = list(people)
     for i, correction in zip(todo, corrections, strict=False):
-        prob = paste_square(combine(correction, crops[i].prior), crops[i].roi, rgb.shape[:2])
-        refined[i] = dataclasses.replace(people[i], prob=prob)
+        crop_prob = combine(correction, crops[i].prior)
+        if kept_share(crop_prob, crops[i].prior) < min_keep:
+            continue
+        refined[i] = dataclasses.replace(people[i], prob=paste_square(crop_prob, crops[i].roi, rgb.shape[:2]))
     return refined
+
+
+def kept_share(refined: np.ndarray, prior: np.ndarray) -> float:
+    """The refined mask's area as a share of the prior's (both probabilities, cut at 0.5); 1 for an empty prior.
+
+    Example:
+        >>> prior = np.zeros((4, 4)); prior[:, :2] = 0.9
+        >>> refined = np.zeros((4, 4)); refined[:2, :2] = 0.8
+        >>> kept_share(refined, prior)
+        0.5
+    """
+    before = int(np.count_nonzero(prior > 0.5))
+    return 1.0 if before == 0 else float(np.count_nonzero(refined > 0.5)) / before
 
 
 def body_regions(

@@ -131,6 +131,9 @@ class PeopleSegmenter(_PipelineSegmenter):
             are out of view, where it gains most and the landmark model is weakest) or ``"all"``.
         refiner_min_side: only people whose refinement crop spans at least this many image pixels
             are refined (the net was trained on people seen large).
+        refiner_min_keep: a refined person keeps the landmark model's mask when the net's mask keeps
+            less than this share of its area (the net corrects edges; when it erases most of someone
+            it is wrong: people turned away, blurred or tiny).
         edges: edge refinement of the union: ``"guided"`` (default: fast guided filter), ``"crf"``
             (dense CRF, pydensecrf2: +0.004-0.008 IoU and sharper boundaries for ~300-450 ms more
             per image; docs/bench/crf.md) or ``"none"``.
@@ -172,6 +175,7 @@ class PeopleSegmenter(_PipelineSegmenter):
         refiner: str = "auto",
         refiner_people: str = "close-up",
         refiner_min_side: float = 160.0,
+        refiner_min_keep: float = 0.6,
         edges: str = "guided",
         threads: int = 1,
         parts: str = "none",
@@ -189,6 +193,7 @@ class PeopleSegmenter(_PipelineSegmenter):
         self.finder_min_height = check_float("finder_min_height", finder_min_height, 0.0, 1.0)
         self.refiner_people = check_choice("refiner_people", refiner_people, REFINER_PEOPLE)
         self.refiner_min_side = check_float("refiner_min_side", refiner_min_side, 0.0)
+        self.refiner_min_keep = check_float("refiner_min_keep", refiner_min_keep, 0.0, 1.0)
         if models is None:
             models = PipelineModels.load(
                 min_score=check_float("min_score", min_score, 0.0, 1.0),
@@ -297,6 +302,7 @@ class PeopleSegmenter(_PipelineSegmenter):
             lambda: self.models.selfie(rgb),
             self.refiner_min_side,
             self.refiner_people,
+            self.refiner_min_keep,
         )
         return [(score, person) for (score, _), person in zip(found, people, strict=False)]
 
