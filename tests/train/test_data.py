@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 from bodyseg.datasets import open_dataset  # noqa: E402
 from bodyseg.train.augment import Augment, WholeView, colour_jitter, flip_pair, letterbox, random_scale_crop  # noqa: E402
 from bodyseg.train.composite import Compositor, cut_out, paste, paste_random  # noqa: E402
-from bodyseg.train.data import SegmentationDataset, to_tensors  # noqa: E402
+from bodyseg.train.data import SegmentationDataset, class_pixel_counts, spread_indices, to_tensors  # noqa: E402
 from bodyseg.train.sources import is_validation, open_source  # noqa: E402
 
 
@@ -167,3 +167,19 @@ def test_an_unreadable_sample_is_skipped_with_a_warning(figures, caplog) -> None
     x, _ = data[1]
     torch.testing.assert_close(x, data[2][0])  # the next sample stands in
     assert "unreadable" in caplog.text and "001.png" in caplog.text
+
+
+class _Labels:
+    """A stand-in data set of label maps: the first half all 0, the second half all 1 (two sources in a row)."""
+
+    def __len__(self) -> int:
+        return 10
+
+    def load_pair(self, index: int) -> tuple[None, np.ndarray]:
+        return None, np.full((2, 2), int(index >= 5), np.uint8)
+
+
+def test_class_pixel_counts_sample_every_source_not_only_the_first() -> None:
+    assert spread_indices(10, 4).tolist() == [0, 3, 6, 9]
+    counts = class_pixel_counts(_Labels(), 3, limit=4)  # samples 0, 3 (class 0) and 6, 9 (class 1), 4 pixels each
+    assert counts.tolist() == [1 + 8, 1 + 8, 1]

@@ -21,6 +21,7 @@ from bodyseg.train.losses import (  # noqa: E402
     dice_loss,
     focal_loss,
     get_loss,
+    sampled_class_weights,
     signed_distance_map,
     tversky_loss,
     weighted_cross_entropy,
@@ -160,6 +161,16 @@ def test_class_weights_hand_computed() -> None:
         class_weights([10, 0])
     with pytest.raises(InputError, match="inverse"):
         class_weights([1, 2], "sqrt")
+
+
+def test_sampled_class_weights_average_one_per_pixel_and_leave_unseen_classes_at_one() -> None:
+    # seen: 75 and 25 pixels -> inverse 100 / (2 * 75), 100 / (2 * 25); mean pixel weight 0.75 * 2/3 + 0.25 * 2 = 1
+    weights = sampled_class_weights([75, 25, 1, 0])
+    np.testing.assert_allclose(weights, [2 / 3, 2.0, 1.0, 1.0])
+    # a class the sample missed must not get the inverse of the floor count (here it would be 50x the rare class)
+    assert sampled_class_weights([100, 2, 1], "exponential").max() < 100
+    with pytest.raises(InputError, match="empty"):
+        sampled_class_weights([1, 1, 0])
 
 
 # 2 pixels, 2 classes: pixel A logits [1, 0] true class 0; pixel B logits [0, 0] true class 1

@@ -116,12 +116,26 @@ class SegmentationDataset(torch.utils.data.Dataset):
 
 
 def class_pixel_counts(dataset: SegmentationDataset, num_classes: int, *, limit: int = 200) -> np.ndarray:
-    """Pixels per label over the first ``limit`` samples (before transforms), each count at least 1.
+    """Pixels per label over ``limit`` samples spread evenly over the set (before transforms), each count at least 1.
 
+    Spread, not the first ``limit``: a set made of several sources lists them one after another, and
+    counting only the first source would give the others' classes almost no pixels (and huge weights).
     For class weighting of part segmentation (:func:`bodyseg.train.losses.class_weights`).
     """
     counts = np.ones(num_classes, np.int64)
-    for index in range(min(limit, len(dataset))):
-        _, target = dataset.load_pair(index)
+    for index in spread_indices(len(dataset), limit):
+        _, target = dataset.load_pair(int(index))
         counts += np.bincount(target.ravel(), minlength=num_classes)[:num_classes]
     return counts
+
+
+def spread_indices(length: int, count: int) -> np.ndarray:
+    """``count`` indices spread evenly over ``range(length)`` (all of them when ``count >= length``).
+
+    Example:
+        >>> spread_indices(10, 3).tolist(), spread_indices(2, 5).tolist()
+        ([0, 4, 9], [0, 1])
+    """
+    if count >= length:
+        return np.arange(length)
+    return np.unique(np.linspace(0, length - 1, count).round().astype(np.int64))

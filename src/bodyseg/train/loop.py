@@ -41,7 +41,7 @@ from bodyseg.train.checkpoints import load_checkpoint, rng_states, save_checkpoi
 from bodyseg.train.config import TrainConfig, TrainData, TrainResult, check_outside_repository, lr_factor
 from bodyseg.train.curves import plot_curves
 from bodyseg.train.data import SegmentationDataset, class_pixel_counts
-from bodyseg.train.losses import class_weights, get_loss
+from bodyseg.train.losses import get_loss, sampled_class_weights
 from bodyseg.train.sources import open_source
 from bodyseg.train.supervision import deep_supervision_loss
 
@@ -109,7 +109,10 @@ def make_loss(config: TrainConfig, data: TrainData):  # noqa: ANN201
             )
         if config.class_weighting:
             counts = class_pixel_counts(data.train, data.num_classes)
-            options["weights"] = class_weights(counts, config.class_weighting)
+            options["weights"] = sampled_class_weights(counts, config.class_weighting)
+            unseen = [name for name, count in zip(data.class_names or (), counts, strict=False) if count <= 1]
+            if unseen:
+                log.warning("class weighting: %s not seen in the counted sample, weighted 1", ", ".join(unseen))
     elif config.loss == "ce":
         raise InputError(
             "--loss ce is for part maps; for person masks use bce, dice, bce+dice, focal, tversky or boundary"

@@ -203,6 +203,28 @@ def class_weights(counts: Sequence[float] | np.ndarray, scheme: str = "inverse")
     return weights
 
 
+def sampled_class_weights(counts: Sequence[float] | np.ndarray, scheme: str = "inverse") -> np.ndarray:
+    """:func:`class_weights` from pixel counts of a sample of the training set, mean pixel weight 1.
+
+    A class the sample never shows (count 0 or the floor of 1 that
+    :func:`bodyseg.train.data.class_pixel_counts` gives) weighs 1: its frequency is unknown, and
+    the inverse of a guess near 0 would be a weight of millions that drowns every other class.
+
+    Example:
+        >>> sampled_class_weights([75, 25, 1]).round(3).tolist()  # the third class was never seen
+        [0.667, 2.0, 1.0]
+    """
+    c = np.asarray(counts, dtype=np.float64).reshape(-1)
+    seen = c > 1
+    if not seen.any():
+        raise InputError("no labelled pixels to weigh classes by: the sampled label maps are empty")
+    weights = np.ones_like(c)
+    weights[seen] = class_weights(c[seen], scheme)
+    frequency = c[seen] / c[seen].sum()
+    weights[seen] /= float(np.sum(frequency * weights[seen]))
+    return weights
+
+
 def weighted_cross_entropy(
     logits: torch.Tensor,
     target: torch.Tensor,
