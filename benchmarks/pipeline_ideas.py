@@ -17,8 +17,9 @@ fallback and on what was tried and dropped.
   person-free scenes (training part) and on coco, davis (every 4th), ccp val (every 5th): the
   selfie model's mean probability inside its mask, and the best face score the face detector
   finds around its face box. Could either reject animals and keep people?
-* ``blend``: the pipeline's probability blended with the selfie model's on close-ups, on the
-  refiner's hold-out training portraits (never trained on, not the val splits).
+* ``blend``: the refined close-ups' probability blended with the selfie model's inside each
+  person's crop (option ``selfie_share``), on the refiner's hold-out training portraits (never
+  trained on, not the val splits).
 * ``finder-rules`` (kept: the 0.7 rule): which of the people only NanoDet sees to keep: none, all,
   only when the pose detector found nobody, or those at least 0.5 / 0.7 of the tallest person's
   height; mean IoU without refiner or edge filter on davis (every 2nd), coco, camvid (every 2nd),
@@ -188,27 +189,19 @@ def face_fallback() -> None:
 def blend() -> None:
     from bodyseg.train.refiner_crops import is_holdout
 
-    segmenter, selfie = create("bodyseg"), SelfieModel()
-    weights = (1.0, 0.7, 0.5, 0.3)
+    shares = (0.0, 0.3, 0.5, 0.6, 0.7, 0.85, 1.0)
+    segmenters = {share: create("bodyseg", selfie_share=share) for share in shares}
     for name, source in (("pfcn_portrait", "pfcn"), ("picsart_portrait", "picsart")):
         scores: list[list[float]] = []
         for sample in samples(name):
             if is_validation(sample.id) or not is_holdout(f"{source}/{sample.id}"):
                 continue
             rgb = sample.load_image()
-            seg = segmenter.segment(rgb)
-            close = any(p.keypoints is not None and is_close_up(p, rgb.shape[:2]) for p in seg.people)  # type: ignore[arg-type]
-            frame_selfie = cv2.resize(selfie(rgb), rgb.shape[1::-1])
-            scores.append(
-                [
-                    iou(((a * seg.prob + (1 - a) * frame_selfie) if close else seg.prob) > 0.5, sample.mask)
-                    for a in weights
-                ]
-            )
+            scores.append([iou(segmenter.segment(rgb).mask(), sample.mask) for segmenter in segmenters.values()])
         means = np.mean(scores, axis=0)
         print(
             f"{name} hold-out ({len(scores)}): "
-            + ", ".join(f"pipeline share {a}: {m:.4f}" for a, m in zip(weights, means, strict=False))
+            + ", ".join(f"selfie share {a}: {m:.4f}" for a, m in zip(shares, means, strict=False))
         )
 
 

@@ -124,3 +124,34 @@ def test_a_person_the_refiner_erases_keeps_the_landmark_mask():
     assert refine_in_crops(rgb, [person], Eraser(-10.0), selfie, min_keep=0.0)[0].prob.max() < 0.5
     trimmed = refine_in_crops(rgb, [person], Eraser(-1.0), selfie, min_keep=0.6)  # 0.9 -> 0.77: all kept
     assert trimmed[0] is not person and trimmed[0].prob.max() == pytest.approx(0.77, abs=0.01)
+
+
+def test_selfie_share_blends_the_selfie_model_into_close_ups_only_inside_their_crop():
+    class Identity:
+        size = 128
+
+        def correction(self, inputs):
+            return np.zeros((len(inputs), 128, 128), np.float32)
+
+    def person(hip_y: float) -> LandmarkResult:
+        kp = np.zeros((33, 3), np.float32)
+        kp[:, :2], kp[:, 2] = (100, 100), 0.9
+        kp[[LEFT_HIP, RIGHT_HIP], 1] = hip_y
+        prob = np.zeros((200, 200), np.float32)
+        prob[60:140, 80:120] = 0.9  # the crop: this box's longer side (80) + 15% margins, centred
+        return LandmarkResult(kp, 1.0, prob, RotatedSquare(100.0, 100.0, 100.0, 0.0), np.zeros((2, 2)))
+
+    rgb = np.zeros((200, 200, 3), np.uint8)
+
+    def selfie():  # the selfie model calls the whole frame person
+        return np.ones((64, 64), np.float32)
+
+    close_up, whole_body = person(250.0), person(130.0)
+    blended = refine_in_crops(rgb, [close_up], Identity(), selfie, selfie_share=0.5)[0].prob
+    assert blended[100, 100] == pytest.approx(0.5 * 0.9 + 0.5 * 1.0, abs=0.01)  # inside the person
+    assert blended[100, 70] == pytest.approx(0.5, abs=0.01)  # in the crop, outside the person: selfie's half
+    assert blended[100, 5] == 0 and blended[5, 100] == 0  # outside the crop: never the selfie model's
+    alone = refine_in_crops(rgb, [close_up], Identity(), selfie, selfie_share=0.0)[0].prob
+    assert alone[100, 100] == pytest.approx(0.9, abs=0.01) and alone[100, 70] < 0.01
+    body = refine_in_crops(rgb, [whole_body], Identity(), selfie, selfie_share=0.5)[0].prob  # hips in view
+    assert body[100, 100] == pytest.approx(0.9, abs=0.01) and body[100, 70] < 0.01

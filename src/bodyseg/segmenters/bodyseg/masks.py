@@ -17,7 +17,7 @@ import numpy as np
 from bodyseg.geometry import mask_iou, paste_square
 from bodyseg.models.pose_detector import Detection
 from bodyseg.models.pose_landmarks import LandmarkModel, LandmarkResult, roi_from_detection
-from bodyseg.models.refiner import PoseRefiner, combine, refine_crop
+from bodyseg.models.refiner import CROP_SIZE, PoseRefiner, combine, refine_crop, warp_into_crop
 from bodyseg.result import POSE_LANDMARKS, Segmentation
 
 LEFT_HIP, RIGHT_HIP = POSE_LANDMARKS.index("left_hip"), POSE_LANDMARKS.index("right_hip")
@@ -67,6 +67,7 @@ def refine_in_crops(
     min_side: float = 0.0,
     who: str = "all",
     min_keep: float = 0.0,
+    selfie_share: float = 0.0,
 ) -> list[LandmarkResult]:
     """Each person's mask corrected by the refinement net in a crop around it (one batched call), pasted back.
 
@@ -77,6 +78,8 @@ def refine_in_crops(
     only people seen close up (:func:`is_close_up`) are refined. A person whose refined mask keeps
     less than ``min_keep`` of the landmark model's mask area keeps the landmark model's mask: the net
     corrects edges, and when it erases most of someone it is wrong far more often than the finder.
+    A refined close-up's probability is then blended, inside its crop, with the selfie model's:
+    ``(1 - selfie_share) * refined + selfie_share * selfie`` (the two are wrong in different places).
     """
 
     def wanted(person: LandmarkResult) -> bool:
@@ -99,6 +102,9 @@ def refine_in_crops(
         crop_prob = combine(correction, crops[i].prior)
         if kept_share(crop_prob, crops[i].prior) < min_keep:
             continue
+        if selfie_share > 0 and is_close_up(people[i], rgb.shape[:2]):
+            crop_selfie = warp_into_crop(frame_selfie, rgb.shape[:2], crops[i].roi, CROP_SIZE)
+            crop_prob = (1.0 - selfie_share) * crop_prob + selfie_share * crop_selfie
         refined[i] = dataclasses.replace(people[i], prob=paste_square(crop_prob, crops[i].roi, rgb.shape[:2]))
     return refined
 

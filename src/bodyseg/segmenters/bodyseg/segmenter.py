@@ -134,6 +134,8 @@ class PeopleSegmenter(_PipelineSegmenter):
         refiner_min_keep: a refined person keeps the landmark model's mask when the net's mask keeps
             less than this share of its area (the net corrects edges; when it erases most of someone
             it is wrong: people turned away, blurred or tiny).
+        selfie_share: the selfie model's share in a refined close-up's mask, blended inside the
+            person's crop (0 = the refiner's mask alone).
         edges: edge refinement of the union: ``"guided"`` (default: fast guided filter), ``"crf"``
             (dense CRF, pydensecrf2: +0.004-0.008 IoU and sharper boundaries for ~300-450 ms more
             per image; docs/bench/crf.md) or ``"none"``.
@@ -176,6 +178,7 @@ class PeopleSegmenter(_PipelineSegmenter):
         refiner_people: str = "close-up",
         refiner_min_side: float = 160.0,
         refiner_min_keep: float = 0.6,
+        selfie_share: float = 0.0,
         edges: str = "guided",
         threads: int = 1,
         parts: str = "none",
@@ -194,6 +197,7 @@ class PeopleSegmenter(_PipelineSegmenter):
         self.refiner_people = check_choice("refiner_people", refiner_people, REFINER_PEOPLE)
         self.refiner_min_side = check_float("refiner_min_side", refiner_min_side, 0.0)
         self.refiner_min_keep = check_float("refiner_min_keep", refiner_min_keep, 0.0, 1.0)
+        self.selfie_share = check_float("selfie_share", selfie_share, 0.0, 1.0)
         if models is None:
             models = PipelineModels.load(
                 min_score=check_float("min_score", min_score, 0.0, 1.0),
@@ -303,6 +307,7 @@ class PeopleSegmenter(_PipelineSegmenter):
             self.refiner_min_side,
             self.refiner_people,
             self.refiner_min_keep,
+            self.selfie_share,
         )
         return [(score, person) for (score, _), person in zip(found, people, strict=False)]
 
