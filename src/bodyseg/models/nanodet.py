@@ -37,6 +37,9 @@ NANODET_BINS = 11
 #: NanoDet's per-channel normalisation, in BGR order (the order it was trained in).
 NANODET_MEAN_BGR = (103.53, 116.28, 123.675)
 NANODET_STD_BGR = (57.375, 57.12, 58.395)
+#: COCO's animal classes, bird to giraffe, as NanoDet numbers its 80 outputs (person is 0).
+ANIMAL_CLASSES = tuple(range(14, 24))
+PERSON_CLASS = 0
 
 
 @dataclass
@@ -78,6 +81,42 @@ def non_max_suppression(people: list[PersonBox], iou_threshold: float) -> list[P
         if all(box_iou(person.box, other.box) <= iou_threshold for other in kept):
             kept.append(person)
     return kept
+
+
+@dataclass
+class NanoDetView:
+    """What NanoDet saw in one image: the people it found, and its 80 class scores on every cell of
+    its three grids (image pixels), to ask what it thinks is inside any box.
+
+    Example:
+        >>> scores = np.zeros((2, 80), np.float32); scores[0, 19] = 0.75; scores[1, 0] = 0.9  # a cow, a person
+        >>> view = NanoDetView([], np.array([[10.0, 10.0], [50.0, 50.0]]), scores)
+        >>> view.best_score((0, 0, 20, 20), ANIMAL_CLASSES), view.best_score((0, 0, 20, 20), (PERSON_CLASS,))
+        (0.75, 0.0)
+    """
+
+    people: list[PersonBox]
+    centres: np.ndarray
+    scores: np.ndarray
+
+    def best_score(self, box: tuple[float, float, float, float] | np.ndarray, classes: tuple[int, ...]) -> float:
+        """The highest score of any of ``classes`` on the cells whose centre lies in ``box`` (0 when none does)."""
+        x0, y0, x1, y1 = (float(v) for v in box)
+        x, y = self.centres[:, 0], self.centres[:, 1]
+        inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        return float(self.scores[inside][:, list(classes)].max()) if inside.any() else 0.0
+
+
+def cell_centres(stride: int, scale: float) -> np.ndarray:
+    """N x 2 ``(x, y)`` centres, in image pixels, of the cells of one grid, row by row.
+
+    Example:
+        >>> cell_centres(208, 0.5).tolist()  # a 2x2 grid over a 416 px input, half the image's size
+        [[208.0, 208.0], [624.0, 208.0], [208.0, 624.0], [624.0, 624.0]]
+    """
+    cells = NANODET_SIDE // stride
+    index = np.arange(cells * cells)
+    return np.stack([(index % cells + 0.5) * stride, (index // cells + 0.5) * stride], 1).astype(np.float32) / scale
 
 
 def nanodet_input(rgb: np.ndarray) -> tuple[np.ndarray, float]:
@@ -158,6 +197,10 @@ class NanoDetPersons:
 
     def detect(self, rgb: np.ndarray) -> list[PersonBox]:
         """Every person found in an RGB uint8 image (HxWx3), best first, in its pixel coordinates."""
+        return self.look(rgb).people
+
+    def look(self, rgb: np.ndarray) -> NanoDetView:
+        """The people found in an RGB uint8 image (as :meth:`detect`) and the class scores of every cell."""
         batch, scale = nanodet_input(rgb)
         outputs = self._session.run(None, {self._input_name: batch})
         scores = {o.shape[1]: o[0] for o in outputs if o.shape[2] == 80}
@@ -169,4 +212,9 @@ class NanoDetPersons:
         people = non_max_suppression(people, self.iou_threshold)
         for person in people:
             person.box = clip_box(person.box, rgb.shape)
-        return people
+        grids = [(NANODET_SIDE // stride) ** 2 for stride in NANODET_STRIDES]
+        return NanoDetView(
+            people,
+            np.concatenate([cell_centres(stride, scale) for stride in NANODET_STRIDES]),
+            np.concatenate([scores[cells] for cells in grids]),
+        )

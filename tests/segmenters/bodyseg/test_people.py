@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bodyseg.models.pose_detector import Detection
-from bodyseg.segmenters.bodyseg.people import ZOOM_OUTS, locate_people, tile_windows
+from bodyseg.segmenters.bodyseg.people import ZOOM_OUTS, locate_people, looks_like_animal, tile_windows
 
 
 def test_tile_windows_cover_the_image():
@@ -73,3 +73,19 @@ def test_a_frame_without_bodies_is_looked_at_again_only_when_a_face_is_seen(face
     )
     assert face_detector.shapes == [(100, 80)]
     assert bodies.shapes[1:] == ([(int(round(100 * f)),) * 2 for f, _ in ZOOM_OUTS] if zoomed else [])
+
+
+def test_an_animal_is_what_nanodet_calls_animal_and_nobody_calls_person():
+    from bodyseg.models.nanodet import NanoDetView
+
+    centres = np.array([[10, 10], [30, 10], [70, 70]], np.float32)  # three cells
+    scores = np.zeros((3, 80), np.float32)
+    scores[0, 19] = 0.7  # a cow at (10, 10)
+    scores[1, 0] = 0.2  # a faint person beside it
+    scores[2, 17], scores[2, 0] = 0.8, 0.6  # a horse and its rider at (70, 70)
+    view = NanoDetView([], centres, scores)
+    assert looks_like_animal(view, np.array([0, 0, 20, 20]))  # the cow alone
+    assert looks_like_animal(view, np.array([0, 0, 40, 20]))  # with the faint person (0.2 < 0.25)
+    assert not looks_like_animal(view, np.array([60, 60, 80, 80]))  # the rider scores as a person
+    assert not looks_like_animal(view, np.array([40, 40, 50, 50]))  # no cell inside: nothing seen
+    assert not looks_like_animal(view, np.array([0, 0, 20, 20]), min_animal=0.8)

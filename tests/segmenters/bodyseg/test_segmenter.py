@@ -178,3 +178,11 @@ def test_the_face_detector_is_asked_once_per_image_when_nobody_is_found():
     seg = PeopleSegmenter(edges="none", models=models).segment(np.zeros((64, 64, 3), np.uint8))
     assert models.faces.calls == 1 and seg.people == []
     assert models.detector.calls == 1  # no face: no zoomed-out look, and the frame is too small for tiles
+
+
+@pytest.mark.slow
+def test_cows_the_pose_models_take_for_people_are_dropped():
+    cows = dataset_path("backgrounds", "images", "cows_00024.jpg")  # a training scene, not backgrounds-val
+    with create("bodyseg", drop_animals=False) as fooled, create("bodyseg") as segmenter:
+        assert fooled.segment(cows).mask().mean() > 0.02  # the pose detector and landmark model say person
+        assert not segmenter.segment(cows).people

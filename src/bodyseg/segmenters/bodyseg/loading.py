@@ -31,8 +31,9 @@ class PipelineModels:
         faces: finds faces (``detect(rgb) -> list``), to look again at close-ups; None: never.
         selfie: the whole-frame selfie model (``selfie(rgb) -> probability``); None when nothing needs it.
         refiner: our refinement net; None: masks as the landmark model gives them.
-        finder: a face-free person finder (``detect(rgb) -> [PersonBox(score, box)]``) for the people the
-            pose detector misses (turned away, upside down, small); None: none.
+        finder: a face-free person finder (``look(rgb) -> NanoDetView``: the people it sees and its class
+            scores) for the people the pose detector misses (turned away, upside down, small) and the
+            animals it confirms; None: none.
         parts: our part net (``probabilities(crop) -> LIP classes x H x W``); None: no parts.
     """
 

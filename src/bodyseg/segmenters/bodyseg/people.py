@@ -14,6 +14,7 @@ from typing import TypeVar
 import numpy as np
 
 from bodyseg.geometry import box_iou
+from bodyseg.models.nanodet import ANIMAL_CLASSES, PERSON_CLASS, NanoDetView
 from bodyseg.models.pose_detector import Detection, PoseDetector
 
 
@@ -180,3 +181,20 @@ def unseen_boxes(
         if area.size and area.mean() < max_covered:
             kept.append((score, box))
     return kept
+
+
+def looks_like_animal(view: NanoDetView, box: np.ndarray, min_animal: float = 0.5, max_person: float = 0.25) -> bool:
+    """Whether NanoDet, which tells COCO's 80 kinds of things apart, sees an animal in ``box`` (a cell
+    inside scoring ``min_animal`` or more for bird .. giraffe) and no person there (every cell under
+    ``max_person``): the cows, camels and dogs MediaPipe's person models take for people. A rider keeps
+    their person score and is kept.
+
+    Example:
+        >>> scores = np.zeros((1, 80), np.float32); scores[0, 19] = 0.7  # a cow
+        >>> view = NanoDetView([], np.array([[10.0, 10.0]]), scores)
+        >>> looks_like_animal(view, np.array([0, 0, 20, 20])), looks_like_animal(view, np.array([30, 30, 40, 40]))
+        (True, False)
+        >>> scores[0, 0] = 0.4; looks_like_animal(view, np.array([0, 0, 20, 20]))  # a person on it too
+        False
+    """
+    return view.best_score(box, ANIMAL_CLASSES) >= min_animal and view.best_score(box, (PERSON_CLASS,)) < max_person

@@ -21,6 +21,7 @@ import numpy as np
 
 from bodyseg.errors import MethodError
 from bodyseg.geometry import RotatedSquare
+from bodyseg.models.nanodet import NanoDetView
 from bodyseg.models.pose_detector import Detection
 from bodyseg.models.pose_landmarks import LANDMARK_VARIANTS, LandmarkResult
 from bodyseg.models.selfie import SelfieModel
@@ -38,7 +39,13 @@ from bodyseg.segmenters.bodyseg.masks import (
     segment_person,
 )
 from bodyseg.segmenters.bodyseg.parts import PART_OPTIONS, add_parts, check_net_classes
-from bodyseg.segmenters.bodyseg.people import ZOOM_OUT_WHEN, detections_from_boxes, locate_people, unseen_boxes
+from bodyseg.segmenters.bodyseg.people import (
+    ZOOM_OUT_WHEN,
+    detections_from_boxes,
+    locate_people,
+    looks_like_animal,
+    unseen_boxes,
+)
 from bodyseg.segmenters.options import check_choice, check_float, check_int
 
 #: ``Segmentation.meta`` key of what a video's next frame follows: per person, the landmark
@@ -123,6 +130,9 @@ class PeopleSegmenter(_PipelineSegmenter):
             sees is kept if their box is at least this fraction of the tallest person's height (smaller
             ones are bystanders: the audience around a dancer, passers-by behind a portrait); anyone it
             sees is kept when the pose detector found nobody.
+        drop_animals: with the finder, drop a person in whose box NanoDet sees an animal and no person
+            (:func:`~bodyseg.segmenters.bodyseg.people.looks_like_animal`): the cows, camels and dogs
+            the pose models confirm as people.
         landmarks: the landmark model: ``"full"`` or ``"lite"`` (faster).
         refiner: our trained refinement net (:mod:`bodyseg.models.refiner`) correcting people's
             masks: ``"auto"`` (default: the shipped weights), ``"none"``, or the path of a
@@ -175,6 +185,7 @@ class PeopleSegmenter(_PipelineSegmenter):
         finder: str = "nanodet",
         finder_min_score: float = 0.35,
         finder_min_height: float = 0.7,
+        drop_animals: bool = True,
         landmarks: str = "full",
         refiner: str = "auto",
         refiner_people: str = "close-up",
@@ -196,6 +207,7 @@ class PeopleSegmenter(_PipelineSegmenter):
         self.second_pass = bool(second_pass)
         self.finder = check_choice("finder", finder, FINDERS)
         self.finder_min_height = check_float("finder_min_height", finder_min_height, 0.0, 1.0)
+        self.drop_animals = bool(drop_animals)
         self.refiner_people = check_choice("refiner_people", refiner_people, REFINER_PEOPLE)
         self.refiner_min_side = check_float("refiner_min_side", refiner_min_side, 0.0)
         self.refiner_min_keep = check_float("refiner_min_keep", refiner_min_keep, 0.0, 1.0)
@@ -240,15 +252,19 @@ class PeopleSegmenter(_PipelineSegmenter):
         )
         if not found and sees_face():
             return self._close_up_selfie(rgb)
-        return self._assemble(rgb, found + self._find_more(rgb, found))
+        if self.models.finder is None:
+            return self._assemble(rgb, found)
+        view = self.models.finder.look(rgb)
+        everyone = found + self._find_more(rgb, found, view)
+        if self.drop_animals:
+            everyone = [(s, p) for s, p in everyone if not looks_like_animal(view, box_of_mask(p.prob > 0.5))]
+        return self._assemble(rgb, everyone)
 
     def _find_more(
-        self, rgb: np.ndarray, found: list[tuple[float, LandmarkResult]]
+        self, rgb: np.ndarray, found: list[tuple[float, LandmarkResult]], view: NanoDetView
     ) -> list[tuple[float, LandmarkResult]]:
-        """(score, person) of the people the face-free finder sees where nobody was found yet, each
-        confirmed by the landmark model on the box's square, upright or else upside down."""
-        if self.models.finder is None:
-            return []
+        """(score, person) of the people the face-free finder sees (``view``) where nobody was found yet,
+        each confirmed by the landmark model on the box's square, upright or else upside down."""
         covered = np.zeros(rgb.shape[:2], bool)
         tallest = 0.0
         for _, person in found:
@@ -256,7 +272,7 @@ class PeopleSegmenter(_PipelineSegmenter):
             covered |= mask
             rows = np.flatnonzero(mask.any(axis=1))
             tallest = max(tallest, float(rows[-1] - rows[0] + 1) if len(rows) else 0.0)
-        boxes = unseen_boxes([(p.score, p.box) for p in self.models.finder.detect(rgb)], covered)
+        boxes = unseen_boxes([(p.score, p.box) for p in view.people], covered)
         boxes = [(score, box) for score, box in boxes if box[3] - box[1] >= self.finder_min_height * tallest]
         more = []
         for upright, turned in zip(
