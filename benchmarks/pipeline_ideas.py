@@ -2,7 +2,7 @@
 fallback and on what was tried and dropped.
 
     OMP_NUM_THREADS=1 python benchmarks/pipeline_ideas.py [face-fallback] [rotations] [small-tiles] [filters] [blend]
-        [finder-rules]
+        [finder-rules] [animals]
 
 * ``face-fallback`` (kept): how often a face is seen but no body found even zoomed out, so the
   selfie model's mask is used, on the pfcn and picsart training portraits (every 2nd, not the val
@@ -24,6 +24,11 @@ fallback and on what was tried and dropped.
   only when the pose detector found nobody, or those at least 0.5 / 0.7 of the tallest person's
   height; mean IoU without refiner or edge filter on davis (every 2nd), coco, camvid (every 2nd),
   ccp val and pfcn-val (every 4th).
+* ``animals`` (kept: ``drop_animals``): for every person the default pipeline keeps (with
+  ``drop_animals=False``), NanoDet's best animal and best person score inside the person's box,
+  and the share of the person's mask on the truth, on the person-free scenes (training part),
+  coco, davis (every 3rd), ccp val (every 4th), pfcn-val, picsart-val and camvid (every 3rd):
+  which rule drops the animals and keeps the people?
 """
 
 from __future__ import annotations
@@ -238,6 +243,43 @@ def finder_rules() -> None:
         print(f"{name}: " + ", ".join(f"{rule} {statistics.mean(v):.3f}" for rule, v in scores.items()))
 
 
+def animals() -> None:
+    from bodyseg.models.nanodet import ANIMAL_CLASSES, PERSON_CLASS
+    from bodyseg.segmenters.bodyseg.people import looks_like_animal
+
+    segmenter = create("bodyseg", drop_animals=False)
+    finder = segmenter.models.finder
+    for name, every in (
+        ("backgrounds", 1),
+        ("coco_person", 1),
+        ("davis_person", 3),
+        ("ccp-val", 4),
+        ("pfcn-val", 3),
+        ("picsart-val", 3),
+        ("camvid_person", 3),
+    ):
+        kept, dropped = [], []
+        for sample in samples(name, every):
+            rgb = sample.load_image()
+            seg = segmenter.segment(rgb)
+            view = finder.look(rgb) if seg.people else None
+            for person in seg.people:
+                if not person.mask.any():
+                    continue
+                on_truth = float((person.mask & sample.mask).sum() / person.mask.sum())
+                row = (
+                    f"{sample.id} animal {view.best_score(person.box, ANIMAL_CLASSES):.2f} "
+                    f"person {view.best_score(person.box, (PERSON_CLASS,)):.2f} on truth {on_truth:.2f}"
+                )
+                (dropped if looks_like_animal(view, np.asarray(person.box)) else kept).append((on_truth, row))
+        print(
+            f"{name}: {len(kept) + len(dropped)} people kept by the pipeline; the rule drops {len(dropped)}"
+            f" ({sum(t > 0.5 for t, _ in dropped)} on the truth): " + "; ".join(row for _, row in dropped)
+        )
+        closest = sorted(kept, key=lambda item: -float(item[1].split()[2]))[:3]
+        print("  most animal-like kept: " + "; ".join(row for _, row in closest))
+
+
 EXPERIMENTS: dict[str, Callable[[], None]] = {
     "face-fallback": face_fallback,
     "rotations": rotations,
@@ -245,6 +287,7 @@ EXPERIMENTS: dict[str, Callable[[], None]] = {
     "filters": filters,
     "blend": blend,
     "finder-rules": finder_rules,
+    "animals": animals,
 }
 
 
