@@ -15,6 +15,9 @@ Usage:
     python tools/ccp_to_lip.py --out runs/ccp-lip
     OMP_NUM_THREADS=1 python benchmarks/parts_ccp.py --old runs/partsccp-old/part-net-lip.onnx \\
         --new src/bodyseg/weights/part-net-lip.onnx --ccp-lip runs/ccp-lip
+    # one net, two settings of the default method:
+    OMP_NUM_THREADS=1 python benchmarks/parts_ccp.py --old part-net-lip --old-options parts_flip=false \\
+        --new part-net-lip --ccp-lip runs/ccp-lip
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from bodyseg.models.part_net import PartNet
 from bodyseg.parts import LIP
 from bodyseg.segmenters import create
 from bodyseg.segmenters.bodyseg.parts import labels_in_mask
+from bodyseg.segmenters.registry import parse_option_pairs
 
 log = logging.getLogger("parts_ccp")
 
@@ -65,6 +69,14 @@ def main() -> None:
     parser.add_argument("--new", required=True, help="the new part net (.onnx with its card)")
     parser.add_argument("--ccp-lip", type=Path, required=True, help="the folder tools/ccp_to_lip.py wrote")
     parser.add_argument("--every", type=int, default=1, help="every Nth photo of each set (default all)")
+    parser.add_argument(
+        "--old-options",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="default-method options for the old net's run (e.g. parts_flip=false)",
+    )
+    parser.add_argument("--new-options", nargs="*", default=[], metavar="KEY=VALUE", help="the same for the new net")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -74,9 +86,9 @@ def main() -> None:
         "ccp-lip val": open_dataset(args.ccp_lip, split="val", every=args.every),
     }
     results: dict[tuple[str, str, str], dict] = {}
-    for label, weights in (("old", args.old), ("new", args.new)):
+    for label, weights, options in (("old", args.old, args.old_options), ("new", args.new, args.new_options)):
         net = PartNet.load(weights)
-        with create("bodyseg", parts="lip") as segmenter:
+        with create("bodyseg", parts="lip", **parse_option_pairs(options)) as segmenter:
             segmenter.models.parts = net
             for name, dataset in sets.items():
                 if name != "cihp_samples":

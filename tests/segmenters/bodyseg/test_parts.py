@@ -74,3 +74,18 @@ def test_people_without_pixels_get_empty_maps_and_lip_is_required():
 
     with pytest.raises(MethodError, match="LIP"):
         check_net_classes(Other())
+
+
+def test_flip_averages_the_crop_with_its_mirror_and_swaps_sides():
+    from bodyseg.segmenters.bodyseg.parts import crop_logits
+
+    net = LeftArmEverywhere()
+    crop = np.zeros((70, 50, 3), np.uint8)
+    plain, _ = crop_logits(net, crop)
+    both, scale = crop_logits(net, crop, flip=True)
+    assert len(net.shapes) == 3 and scale == 1.0  # once alone, twice with flip: the crop and its mirror
+    left, right = LIP.id_of("left-arm"), LIP.id_of("right-arm")
+    # the mirror's "left arm on its left half" is a right arm on this crop's right half
+    assert both[left, 0, 0] == pytest.approx((0.8 + 0.01) / 2) and both[right, 0, 0] == pytest.approx(0.01)
+    assert both[right, 0, 49] == pytest.approx((0.01 + 0.8) / 2) and plain[right, 0, 49] == pytest.approx(0.01)
+    assert both[0, 0, 0] == pytest.approx((0.01 + 0.7) / 2)  # unpaired classes are mirrored, not swapped

@@ -58,16 +58,40 @@ def labels_in_mask(prob: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return labels
 
 
+def crop_logits(net, crop: np.ndarray, flip: bool = False) -> tuple[np.ndarray, float]:  # noqa: ANN001
+    """The part net's LIP logits of ``crop`` and their scale (``net.crop_logits``); with ``flip``, averaged
+    with the logits of the mirrored crop, mirrored back with left and right parts swapped.
+
+    Example:
+        >>> class Net:  # a net that sees a left arm (LIP id 14) wherever the crop is bright
+        ...     def crop_logits(self, rgb):
+        ...         logits = np.zeros((20, *rgb.shape[:2]), np.float32)
+        ...         logits[14] = rgb[..., 0] / 255.0
+        ...         return logits, 1.0
+        >>> crop = np.zeros((1, 2, 3), np.uint8); crop[0, 0] = 255  # bright on the left
+        >>> logits, _ = crop_logits(Net(), crop, flip=True)
+        >>> logits[14].tolist(), logits[15].tolist()  # a left arm in the mirror is a right arm here
+        ([[0.5, 0.0]], [[0.5, 0.0]])
+    """
+    logits, scale = net.crop_logits(crop)
+    if flip:
+        mirrored, _ = net.crop_logits(np.ascontiguousarray(crop[:, ::-1]))
+        logits = (logits + mirrored[LIP.flip_lookup()][:, :, ::-1]) / 2
+    return logits, scale
+
+
 def person_part_crop(
     rgb: np.ndarray,
     person: Person,
     net,  # noqa: ANN001
     scheme: str,
+    flip: bool = False,
 ) -> tuple[np.ndarray, tuple[int, ...]]:
     """One person's part labels over its whole crop (not yet cut to its mask), and the crop box: LIP
-    labels at the net's view, sides by pose, the ``body`` scheme drawn from them when asked."""
+    labels at the net's view (averaged with the mirrored crop's with ``flip``), sides by pose, the
+    ``body`` scheme drawn from them when asked."""
     x0, y0, x1, y1 = crop_box(person.box, rgb.shape[:2])
-    logits, scale = net.crop_logits(rgb[y0:y1, x0:x1])
+    logits, scale = crop_logits(net, rgb[y0:y1, x0:x1], flip)
     small = labels_in_mask(logits, np.ones(logits.shape[1:], bool))
     small = sides_by_pose(small, person.keypoints, offset=(x0, y0), scale=scale)
     if scheme == "body":
@@ -75,8 +99,9 @@ def person_part_crop(
     return cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST), (x0, y0, x1, y1)
 
 
-def add_parts(rgb: np.ndarray, seg: Segmentation, net, scheme: str) -> Segmentation:  # noqa: ANN001
-    """Fill ``seg.parts`` and every ``Person.parts`` with ``scheme``'s labels (``"lip"`` or ``"body"``).
+def add_parts(rgb: np.ndarray, seg: Segmentation, net, scheme: str, flip: bool = False) -> Segmentation:  # noqa: ANN001
+    """Fill ``seg.parts`` and every ``Person.parts`` with ``scheme``'s labels (``"lip"`` or ``"body"``);
+    with ``flip`` the net also sees each crop mirrored (:func:`crop_logits`).
 
     ``net`` is a :class:`bodyseg.models.part_net.PartNet` (or a stand-in with the same
     ``crop_logits(rgb) -> (LIP classes x h x w, scale)``). People without a mask pixel get an
@@ -89,7 +114,7 @@ def add_parts(rgb: np.ndarray, seg: Segmentation, net, scheme: str) -> Segmentat
     for person in seg.people:
         labels = np.zeros(seg.shape, np.uint8)
         if person.mask.any():
-            crop, (x0, y0, x1, y1) = person_part_crop(rgb, person, net, scheme)
+            crop, (x0, y0, x1, y1) = person_part_crop(rgb, person, net, scheme, flip)
             crops.append((crop, (x0, y0, x1, y1)))
             inside = person.mask[y0:y1, x0:x1]
             labels[y0:y1, x0:x1] = np.where(inside, crop, 0)

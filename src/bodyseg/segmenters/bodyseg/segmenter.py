@@ -157,6 +157,8 @@ class PeopleSegmenter(_PipelineSegmenter):
         parts: body parts per person from our part net: ``"none"`` (default), ``"lip"`` (LIP's 20
             classes) or ``"body"`` (head, neck, torso, arms, hands, legs, feet); left/right by the
             person's landmarks; ``parts > 0`` is exactly the person mask (docs/parts.md).
+        parts_flip: the part net also sees each person's crop mirrored, and the two are averaged
+            (twice the part net's cost; docs/parts.md has what it gains).
         models: (Python only) the models to run instead of the shipped ones, see :class:`PipelineModels`.
 
     Fails on: people whose hips and shoulders are both hidden; heavy crowds (one mask per
@@ -195,9 +197,11 @@ class PeopleSegmenter(_PipelineSegmenter):
         edges: str = "guided",
         threads: int = 1,
         parts: str = "none",
+        parts_flip: bool = True,
         models: PipelineModels | None = None,
     ) -> None:
         self.parts = check_choice("parts", parts, PART_OPTIONS)
+        self.parts_flip = bool(parts_flip)
         self.min_presence = check_float("min_presence", min_presence, 0.0, 1.0)
         self.tiles = check_choice("tiles", tiles, (True, False, "empty"))
         self.tile_min_score = check_float("tile_min_score", tile_min_score, 0.0, 1.0)
@@ -234,7 +238,7 @@ class PeopleSegmenter(_PipelineSegmenter):
         """``seg`` with its part maps when the ``parts`` option asks for them."""
         if seg is None or self.parts == "none":
             return seg
-        return add_parts(rgb, seg, self.models.parts, self.parts)
+        return add_parts(rgb, seg, self.models.parts, self.parts, self.parts_flip)
 
     def _segment(self, rgb: np.ndarray) -> Segmentation:
         return self._with_parts(rgb, self._segment_people(rgb))
