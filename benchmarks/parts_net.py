@@ -75,7 +75,7 @@ def cost_per_person(plain, with_parts, dataset, repeats: int) -> list[dict]:  # 
                 seg = segmenter.segment(rgb)
                 times[name].append(1000 * (time.perf_counter() - start))
             start = time.perf_counter()
-            add_parts(rgb, seg, with_parts.models.parts, "lip")
+            add_parts(rgb, seg, with_parts.models.parts, "lip", with_parts.parts_flip)
             times["stage"].append(1000 * (time.perf_counter() - start))
         people = max(1, len(seg.people))
         medians = {k: statistics.median(v) for k, v in times.items()}
@@ -98,7 +98,7 @@ def picture(with_parts, viton, cihp, path: Path, height: int = 320) -> None:  # 
         if truth:
             panels.append(parts_overlay(rgb, sample.parts.labels, LIP))
         else:
-            body = add_parts(rgb, seg, with_parts.models.parts, "body").parts.labels
+            body = add_parts(rgb, seg, with_parts.models.parts, "body", with_parts.parts_flip).parts.labels
             panels.append(parts_overlay(rgb, body, BODY))
     resized = [
         cv2.resize(p, (round(p.shape[1] * height / p.shape[0]), height), interpolation=cv2.INTER_AREA) for p in panels
