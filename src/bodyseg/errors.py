@@ -19,6 +19,18 @@ class MethodError(BodysegError):
     """A segmenter name or option is unknown, or a method cannot run here."""
 
 
+def shown(value: object) -> str:
+    r"""A value the user gave, as a one-line message may show it: as typed, or quoted with escapes when
+    it holds a line break or another control character (a message stays one line).
+
+    Example:
+        >>> shown("runs/net.onnx"), shown("0\n0")
+        ('runs/net.onnx', "'0\\n0'")
+    """
+    text = str(value)
+    return text if text.isprintable() else repr(text)
+
+
 #: Optional packages (their import names) and the extra of bodyseg that installs them.
 EXTRAS = {
     "sklearn": "classical",

@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bodyseg.errors import MethodError
+from bodyseg.errors import MethodError, shown
 from bodyseg.io.images import atomic_path
 
 #: Key under which :func:`load_card` records the checked model file's path.
@@ -87,11 +87,11 @@ def read_card(path: str | os.PathLike) -> dict[str, Any]:
             raise ValueError("it has no 'file' and 'sha256'")
     except FileNotFoundError:
         raise MethodError(
-            f"{path}: model card not found; reinstall bodyseg or give the card of your own export"
+            f"{shown(path)}: model card not found; reinstall bodyseg or give the card of your own export"
         ) from None
     except (OSError, ValueError) as exc:
         raise MethodError(
-            f"{path}: not a bodyseg model card ({exc}); re-export the model or reinstall bodyseg"
+            f"{shown(path)}: not a bodyseg model card ({exc}); re-export the model or reinstall bodyseg"
         ) from None
     return card
 

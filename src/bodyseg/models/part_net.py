@@ -20,7 +20,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from bodyseg.errors import MethodError
+from bodyseg.errors import MethodError, shown
 from bodyseg.geometry import Letterbox
 from bodyseg.models.card import load_card, shipped_card
 from bodyseg.models.runtime import CardInput, open_card_net
@@ -42,8 +42,8 @@ def resolve_part_card(weights: str | os.PathLike | None) -> Path:
     card = Path(name).with_suffix(".json")
     if not card.is_file():
         raise MethodError(
-            f"{name}: no part net card found; give the shipped name {DEFAULT_WEIGHTS!r} or an .onnx file with its "
-            ".json card beside it (made by `bodyseg train --arch part-unet ... --export`)"
+            f"{shown(name)}: no part net card found; give the shipped name {DEFAULT_WEIGHTS!r} or an .onnx file "
+            "with its .json card beside it (made by `bodyseg train --arch part-unet ... --export`)"
         )
     return card
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from bodyseg.errors import MethodError
+from bodyseg.errors import MethodError, shown
 from bodyseg.geometry import Letterbox
 from bodyseg.models.card import load_card, read_card, shipped_cards
 from bodyseg.models.runtime import CardInput, open_card_net
@@ -72,8 +72,8 @@ def resolve_card(weights: str | os.PathLike | None) -> Path:
     if not card.is_file():
         names = ", ".join(shipped) or "none shipped"
         raise MethodError(
-            f"{weights}: no model card {card.name} found; give a shipped name ({names}) or an .onnx file with its "
-            ".json card beside it"
+            f"{shown(weights)}: no model card {shown(card.name)} found; give a shipped name ({names}) or an .onnx "
+            "file with its .json card beside it"
         )
     return card
 
