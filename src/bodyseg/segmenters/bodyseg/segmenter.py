@@ -54,6 +54,10 @@ FOUND_BY_KEY = "found_by"
 FINDERS = ("nanodet", "none")
 
 
+#: When following people in video asks for a full run early (``redetect_on=``).
+REDETECT_ON = ("everyone-lost", "anyone-lost")
+
+
 #: ``Segmentation.meta`` key set when no body but a face was seen and the selfie model's mask was kept.
 CLOSE_UP_KEY = "close_up_selfie"
 
@@ -145,6 +149,11 @@ class PeopleSegmenter(_PipelineSegmenter):
         parts: body parts per person from our part net: ``"none"`` (default), ``"lip"`` (LIP's 20
             classes) or ``"body"`` (head, neck, torso, arms, hands, legs, feet); left/right by the
             person's landmarks; ``parts > 0`` is exactly the person mask (docs/parts.md).
+        redetect_on: video (:meth:`segment_next`): when following people from the last frame loses
+            someone, ``"everyone-lost"`` (default) drops the lost person and goes on with the others
+            (the video's tracker carries the lost one's mask; the next scheduled full run finds them
+            again), a full run coming early only when nobody is left; ``"anyone-lost"`` runs in full
+            at once (in crowds, nearly every other frame: breakdance's audience).
         models: (Python only) the models to run instead of the shipped ones, see :class:`PipelineModels`.
 
     Fails on: people whose hips and shoulders are both hidden; heavy crowds (one mask per
@@ -159,6 +168,9 @@ class PeopleSegmenter(_PipelineSegmenter):
     """
 
     name = "bodyseg"
+    #: A face-free detector's box overlapping a found person's box by more than this is that person
+    #: again, not checked (:func:`~bodyseg.segmenters.bodyseg.people.unseen_boxes`).
+    finder_max_iou = 0.6
 
     def __init__(
         self,
@@ -182,9 +194,11 @@ class PeopleSegmenter(_PipelineSegmenter):
         edges: str = "guided",
         threads: int = 1,
         parts: str = "none",
+        redetect_on: str = "everyone-lost",
         models: PipelineModels | None = None,
     ) -> None:
         self.parts = check_choice("parts", parts, PART_OPTIONS)
+        self.redetect_on = check_choice("redetect_on", redetect_on, REDETECT_ON)
         self.min_presence = check_float("min_presence", min_presence, 0.0, 1.0)
         self.tiles = check_choice("tiles", tiles, (True, False, "empty"))
         self.tile_min_score = check_float("tile_min_score", tile_min_score, 0.0, 1.0)
@@ -248,13 +262,18 @@ class PeopleSegmenter(_PipelineSegmenter):
         if self.models.finder is None:
             return []
         covered = np.zeros(rgb.shape[:2], bool)
-        tallest = 0.0
+        found_boxes = []
         for _, person in found:
             mask = person.prob > 0.5
             covered |= mask
-            rows = np.flatnonzero(mask.any(axis=1))
-            tallest = max(tallest, float(rows[-1] - rows[0] + 1) if len(rows) else 0.0)
-        boxes = unseen_boxes([(p.score, p.box) for p in self.models.finder.detect(rgb)], covered)
+            found_boxes.append(box_of_mask(mask))
+        tallest = max((float(y1 - y0) for _, y0, _, y1 in found_boxes), default=0.0)
+        boxes = unseen_boxes(
+            [(p.score, p.box) for p in self.models.finder.detect(rgb)],
+            covered,
+            found_boxes=found_boxes,
+            max_iou=self.finder_max_iou,
+        )
         boxes = [(score, box) for score, box in boxes if box[3] - box[1] >= self.finder_min_height * tallest]
         more = []
         for upright, turned in zip(
@@ -288,10 +307,12 @@ class PeopleSegmenter(_PipelineSegmenter):
         found = []
         for entry in followed:
             person = self.models.landmarks.run(rgb, RotatedSquare(*entry["roi"]))
-            if person.presence < self.min_presence:
+            if person.presence >= self.min_presence:
+                person = dataclasses.replace(person, found_by=entry.get("found_by", person.found_by))
+                found.append((entry["detector_score"] * person.presence, person))
+            elif self.redetect_on == "anyone-lost":
                 return None
-            found.append((entry["detector_score"] * person.presence, person))
-        return self._assemble(rgb, found)
+        return self._assemble(rgb, found) if found else None
 
     def _refined(
         self, rgb: np.ndarray, found: list[tuple[float, LandmarkResult]]
@@ -324,7 +345,11 @@ class PeopleSegmenter(_PipelineSegmenter):
             for mask, (score, person) in zip(masks, found, strict=False)
         ]
         follow = [
-            {"roi": dataclasses.astuple(person.next_roi()), "detector_score": score / max(person.presence, 1e-6)}
+            {
+                "roi": dataclasses.astuple(person.next_roi()),
+                "detector_score": score / max(person.presence, 1e-6),
+                "found_by": person.found_by,
+            }
             for score, person in found
         ]
         found_by = [person.found_by for _, person in found]
