@@ -36,6 +36,7 @@ from bodyseg.segmenters.bodyseg.masks import (
     refine_in_crops,
     resolve_overlaps,
     segment_person,
+    union_and_owner,
 )
 from bodyseg.segmenters.bodyseg.parts import PART_OPTIONS, add_parts, check_net_classes
 from bodyseg.segmenters.bodyseg.people import ZOOM_OUT_WHEN, detections_from_boxes, locate_people, unseen_boxes
@@ -338,10 +339,13 @@ class PeopleSegmenter(_PipelineSegmenter):
         if not found:
             return nobody(rgb.shape[:2])
         probs = [person.prob for _, person in found]
-        union = refine_edges(rgb, np.max(np.stack(probs), axis=0), self.edges)
-        masks = resolve_overlaps([np.minimum(p, union) if self.edges == "none" else p for p in probs])
+        highest, owner = union_and_owner(probs)
+        union = refine_edges(rgb, highest, self.edges)
+        # with edges "none" each person is cut at the union (= their maximum): the owner is unchanged
+        masks = resolve_overlaps([np.minimum(p, union) if self.edges == "none" else p for p in probs], owner=owner)
+        inside = union > 0.5
         people = [
-            Person(mask=mask & (union > 0.5), box=box_of_mask(mask), score=float(score), keypoints=person.keypoints)
+            Person(mask=mask & inside, box=box_of_mask(mask), score=float(score), keypoints=person.keypoints)
             for mask, (score, person) in zip(masks, found, strict=False)
         ]
         follow = [
