@@ -47,7 +47,6 @@ from bodyseg.models.pose_detector import Detection, PoseDetector
 from bodyseg.models.pose_landmarks import LandmarkModel, roi_from_detection
 from bodyseg.models.selfie import SelfieModel
 from bodyseg.segmenters import create
-from bodyseg.segmenters.bodyseg.masks import is_close_up
 from bodyseg.segmenters.bodyseg.segmenter import CLOSE_UP_KEY
 
 
