@@ -260,3 +260,26 @@ def test_the_finder_does_not_check_again_a_person_already_found():
     person = LandmarkResult(np.zeros((33, 3), np.float32), 0.95, found, None, np.zeros((2, 2), np.float32))
     segmenter._find_more(np.zeros((80, 120, 3), np.uint8), [(0.9, person)])
     assert landmarks.centres == [90.0, 90.0]  # only the second box, upright then upside down
+
+
+@pytest.mark.parametrize("follow_bystanders", [False, True])
+def test_bystanders_are_kept_but_not_followed_unless_asked(follow_bystanders):
+    """A short person only the face-free finder saw (the audience around a dancer) is in the result
+    but costs no landmark run per frame in video: the next frame follows the others only."""
+
+    def person(x0: int, height: int, found_by: str) -> LandmarkResult:
+        prob = np.zeros((120, 120), np.float32)
+        prob[110 - height : 110, x0 : x0 + 20] = 0.9
+        alignment = np.array([[x0 + 10, 80.0], [x0 + 10, 40.0]], np.float32)
+        return LandmarkResult(np.zeros((33, 3), np.float32), 0.9, prob, None, alignment, found_by)
+
+    segmenter = PeopleSegmenter(
+        edges="none",
+        follow_bystanders=follow_bystanders,
+        models=PipelineModels(detector=Recorder(), landmarks=SquareLandmarks()),
+    )
+    found = [(0.8, person(10, 100, "pose")), (0.7, person(50, 40, "nanodet")), (0.6, person(80, 90, "nanodet"))]
+    seg = segmenter._assemble(np.zeros((120, 120, 3), np.uint8), found)
+    assert len(seg.people) == 3
+    followed = [entry["roi"][0] for entry in seg.meta[FOLLOW_KEY]]
+    assert followed == ([20.0, 60.0, 90.0] if follow_bystanders else [20.0, 90.0])

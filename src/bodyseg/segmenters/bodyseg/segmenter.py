@@ -155,6 +155,11 @@ class PeopleSegmenter(_PipelineSegmenter):
             (the video's tracker carries the lost one's mask; the next scheduled full run finds them
             again), a full run coming early only when nobody is left; ``"anyone-lost"`` runs in full
             at once (in crowds, nearly every other frame: breakdance's audience).
+        follow_bystanders: video: follow between full runs the bystanders too (people only the
+            face-free finder sees, shorter than ``finder_min_height`` times the tallest person found:
+            kept when the pose detector found nobody, e.g. the audience around an upside-down dancer);
+            off by default: they are found again by each full run and the video's tracker carries
+            their mask in between (a landmark run per bystander per frame saved).
         models: (Python only) the models to run instead of the shipped ones, see :class:`PipelineModels`.
 
     Fails on: people whose hips and shoulders are both hidden; heavy crowds (one mask per
@@ -196,10 +201,12 @@ class PeopleSegmenter(_PipelineSegmenter):
         threads: int = 1,
         parts: str = "none",
         redetect_on: str = "everyone-lost",
+        follow_bystanders: bool = False,
         models: PipelineModels | None = None,
     ) -> None:
         self.parts = check_choice("parts", parts, PART_OPTIONS)
         self.redetect_on = check_choice("redetect_on", redetect_on, REDETECT_ON)
+        self.follow_bystanders = bool(follow_bystanders)
         self.min_presence = check_float("min_presence", min_presence, 0.0, 1.0)
         self.tiles = check_choice("tiles", tiles, (True, False, "empty"))
         self.tile_min_score = check_float("tile_min_score", tile_min_score, 0.0, 1.0)
@@ -348,18 +355,40 @@ class PeopleSegmenter(_PipelineSegmenter):
             Person(mask=mask & inside, box=box_of_mask(mask), score=float(score), keypoints=person.keypoints)
             for mask, (score, person) in zip(masks, found, strict=False)
         ]
+        followed = (
+            [True] * len(found)
+            if self.follow_bystanders
+            else not_bystanders(people, [person.found_by for _, person in found], self.finder_min_height)
+        )
         follow = [
             {
                 "roi": dataclasses.astuple(person.next_roi()),
                 "detector_score": score / max(person.presence, 1e-6),
                 "found_by": person.found_by,
             }
-            for score, person in found
+            for (score, person), chosen in zip(found, followed, strict=True)
+            if chosen
         ]
         found_by = [person.found_by for _, person in found]
         return Segmentation(
             prob=union.astype(np.float32), people=people, meta={FOLLOW_KEY: follow, FOUND_BY_KEY: found_by}
         )
+
+
+def not_bystanders(people: list[Person], found_by: list[str], min_height: float) -> list[bool]:
+    """False for the bystanders among ``people``: seen only by the face-free finder (``found_by``
+    ``"nanodet"``) with a box shorter than ``min_height`` times the tallest person's.
+
+    Example:
+        >>> def person(height): return Person(np.zeros((1, 1), bool), (0, 0, 10, height))
+        >>> people = [person(100), person(50), person(80), person(40)]
+        >>> not_bystanders(people, ["pose", "nanodet", "nanodet", "pose"], 0.7)
+        [True, False, True, True]
+    """
+    tallest = max((p.box[3] - p.box[1] for p in people), default=0)
+    return [
+        by != "nanodet" or p.box[3] - p.box[1] >= min_height * tallest for p, by in zip(people, found_by, strict=True)
+    ]
 
 
 class FastPeopleSegmenter(_PipelineSegmenter):
