@@ -183,9 +183,9 @@ def union_and_owner(probs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     first on ties (``np.argmax`` of the stack, without stacking: a pass per person).
 
     Example:
-        >>> union, owner = union_and_owner([np.array([[0.9, 0.6, 0.1]]), np.array([[0.2, 0.8, 0.1]])])
+        >>> union, owner = union_and_owner([np.array([[0.75, 0.5, 0.25]]), np.array([[0.25, 0.75, 0.25]])])
         >>> union.tolist(), owner.tolist()
-        ([[0.8999999761581543, 0.800000011920929, 0.10000000149011612]], [[0, 1, 0]])
+        ([[0.75, 0.75, 0.25]], [[0, 1, 0]])
     """
     union = np.array(probs[0], np.float32, copy=True)
     owner = np.zeros(union.shape, np.int16)
