@@ -16,6 +16,7 @@ Example (from the project root, on the shared data sets)::
 
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/video_davis.py
     OMP_NUM_THREADS=1 python benchmarks/video_davis.py --methods mediapipe-selfie --sequences lucia --runs 1
+    OMP_NUM_THREADS=1 python benchmarks/video_davis.py --methods bodyseg --configs default
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class Row:
     calls: float
     fps: list[float] = field(default_factory=list)
     ceiling: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     stages: dict[str, float] = field(default_factory=dict)
 
 
@@ -97,16 +99,21 @@ def make_clip(sequence: Path, folder: Path, frames: int) -> Path:
     return clip
 
 
-def command_fps(clip: Path, method: str, out: Path, extra: list[str]) -> float:
-    """Frames per second of ``bodyseg video CLIP -m METHOD`` (its frame loop: decode, segment, blur, encode)."""
+def command_fps(clip: Path, method: str, out: Path, extra: list[str]) -> tuple[float, float]:
+    """Frames per second of ``bodyseg video CLIP -m METHOD`` (its frame loop: decode, segment, blur,
+    encode) and the CPU milliseconds it took per frame, all threads (user + system: on a loaded
+    machine a steadier figure than the frame rate, though contention still inflates it)."""
     args = build_parser().parse_args(["video", str(clip), "-m", method, "-o", str(out), "--overwrite", *extra])
     with (
         VideoReader(clip) as reader,
         VideoWriter(out, reader.info.fps, audio_from=None) as writer,
         build_video_segmenter(args) as video,
     ):
+        before = os.times()
         count, seconds = process_frames(reader, video, writer, args, reader.info.frames)
-    return count / seconds
+        after = os.times()
+    cpu = (after.user - before.user) + (after.system - before.system)
+    return count / seconds, cpu / count * 1000
 
 
 def ceiling_fps(clip: Path, out: Path) -> float:
@@ -141,7 +148,9 @@ def stage_ms(clip: Path, video: VideoSegmenter, out: Path) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def run_method(method: str, sequences: list[Path], runs: int, timing_frames: int, work: Path) -> list[Row]:
+def run_method(
+    method: str, sequences: list[Path], runs: int, timing_frames: int, work: Path, configs: list[str]
+) -> list[Row]:
     segmenter = create(method)
     rows = []
     for sequence in sequences:
@@ -149,7 +158,8 @@ def run_method(method: str, sequences: list[Path], runs: int, timing_frames: int
         per_frame = score(VideoSegmenter(segmenter, **PER_FRAME), sequence, masks)
         clip = make_clip(sequence, work, timing_frames)
         ceiling = [ceiling_fps(clip, work / "ceiling.mp4") for _ in range(runs)]
-        for config, (options, flags) in CONFIGS.items():
+        for config in configs:
+            options, flags = CONFIGS[config]
             video = VideoSegmenter(segmenter, **options)
             row = Row(
                 method,
@@ -160,7 +170,10 @@ def run_method(method: str, sequences: list[Path], runs: int, timing_frames: int
                 score(video, sequence, masks),
                 video.calls / video.frames,
             )
-            row.fps = [command_fps(clip, method, work / "out.mp4", flags) for _ in range(runs)]
+            for _ in range(runs):
+                fps, cpu = command_fps(clip, method, work / "out.mp4", flags)
+                row.fps.append(fps)
+                row.cpu.append(cpu)
             row.ceiling = ceiling
             row.stages = stage_ms(clip, video, work / "stages.mp4")
             rows.append(row)
@@ -193,6 +206,7 @@ def overall(method: str, config: str, rows: list[Row]) -> Row:
         sum(r.calls * r.frames for r in rows) / frames,
         rate("fps"),
         rate("ceiling"),
+        [sum(statistics.median(r.cpu) * r.frames for r in rows) / frames] if all(r.cpu for r in rows) else [],
     )
     total.stages = {k: float(np.mean([r.stages[k] for r in rows])) for k in rows[0].stages}
     return total
@@ -202,9 +216,9 @@ def print_table(rows: list[Row]) -> None:
     print(
         "| method | VideoSegmenter | sequence | frames | IoU per frame | IoU video | ΔIoU | dtSSD per frame | dtSSD "
         "video | ΔdtSSD | segmenter runs/frame | bodyseg video fps | ceiling fps (decode+encode) "
-        "| ms/frame decode / segment / blur / encode |"
+        "| CPU ms/frame, all threads | ms/frame decode / segment / blur / encode |"
     )
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         d_iou = r.video["mean_frame_iou"] - r.per_frame["mean_frame_iou"]
         d_ssd = 100 * (r.video["dtssd"] / r.per_frame["dtssd"] - 1)
@@ -214,7 +228,7 @@ def print_table(rows: list[Row]) -> None:
             f"{r.video['mean_frame_iou']:.4f} | {d_iou:+.4f} | "
             f"{r.per_frame['dtssd']:.2f} | {r.video['dtssd']:.2f} | {d_ssd:+.0f}% | {r.calls:.2f} | "
             f"{statistics.median(r.fps):.1f} | "
-            f"{statistics.median(r.ceiling):.1f} | {stages} |"
+            f"{statistics.median(r.ceiling):.1f} | {statistics.median(r.cpu):.0f} | {stages} |"
         )
 
 
@@ -231,6 +245,13 @@ def main() -> None:
         default=48,
         help="frames of each sequence timed (default %(default)s; accuracy uses all)",
     )
+    parser.add_argument(
+        "--configs",
+        nargs="+",
+        default=list(CONFIGS),
+        choices=list(CONFIGS),
+        help="VideoSegmenter settings to compare (default: all; 'default' alone is about twice as fast)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
@@ -243,8 +264,8 @@ def main() -> None:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bodyseg-video-bench-") as work:
         for method in args.methods:
-            method_rows = run_method(method, sequences, args.runs, args.timing_frames, Path(work))
-            for config in CONFIGS:
+            method_rows = run_method(method, sequences, args.runs, args.timing_frames, Path(work), args.configs)
+            for config in args.configs:
                 config_rows = [r for r in method_rows if r.config == config]
                 rows += config_rows + [overall(method, config, config_rows)]
     print(

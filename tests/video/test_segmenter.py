@@ -252,6 +252,29 @@ def test_scheduler_threshold():
     assert [scheduler.is_key(x) for x in (dark, dark, light, light, dark)] == [True, False, True, False, True]
 
 
+def test_scheduler_looks_at_the_people_only_when_the_whole_frame_cannot_decide():
+    """The people's region (a full-resolution resize per frame) is computed only when the whole frame
+    changed too little; the decisions are those of the region given up front."""
+    rng = np.random.default_rng(1)
+    frames = [np.clip(0.5 + rng.normal(0, 0.01, (4, 8)), 0, 1).astype(np.float32) for _ in range(12)]
+    frames[3] = frames[3] + 0.2  # the whole frame changes
+    frames[6][:2, :2] += 0.3  # only where the people are
+    frames[9][2:, 6:] += 0.3  # only away from them
+    region = np.zeros((4, 8), bool)
+    region[:2, :2] = True
+    eager, lazy = KeyframeScheduler(0.05, 10), KeyframeScheduler(0.05, 10)
+    asked = []
+
+    def lazy_region() -> np.ndarray:
+        asked.append(len(asked))
+        return region
+
+    decisions = [(eager.is_key(f, region), lazy.is_key(f, lazy_region)) for f in frames]
+    assert [e for e, _ in decisions] == [z for _, z in decisions]
+    assert decisions[6] == (True, True) and decisions[9][0] is False
+    assert len(asked) < len(frames) - 1  # not asked on key frames the whole frame decides
+
+
 def test_bad_options_are_refused():
     with pytest.raises(MethodError, match="smoothing"):
         VideoSegmenter(SquareSegmenter(), smoothing="blur")

@@ -11,6 +11,8 @@ the reuse: a key frame's result serves at most that many following frames.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -86,11 +88,25 @@ class KeyframeScheduler:
         self.stale = 0
         self.last_change = float("nan")
 
-    def is_key(self, tiny: np.ndarray, region: np.ndarray | None = None) -> bool:
-        """True when this frame must be segmented (it then becomes the key frame)."""
+    def is_key(self, tiny: np.ndarray, region: np.ndarray | Callable[[], np.ndarray] | None = None) -> bool:
+        """True when this frame must be segmented (it then becomes the key frame).
+
+        ``region`` (the people's tiny mask, or a function that computes it) is looked at only when
+        the whole frame changed too little to decide alone (``last_change`` is then the larger of
+        the two; else the whole frame's): a function is not called on the other frames.
+
+        Example:
+            >>> scheduler = KeyframeScheduler(threshold=0.05, max_stale=2)
+            >>> still, moved = np.zeros((4, 4), np.float32), np.ones((4, 4), np.float32)
+            >>> scheduler.is_key(still), scheduler.is_key(moved, region=lambda: 1 / 0)  # never asked
+            (True, True)
+        """
         if self._key is not None and self._key.shape == tiny.shape:
-            self.last_change = frame_change(tiny, self._key, region)
-            if self.stale < self.max_stale and self.last_change <= self.threshold:
+            self.last_change = frame_change(tiny, self._key)
+            may_reuse = self.stale < self.max_stale
+            if may_reuse and self.last_change <= self.threshold and region is not None:
+                self.last_change = frame_change(tiny, self._key, region() if callable(region) else region)
+            if may_reuse and self.last_change <= self.threshold:
                 self.stale += 1
                 return False
         self._key, self.stale = tiny, 0

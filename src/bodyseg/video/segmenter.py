@@ -276,7 +276,7 @@ class VideoSegmenter:
         if previous_prob is None:  # a first frame (or a new size): always segmented, remembered as the key
             self.scheduler.reset()
             return self.scheduler.is_key(tiny)
-        return self.scheduler.is_key(tiny, person_region(previous_prob, tiny.shape))
+        return self.scheduler.is_key(tiny, lambda: person_region(previous_prob, tiny.shape))
 
     def _smooth(self, prob: np.ndarray, grey: np.ndarray, previous: _State, motion: Motion | None) -> np.ndarray:
         if self.smoothing == "flow" and motion is not None:

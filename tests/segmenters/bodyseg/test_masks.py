@@ -11,11 +11,13 @@ from bodyseg.models.pose_landmarks import LandmarkResult
 from bodyseg.segmenters.bodyseg.masks import (
     LEFT_HIP,
     RIGHT_HIP,
+    drop_duplicates,
     gate_by_people,
     is_close_up,
     kept_share,
     refine_in_crops,
     resolve_overlaps,
+    union_and_owner,
 )
 
 
@@ -27,6 +29,27 @@ def test_overlaps_go_to_the_most_probable_person():
     assert masks[1].tolist() == [[False, True, True, False]]
     assert not (masks[0] & masks[1]).any()
     assert resolve_overlaps([]) == []
+
+
+def test_union_and_owner_are_the_stack_maximum_and_argmax_ties_to_the_first():
+    """The one-pass-per-person union and owner equal the stacked max / argmax they replace."""
+    rng = np.random.default_rng(0)
+    probs = [np.round(rng.random((30, 40)), 1).astype(np.float32) for _ in range(5)]  # many ties
+    union, owner = union_and_owner(probs)
+    np.testing.assert_array_equal(union, np.max(np.stack(probs), axis=0))
+    np.testing.assert_array_equal(owner, np.stack(probs).argmax(axis=0))
+    assert [m.tolist() for m in resolve_overlaps(probs, owner=owner)] == [m.tolist() for m in resolve_overlaps(probs)]
+
+
+def test_duplicates_are_dropped_and_people_apart_kept():
+    def person(x0: int, x1: int) -> LandmarkResult:
+        prob = np.zeros((20, 60), np.float32)
+        prob[2:18, x0:x1] = 0.9
+        return LandmarkResult(np.zeros((33, 3), np.float32), 1.0, prob, None, np.zeros((2, 2), np.float32))
+
+    a, again, apart, empty = person(0, 10), person(1, 10), person(30, 40), person(0, 0)
+    kept = drop_duplicates([(0.5, again), (0.9, a), (0.7, apart), (0.1, empty)])
+    assert [p for _, p in kept] == [a, apart, empty]
 
 
 def detection_at(cx: float, cy: float, radius: float) -> Detection:

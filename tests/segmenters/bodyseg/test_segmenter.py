@@ -10,8 +10,12 @@ import pytest
 from bodyseg.errors import MethodError
 from bodyseg.io import read_image
 from bodyseg.metrics import iou
+from bodyseg.models.nanodet import NanoDetView, PersonBox
+from bodyseg.models.pose_landmarks import LandmarkResult
+from bodyseg.result import Segmentation
 from bodyseg.segmenters import create
 from bodyseg.segmenters.bodyseg import FastPeopleSegmenter, PeopleSegmenter, PipelineModels
+from bodyseg.segmenters.bodyseg.segmenter import FOLLOW_KEY, FOUND_BY_KEY
 from bodyseg.segmenters.registry import parse_option_pairs
 from tests.conftest import dataset_path
 
@@ -186,3 +190,98 @@ def test_cows_the_pose_models_take_for_people_are_dropped():
     with create("bodyseg", drop_animals=False) as fooled, create("bodyseg") as segmenter:
         assert fooled.segment(cows).mask().mean() > 0.02  # the pose detector and landmark model say person
         assert not segmenter.segment(cows).people
+
+
+class SquareLandmarks:
+    """A stand-in landmark model: a person filling the region's inner square, present unless the
+    region's centre is in ``gone`` (x positions); records the centres it ran on."""
+
+    def __init__(self, gone=()):
+        self.gone, self.centres = set(gone), []
+
+    def run(self, rgb, roi):
+        self.centres.append(roi.cx)
+        prob = np.zeros(rgb.shape[:2], np.float32)
+        half = int(roi.side / 4)
+        prob[int(roi.cy) - half : int(roi.cy) + half, int(roi.cx) - half : int(roi.cx) + half] = 0.9
+        alignment = np.array([[roi.cx, roi.cy], [roi.cx, roi.cy - roi.side / 2.5]], np.float32)
+        presence = 0.0 if roi.cx in self.gone else 0.95
+        return LandmarkResult(np.zeros((33, 3), np.float32), presence, prob, roi, alignment)
+
+
+def two_people(landmarks) -> tuple[PeopleSegmenter, Segmentation]:
+    """A segmenter on stand-ins and a previous result following two people, at x = 30 and x = 90."""
+    segmenter = PeopleSegmenter(edges="none", models=PipelineModels(detector=Recorder(), landmarks=landmarks))
+    follow = [
+        {"roi": (x, 40.0, 40.0, 0.0), "detector_score": 0.9, "found_by": by}
+        for x, by in ((30.0, "pose"), (90.0, "nanodet"))
+    ]
+    previous = Segmentation(prob=np.zeros((80, 120), np.float32), meta={FOLLOW_KEY: follow})
+    return segmenter, previous
+
+
+@pytest.mark.parametrize("redetect_on", ["everyone-lost", "anyone-lost"])
+def test_following_drops_a_lost_person_unless_told_to_run_in_full(redetect_on):
+    """In a crowd, someone lost while following no longer forces a full run at once (breakdance's
+    audience made every other frame one): the others go on being followed."""
+    segmenter, previous = two_people(SquareLandmarks(gone={90.0}))
+    segmenter.redetect_on = redetect_on
+    followed = segmenter.segment_next(np.zeros((80, 120, 3), np.uint8), previous)
+    if redetect_on == "anyone-lost":
+        assert followed is None
+    else:
+        assert followed is not None and len(followed.people) == 1 and followed.meta[FOUND_BY_KEY] == ["pose"]
+        assert followed.mask()[40, 30] and not followed.mask()[40, 90]
+
+
+def test_following_with_everyone_lost_asks_for_a_full_run():
+    segmenter, previous = two_people(SquareLandmarks(gone={30.0, 90.0}))
+    assert segmenter.segment_next(np.zeros((80, 120, 3), np.uint8), previous) is None
+
+
+def test_following_remembers_what_found_each_person():
+    """Who found a person (pose detector or face-free finder) survives following, frame after frame."""
+    segmenter, previous = two_people(SquareLandmarks())
+    frame = np.zeros((80, 120, 3), np.uint8)
+    once = segmenter.segment_next(frame, previous)
+    twice = segmenter.segment_next(frame, once)
+    assert sorted(twice.meta[FOUND_BY_KEY]) == ["nanodet", "pose"]
+    assert [entry["found_by"] for entry in twice.meta[FOLLOW_KEY]] == twice.meta[FOUND_BY_KEY]
+
+
+def test_the_finder_does_not_check_again_a_person_already_found():
+    """A face-free box on a person the pose detector found (a dancer with limbs spread covers less than
+    half of it) costs no landmark run; a box elsewhere does."""
+
+    boxes = [PersonBox(0.8, np.array([18.0, 18.0, 42.0, 62.0])), PersonBox(0.7, np.array([80.0, 20.0, 100.0, 60.0]))]
+    view = NanoDetView(boxes, np.zeros((0, 2), np.float32), np.zeros((0, 80), np.float32))
+    landmarks = SquareLandmarks(gone={90.0})
+    segmenter = PeopleSegmenter(edges="none", models=PipelineModels(detector=Recorder(), landmarks=landmarks))
+    found = np.zeros((80, 120), np.float32)
+    found[20:60, 20:40:3] = 0.9  # stripes: a third of the box covered
+    person = LandmarkResult(np.zeros((33, 3), np.float32), 0.95, found, None, np.zeros((2, 2), np.float32))
+    segmenter._find_more(np.zeros((80, 120, 3), np.uint8), [(0.9, person)], view)
+    assert landmarks.centres == [90.0, 90.0]  # only the second box, upright then upside down
+
+
+@pytest.mark.parametrize("follow_bystanders", [False, True])
+def test_bystanders_are_kept_but_not_followed_unless_asked(follow_bystanders):
+    """A short person only the face-free finder saw (the audience around a dancer) is in the result
+    but costs no landmark run per frame in video: the next frame follows the others only."""
+
+    def person(x0: int, height: int, found_by: str) -> LandmarkResult:
+        prob = np.zeros((120, 120), np.float32)
+        prob[110 - height : 110, x0 : x0 + 20] = 0.9
+        alignment = np.array([[x0 + 10, 80.0], [x0 + 10, 40.0]], np.float32)
+        return LandmarkResult(np.zeros((33, 3), np.float32), 0.9, prob, None, alignment, found_by)
+
+    segmenter = PeopleSegmenter(
+        edges="none",
+        follow_bystanders=follow_bystanders,
+        models=PipelineModels(detector=Recorder(), landmarks=SquareLandmarks()),
+    )
+    found = [(0.8, person(10, 100, "pose")), (0.7, person(50, 40, "nanodet")), (0.6, person(80, 90, "nanodet"))]
+    seg = segmenter._assemble(np.zeros((120, 120, 3), np.uint8), found)
+    assert len(seg.people) == 3
+    followed = [entry["roi"][0] for entry in seg.meta[FOLLOW_KEY]]
+    assert followed == ([20.0, 60.0, 90.0] if follow_bystanders else [20.0, 90.0])

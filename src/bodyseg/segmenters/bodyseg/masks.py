@@ -14,11 +14,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bodyseg.geometry import mask_iou, paste_square
+from bodyseg.geometry import box_iou, mask_iou, paste_square
 from bodyseg.models.pose_detector import Detection
 from bodyseg.models.pose_landmarks import LandmarkModel, LandmarkResult, roi_from_detection
 from bodyseg.models.refiner import CROP_SIZE, PoseRefiner, combine, refine_crop, warp_into_crop
-from bodyseg.result import POSE_LANDMARKS, Segmentation
+from bodyseg.result import POSE_LANDMARKS, Segmentation, box_of_mask
 
 LEFT_HIP, RIGHT_HIP = POSE_LANDMARKS.index("left_hip"), POSE_LANDMARKS.index("right_hip")
 
@@ -162,17 +162,44 @@ def gate_by_people(
 def drop_duplicates(
     people: list[tuple[float, LandmarkResult]], iou_threshold: float = 0.6
 ) -> list[tuple[float, LandmarkResult]]:
-    """Keep the better of two people whose masks overlap more than ``iou_threshold`` (best first)."""
+    """Keep the better of two people whose masks overlap more than ``iou_threshold`` (best first).
+
+    Each mask is thresholded once, and compared only with the kept masks whose boxes it meets (in a
+    crowd most pairs do not: full-frame comparisons of every pair cost more than following someone).
+    """
     kept: list[tuple[float, LandmarkResult]] = []
+    seen: list[tuple[np.ndarray, tuple[int, int, int, int]]] = []
     for score, person in sorted(people, key=lambda p: -p[0]):
         mask = person.prob > 0.5
-        if all(mask_iou(mask, other.prob > 0.5) <= iou_threshold for _, other in kept):
+        box = box_of_mask(mask)
+        if all(box_iou(box, other_box) == 0.0 or mask_iou(mask, other) <= iou_threshold for other, other_box in seen):
             kept.append((score, person))
+            seen.append((mask, box))
     return kept
 
 
-def resolve_overlaps(probs: list[np.ndarray], threshold: float = 0.5) -> list[np.ndarray]:
-    """One bool mask per person: each pixel above ``threshold`` goes to the most probable person.
+def union_and_owner(probs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The pixelwise maximum of the people's probabilities and which person (index) holds it, the
+    first on ties (``np.argmax`` of the stack, without stacking: a pass per person).
+
+    Example:
+        >>> union, owner = union_and_owner([np.array([[0.75, 0.5, 0.25]]), np.array([[0.25, 0.75, 0.25]])])
+        >>> union.tolist(), owner.tolist()
+        ([[0.75, 0.75, 0.25]], [[0, 1, 0]])
+    """
+    union = np.array(probs[0], np.float32, copy=True)
+    owner = np.zeros(union.shape, np.int16)
+    for i, prob in enumerate(probs[1:], start=1):
+        owner[prob > union] = i
+        np.maximum(union, prob, out=union)
+    return union, owner
+
+
+def resolve_overlaps(
+    probs: list[np.ndarray], threshold: float = 0.5, owner: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """One bool mask per person: each pixel above ``threshold`` goes to the most probable person
+    (``owner``, from :func:`union_and_owner`, when already known).
 
     Example:
         >>> a = np.array([[0.9, 0.6, 0.1]]); b = np.array([[0.2, 0.8, 0.7]])
@@ -181,8 +208,8 @@ def resolve_overlaps(probs: list[np.ndarray], threshold: float = 0.5) -> list[np
     """
     if len(probs) <= 1:
         return [p > threshold for p in probs]
-    stack = np.stack(probs)
-    owner = stack.argmax(axis=0)
+    if owner is None:
+        owner = union_and_owner(probs)[1]
     return [(owner == i) & (p > threshold) for i, p in enumerate(probs)]
 
 

@@ -8,7 +8,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import numpy as np
@@ -165,20 +165,33 @@ def detections_from_boxes(boxes: list[tuple[float, np.ndarray]], *, turned: bool
 
 
 def unseen_boxes(
-    boxes: list[tuple[float, np.ndarray]], covered: np.ndarray, max_covered: float = 0.5
+    boxes: list[tuple[float, np.ndarray]],
+    covered: np.ndarray,
+    max_covered: float = 0.5,
+    found_boxes: Sequence[Sequence[float]] = (),
+    max_iou: float = 0.6,
 ) -> list[tuple[float, np.ndarray]]:
-    """The boxes less than ``max_covered`` of whose area the people already found cover (``covered``: HxW bool).
+    """The boxes less than ``max_covered`` of whose area the people already found cover (``covered``: HxW bool)
+    and that overlap no box in ``found_boxes`` (the found people's, ``(x0, y0, x1, y1)``) by more than ``max_iou``.
+
+    The second rule catches a found person seen again: a dancer with arms and legs spread covers
+    less than half of her own box, which would otherwise be checked again (two landmark runs) only
+    for the duplicate to be dropped.
 
     Example:
         >>> covered = np.zeros((10, 10), bool); covered[:, :5] = True
         >>> [s for s, _ in unseen_boxes([(0.9, np.array([0, 0, 5, 10])), (0.8, np.array([4, 0, 10, 10]))], covered)]
         [0.8]
+        >>> unseen_boxes([(0.8, np.array([4, 0, 10, 10]))], covered, found_boxes=[(4, 0, 9, 10)])
+        []
     """
     kept = []
     for score, box in boxes:
         x0, y0, x1, y1 = (int(round(float(v))) for v in box)
         area = covered[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)]
-        if area.size and area.mean() < max_covered:
+        if not area.size or area.mean() >= max_covered:
+            continue
+        if all(box_iou(box, other) <= max_iou for other in found_boxes):
             kept.append((score, box))
     return kept
 

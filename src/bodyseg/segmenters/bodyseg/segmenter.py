@@ -37,6 +37,7 @@ from bodyseg.segmenters.bodyseg.masks import (
     refine_in_crops,
     resolve_overlaps,
     segment_person,
+    union_and_owner,
 )
 from bodyseg.segmenters.bodyseg.parts import PART_OPTIONS, add_parts, check_net_classes
 from bodyseg.segmenters.bodyseg.people import (
@@ -59,6 +60,10 @@ FOUND_BY_KEY = "found_by"
 
 #: Face-free person finders the default method can add (``finder=``).
 FINDERS = ("nanodet", "none")
+
+
+#: When following people in video asks for a full run early (``redetect_on=``).
+REDETECT_ON = ("everyone-lost", "anyone-lost")
 
 
 #: ``Segmentation.meta`` key set when no body but a face was seen and the selfie model's mask was kept.
@@ -159,6 +164,16 @@ class PeopleSegmenter(_PipelineSegmenter):
             person's landmarks; ``parts > 0`` is exactly the person mask (docs/parts.md).
         parts_flip: the part net also sees each person's crop mirrored, and the two are averaged
             (twice the part net's cost; docs/parts.md has what it gains).
+        redetect_on: video (:meth:`segment_next`): when following people from the last frame loses
+            someone, ``"everyone-lost"`` (default) drops the lost person and goes on with the others
+            (the video's tracker carries the lost one's mask; the next scheduled full run finds them
+            again), a full run coming early only when nobody is left; ``"anyone-lost"`` runs in full
+            at once (in crowds, nearly every other frame: breakdance's audience).
+        follow_bystanders: video: follow between full runs the bystanders too (people only the
+            face-free finder sees, shorter than ``finder_min_height`` times the tallest person found:
+            kept when the pose detector found nobody, e.g. the audience around an upside-down dancer);
+            off by default: they are found again by each full run and the video's tracker carries
+            their mask in between (a landmark run per bystander per frame saved).
         models: (Python only) the models to run instead of the shipped ones, see :class:`PipelineModels`.
 
     Fails on: people whose hips and shoulders are both hidden; heavy crowds (one mask per
@@ -173,6 +188,9 @@ class PeopleSegmenter(_PipelineSegmenter):
     """
 
     name = "bodyseg"
+    #: A face-free detector's box overlapping a found person's box by more than this is that person
+    #: again, not checked (:func:`~bodyseg.segmenters.bodyseg.people.unseen_boxes`).
+    finder_max_iou = 0.6
 
     def __init__(
         self,
@@ -198,10 +216,14 @@ class PeopleSegmenter(_PipelineSegmenter):
         threads: int = 1,
         parts: str = "none",
         parts_flip: bool = True,
+        redetect_on: str = "everyone-lost",
+        follow_bystanders: bool = False,
         models: PipelineModels | None = None,
     ) -> None:
         self.parts = check_choice("parts", parts, PART_OPTIONS)
         self.parts_flip = bool(parts_flip)
+        self.redetect_on = check_choice("redetect_on", redetect_on, REDETECT_ON)
+        self.follow_bystanders = bool(follow_bystanders)
         self.min_presence = check_float("min_presence", min_presence, 0.0, 1.0)
         self.tiles = check_choice("tiles", tiles, (True, False, "empty"))
         self.tile_min_score = check_float("tile_min_score", tile_min_score, 0.0, 1.0)
@@ -270,13 +292,18 @@ class PeopleSegmenter(_PipelineSegmenter):
         """(score, person) of the people the face-free finder sees (``view``) where nobody was found yet,
         each confirmed by the landmark model on the box's square, upright or else upside down."""
         covered = np.zeros(rgb.shape[:2], bool)
-        tallest = 0.0
+        found_boxes = []
         for _, person in found:
             mask = person.prob > 0.5
             covered |= mask
-            rows = np.flatnonzero(mask.any(axis=1))
-            tallest = max(tallest, float(rows[-1] - rows[0] + 1) if len(rows) else 0.0)
-        boxes = unseen_boxes([(p.score, p.box) for p in view.people], covered)
+            found_boxes.append(box_of_mask(mask))
+        tallest = max((float(y1 - y0) for _, y0, _, y1 in found_boxes), default=0.0)
+        boxes = unseen_boxes(
+            [(p.score, p.box) for p in view.people],
+            covered,
+            found_boxes=found_boxes,
+            max_iou=self.finder_max_iou,
+        )
         boxes = [(score, box) for score, box in boxes if box[3] - box[1] >= self.finder_min_height * tallest]
         more = []
         for upright, turned in zip(
@@ -310,10 +337,12 @@ class PeopleSegmenter(_PipelineSegmenter):
         found = []
         for entry in followed:
             person = self.models.landmarks.run(rgb, RotatedSquare(*entry["roi"]))
-            if person.presence < self.min_presence:
+            if person.presence >= self.min_presence:
+                person = dataclasses.replace(person, found_by=entry.get("found_by", person.found_by))
+                found.append((entry["detector_score"] * person.presence, person))
+            elif self.redetect_on == "anyone-lost":
                 return None
-            found.append((entry["detector_score"] * person.presence, person))
-        return self._assemble(rgb, found)
+        return self._assemble(rgb, found) if found else None
 
     def _refined(
         self, rgb: np.ndarray, found: list[tuple[float, LandmarkResult]]
@@ -339,20 +368,49 @@ class PeopleSegmenter(_PipelineSegmenter):
         if not found:
             return nobody(rgb.shape[:2])
         probs = [person.prob for _, person in found]
-        union = refine_edges(rgb, np.max(np.stack(probs), axis=0), self.edges)
-        masks = resolve_overlaps([np.minimum(p, union) if self.edges == "none" else p for p in probs])
+        highest, owner = union_and_owner(probs)
+        union = refine_edges(rgb, highest, self.edges)
+        # with edges "none" each person is cut at the union (= their maximum): the owner is unchanged
+        masks = resolve_overlaps([np.minimum(p, union) if self.edges == "none" else p for p in probs], owner=owner)
+        inside = union > 0.5
         people = [
-            Person(mask=mask & (union > 0.5), box=box_of_mask(mask), score=float(score), keypoints=person.keypoints)
+            Person(mask=mask & inside, box=box_of_mask(mask), score=float(score), keypoints=person.keypoints)
             for mask, (score, person) in zip(masks, found, strict=False)
         ]
+        followed = (
+            [True] * len(found)
+            if self.follow_bystanders
+            else not_bystanders(people, [person.found_by for _, person in found], self.finder_min_height)
+        )
         follow = [
-            {"roi": dataclasses.astuple(person.next_roi()), "detector_score": score / max(person.presence, 1e-6)}
-            for score, person in found
+            {
+                "roi": dataclasses.astuple(person.next_roi()),
+                "detector_score": score / max(person.presence, 1e-6),
+                "found_by": person.found_by,
+            }
+            for (score, person), chosen in zip(found, followed, strict=True)
+            if chosen
         ]
         found_by = [person.found_by for _, person in found]
         return Segmentation(
             prob=union.astype(np.float32), people=people, meta={FOLLOW_KEY: follow, FOUND_BY_KEY: found_by}
         )
+
+
+def not_bystanders(people: list[Person], found_by: list[str], min_height: float) -> list[bool]:
+    """False for the bystanders among ``people``: seen only by the face-free finder (``found_by``
+    ``"nanodet"``) with a box shorter than ``min_height`` times the tallest person's.
+
+    Example:
+        >>> def person(height): return Person(np.zeros((1, 1), bool), (0, 0, 10, height))
+        >>> people = [person(100), person(50), person(80), person(40)]
+        >>> not_bystanders(people, ["pose", "nanodet", "nanodet", "pose"], 0.7)
+        [True, False, True, True]
+    """
+    tallest = max((p.box[3] - p.box[1] for p in people), default=0)
+    return [
+        by != "nanodet" or p.box[3] - p.box[1] >= min_height * tallest for p, by in zip(people, found_by, strict=True)
+    ]
 
 
 class FastPeopleSegmenter(_PipelineSegmenter):
