@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import statistics
 import time
 from pathlib import Path
@@ -66,7 +67,7 @@ def cost_per_person(plain, with_parts, dataset, repeats: int) -> list[dict]:  # 
     rows = []
     for sample in dataset:
         rgb = sample.load_image()
-        times: dict[str, list[float]] = {"plain": [], "parts": [], "stage": []}
+        times: dict[str, list[float]] = {"plain": [], "parts": [], "stage": [], "stage_no_flip": []}
         plain.segment(rgb)
         with_parts.segment(rgb)
         for _ in range(repeats):
@@ -77,10 +78,19 @@ def cost_per_person(plain, with_parts, dataset, repeats: int) -> list[dict]:  # 
             start = time.perf_counter()
             add_parts(rgb, seg, with_parts.models.parts, "lip", with_parts.parts_flip)
             times["stage"].append(1000 * (time.perf_counter() - start))
+            start = time.perf_counter()
+            add_parts(rgb, seg, with_parts.models.parts, "lip", False)
+            times["stage_no_flip"].append(1000 * (time.perf_counter() - start))
         people = max(1, len(seg.people))
         medians = {k: statistics.median(v) for k, v in times.items()}
         rows.append(
-            {"id": sample.id, "people": len(seg.people), **medians, "stage_per_person": medians["stage"] / people}
+            {
+                "id": sample.id,
+                "people": len(seg.people),
+                **medians,
+                "stage_per_person": medians["stage"] / people,
+                "stage_no_flip_per_person": medians["stage_no_flip"] / people,
+            }
         )
     return rows
 
@@ -166,19 +176,22 @@ def main() -> None:
     print(f"| mean | {means[0]:.4f} | {means[1]:.4f} |")
     print()
     print(
-        "| cihp_samples photo | people | ms without parts | ms with parts | added per person | part stage per person |"
+        "| cihp_samples photo | people | ms without parts | ms with parts | added per person | part stage per person "
+        "| without mirror averaging |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for row in costs:
         added = (row["parts"] - row["plain"]) / max(1, row["people"])
         print(
             f"| {row['id']} | {row['people']} | {row['plain']:.0f} | {row['parts']:.0f} | {added:.0f} | "
-            f"{row['stage_per_person']:.0f} |"
+            f"{row['stage_per_person']:.0f} | {row['stage_no_flip_per_person']:.0f} |"
         )
     stage = statistics.median(r["stage_per_person"] for r in costs)
+    no_flip = statistics.median(r["stage_no_flip_per_person"] for r in costs)
     added = statistics.median((r["parts"] - r["plain"]) / max(1, r["people"]) for r in costs)
     print(
         f"\nmedian over photos: {added:.0f} ms added per person (with - without), part stage {stage:.0f} ms per person"
+        f" ({no_flip:.0f} ms without mirror averaging); load average {os.getloadavg()[0]:.1f}"
     )
 
 
