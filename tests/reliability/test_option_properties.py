@@ -128,10 +128,13 @@ def test_any_typed_value_of_any_option_creates_the_method_or_a_clear_error(metho
         ("net", "weights", "2024", "no model card 2024.json"),
         ("net", "threads", "1000000", "threads must be a whole number between 1 and 64"),
         ("net", "threads", "nan", "threads must be a whole number"),
+        ("bodyseg", "drop_animals", "maybe", "drop_animals must be true or false"),
+        ("bodyseg", "parts_flip", "2", "parts_flip must be true or false"),
     ],
 )
 def test_the_values_that_once_crashed_now_give_one_clear_line(method, option, text, message):
-    """Each of these raised ValueError, OverflowError or TypeError (or started a million threads) before."""
+    """Each of these raised ValueError, OverflowError or TypeError, started a million threads, or was quietly
+    taken for true before."""
     with pytest.raises(BodysegError, match=message) as error:
         create(method, **{option: parse_option_value(text)})
     assert "\n" not in str(error.value)

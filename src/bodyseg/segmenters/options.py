@@ -23,6 +23,21 @@ def check_choice(option: str, value: T, choices: Sequence[T]) -> T:
     return value
 
 
+def check_bool(option: str, value: object) -> bool:
+    """``value`` as a bool if it is one (or 0 or 1), else a :class:`MethodError`: ``drop_animals=maybe``
+    must not quietly mean true.
+
+    Example:
+        >>> check_bool("second_pass", True), check_bool("second_pass", 0)
+        (True, False)
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
+    raise MethodError(f"{option} must be true or false, got {value!r}")
+
+
 def check_int(option: str, value: int, low: int, high: int) -> int:
     """``value`` as an int if ``low <= value <= high``, else a :class:`MethodError` saying the range.
 

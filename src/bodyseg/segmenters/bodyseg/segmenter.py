@@ -47,7 +47,7 @@ from bodyseg.segmenters.bodyseg.people import (
     looks_like_animal,
     unseen_boxes,
 )
-from bodyseg.segmenters.options import check_choice, check_float, check_int
+from bodyseg.segmenters.options import check_bool, check_choice, check_float, check_int
 
 #: ``Segmentation.meta`` key of what a video's next frame follows: per person, the landmark
 #: model's next region ``roi`` (cx, cy, side, angle) and the ``detector_score`` it started from.
@@ -221,19 +221,19 @@ class PeopleSegmenter(_PipelineSegmenter):
         models: PipelineModels | None = None,
     ) -> None:
         self.parts = check_choice("parts", parts, PART_OPTIONS)
-        self.parts_flip = bool(parts_flip)
+        self.parts_flip = check_bool("parts_flip", parts_flip)
         self.redetect_on = check_choice("redetect_on", redetect_on, REDETECT_ON)
-        self.follow_bystanders = bool(follow_bystanders)
+        self.follow_bystanders = check_bool("follow_bystanders", follow_bystanders)
         self.min_presence = check_float("min_presence", min_presence, 0.0, 1.0)
         self.tiles = check_choice("tiles", tiles, (True, False, "empty"))
         self.tile_min_score = check_float("tile_min_score", tile_min_score, 0.0, 1.0)
         # "off" on the command line arrives as False (a boolean word)
         zoom_out = {True: "always", False: "off"}.get(zoom_out, zoom_out) if isinstance(zoom_out, bool) else zoom_out
         self.zoom_out = check_choice("zoom_out", zoom_out, ZOOM_OUT_WHEN)
-        self.second_pass = bool(second_pass)
+        self.second_pass = check_bool("second_pass", second_pass)
         self.finder = check_choice("finder", finder, FINDERS)
         self.finder_min_height = check_float("finder_min_height", finder_min_height, 0.0, 1.0)
-        self.drop_animals = bool(drop_animals)
+        self.drop_animals = check_bool("drop_animals", drop_animals)
         self.refiner_people = check_choice("refiner_people", refiner_people, REFINER_PEOPLE)
         self.refiner_min_side = check_float("refiner_min_side", refiner_min_side, 0.0)
         self.refiner_min_keep = check_float("refiner_min_keep", refiner_min_keep, 0.0, 1.0)
