@@ -2,7 +2,7 @@
 fallback and on what was tried and dropped.
 
     OMP_NUM_THREADS=1 python benchmarks/pipeline_ideas.py [face-fallback] [rotations] [small-tiles] [filters] [blend]
-        [finder-rules] [animals]
+        [finder-rules] [animals] [selfie-flip]
 
 * ``face-fallback`` (kept): how often a face is seen but no body found even zoomed out, so the
   selfie model's mask is used, on the pfcn and picsart training portraits (every 2nd, not the val
@@ -29,6 +29,8 @@ fallback and on what was tried and dropped.
   and the share of the person's mask on the truth, on the person-free scenes (training part),
   coco, davis (every 3rd), ccp val (every 4th), pfcn-val, picsart-val and camvid (every 3rd):
   which rule drops the animals and keeps the people?
+* ``selfie-flip`` (kept: ``selfie_flip``): the selfie model averaged with its run on the mirrored
+  image (the refiner's input, the blend), on the refiner's hold-out training portraits.
 """
 
 from __future__ import annotations
@@ -194,7 +196,7 @@ def blend() -> None:
     from bodyseg.train.refiner_crops import is_holdout
 
     shares = (0.0, 0.3, 0.5, 0.6, 0.7, 0.85, 1.0)
-    segmenters = {share: create("bodyseg", selfie_share=share) for share in shares}
+    segmenters = {share: create("bodyseg", selfie_share=share, selfie_flip=False) for share in shares}
     for name, source in (("pfcn_portrait", "pfcn"), ("picsart_portrait", "picsart")):
         scores: list[list[float]] = []
         for sample in samples(name):
@@ -280,6 +282,21 @@ def animals() -> None:
         print("  most animal-like kept: " + "; ".join(row for _, row in closest))
 
 
+def selfie_flip() -> None:
+    from bodyseg.train.refiner_crops import is_holdout
+
+    segmenters = {flip: create("bodyseg", selfie_flip=flip) for flip in (False, True)}
+    for name, source in (("pfcn_portrait", "pfcn"), ("picsart_portrait", "picsart")):
+        scores: list[list[float]] = []
+        for sample in samples(name):
+            if is_validation(sample.id) or not is_holdout(f"{source}/{sample.id}"):
+                continue
+            rgb = sample.load_image()
+            scores.append([iou(segmenter.segment(rgb).mask(), sample.mask) for segmenter in segmenters.values()])
+        plain, flipped = np.mean(scores, axis=0)
+        print(f"{name} hold-out ({len(scores)}): selfie model once {plain:.4f}, averaged with its mirror {flipped:.4f}")
+
+
 EXPERIMENTS: dict[str, Callable[[], None]] = {
     "face-fallback": face_fallback,
     "rotations": rotations,
@@ -288,6 +305,7 @@ EXPERIMENTS: dict[str, Callable[[], None]] = {
     "blend": blend,
     "finder-rules": finder_rules,
     "animals": animals,
+    "selfie-flip": selfie_flip,
 }
 
 

@@ -51,11 +51,13 @@ class SelfieModel:
         threads: threads of the model runtime.
         variant: ``"general"`` (256x256) or ``"landscape"`` (144x256, faster).
         resize: how the image is shrunk to the input (:data:`RESIZES`).
+        flip: also run the model on the mirrored image and average the two (twice the cost).
     """
 
-    def __init__(self, threads: int = 1, variant: str = "general", resize: str = "area") -> None:
+    def __init__(self, threads: int = 1, variant: str = "general", resize: str = "area", flip: bool = False) -> None:
         self._model = TFLiteModel(shipped_model_path(SELFIE_MODELS[variant]), num_threads=threads)
         self.resize = resize
+        self.flip = flip
 
     @property
     def size(self) -> tuple[int, int]:
@@ -64,5 +66,12 @@ class SelfieModel:
         return height, width
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        """The person probability of ``rgb`` at the model's resolution (the image stretched to it)."""
+        """The person probability of ``rgb`` at the model's resolution (the image stretched to it); with
+        ``flip``, the mean of that and the mirrored image's probability mirrored back."""
+        prob = self._probability(rgb)
+        if self.flip:
+            prob = (prob + self._probability(np.ascontiguousarray(rgb[:, ::-1]))[:, ::-1]) / 2
+        return prob
+
+    def _probability(self, rgb: np.ndarray) -> np.ndarray:
         return np.clip(self._model(shrink(rgb, self.size, self.resize)[None])[0][0, :, :, 0], 0.0, 1.0)

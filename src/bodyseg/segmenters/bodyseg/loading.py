@@ -56,10 +56,12 @@ class PipelineModels:
         landmarks: str | None = "full",
         threads: int = 1,
         parts: bool = False,
+        selfie_flip: bool = False,
     ) -> PipelineModels:
         """The shipped models: a face detector when ``face_min_score`` is given, the refiner of
         :func:`load_refiner` (``refiner``), the selfie model when the faces or the refiner need it,
-        NanoDet when ``finder_min_score`` is given, our part net when ``parts``."""
+        NanoDet when ``finder_min_score`` is given, our part net when ``parts``; the selfie model
+        averaged with its run on the mirrored image when ``selfie_flip``."""
         check_int("threads", threads, 1, 64)
         faces = FaceDetector(min_score=face_min_score, threads=threads) if face_min_score is not None else None
         net = load_refiner(refiner, threads)
@@ -68,7 +70,7 @@ class PipelineModels:
             detector=PoseDetector(min_score=min_score, threads=threads),
             landmarks=LandmarkModel(threads=threads, variant=landmarks) if landmarks else None,
             faces=faces,
-            selfie=SelfieModel(threads) if faces is not None or net is not None else None,
+            selfie=SelfieModel(threads, flip=selfie_flip) if faces is not None or net is not None else None,
             refiner=net,
             finder=finder,
             parts=PartNet.load(threads=threads) if parts else None,

@@ -153,6 +153,9 @@ class PeopleSegmenter(_PipelineSegmenter):
             person's crop (0 = the refiner's mask alone). 0.7, chosen on the refiner's hold-out
             training portraits: pfcn-val 0.955 -> 0.958, picsart-val 0.955 -> 0.956, coco -0.001,
             the other sets unchanged.
+        selfie_flip: the selfie model (the refiner's input, the blend, the close-up fallback) also
+            sees the image mirrored, and the two are averaged: one more run of a 5 ms model when it
+            runs at all (docs/pipeline.md has what it gains).
         edges: edge refinement of the union: ``"guided"`` (default: fast guided filter), ``"crf"``
             (dense CRF, pydensecrf2: +0.004-0.008 IoU and sharper boundaries for ~300-450 ms more
             per image; docs/bench/crf.md) or ``"none"``.
@@ -212,6 +215,7 @@ class PeopleSegmenter(_PipelineSegmenter):
         refiner_min_side: float = 160.0,
         refiner_min_keep: float = 0.6,
         selfie_share: float = 0.7,
+        selfie_flip: bool = True,
         edges: str = "guided",
         threads: int = 1,
         parts: str = "none",
@@ -249,6 +253,7 @@ class PeopleSegmenter(_PipelineSegmenter):
                 else None,
                 face_min_score=check_float("face_min_score", face_min_score, 0.0, 1.0) if zoom_out == "face" else None,
                 parts=self.parts != "none",
+                selfie_flip=check_bool("selfie_flip", selfie_flip),
             )
         if self.parts != "none":
             if models.parts is None:
