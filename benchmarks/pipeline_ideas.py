@@ -192,21 +192,27 @@ def face_fallback() -> None:
         )
 
 
-def blend() -> None:
+def holdout_means(segmenters: list) -> Iterator[tuple[str, int, np.ndarray]]:  # noqa: ANN001
+    """(set, photos, mean IoU of each segmenter) on the refiner's hold-out training portraits of pfcn and
+    picsart: never trained on by the refiner, and not the validation splits."""
     from bodyseg.train.refiner_crops import is_holdout
 
-    shares = (0.0, 0.3, 0.5, 0.6, 0.7, 0.85, 1.0)
-    segmenters = {share: create("bodyseg", selfie_share=share, selfie_flip=False) for share in shares}
     for name, source in (("pfcn_portrait", "pfcn"), ("picsart_portrait", "picsart")):
         scores: list[list[float]] = []
         for sample in samples(name):
             if is_validation(sample.id) or not is_holdout(f"{source}/{sample.id}"):
                 continue
             rgb = sample.load_image()
-            scores.append([iou(segmenter.segment(rgb).mask(), sample.mask) for segmenter in segmenters.values()])
-        means = np.mean(scores, axis=0)
+            scores.append([iou(segmenter.segment(rgb).mask(), sample.mask) for segmenter in segmenters])
+        yield name, len(scores), np.mean(scores, axis=0)
+
+
+def blend() -> None:
+    shares = (0.0, 0.3, 0.5, 0.6, 0.7, 0.85, 1.0)
+    segmenters = [create("bodyseg", selfie_share=share, selfie_flip=False) for share in shares]
+    for name, count, means in holdout_means(segmenters):
         print(
-            f"{name} hold-out ({len(scores)}): "
+            f"{name} hold-out ({count}): "
             + ", ".join(f"selfie share {a}: {m:.4f}" for a, m in zip(shares, means, strict=False))
         )
 
@@ -283,18 +289,9 @@ def animals() -> None:
 
 
 def selfie_flip() -> None:
-    from bodyseg.train.refiner_crops import is_holdout
-
-    segmenters = {flip: create("bodyseg", selfie_flip=flip) for flip in (False, True)}
-    for name, source in (("pfcn_portrait", "pfcn"), ("picsart_portrait", "picsart")):
-        scores: list[list[float]] = []
-        for sample in samples(name):
-            if is_validation(sample.id) or not is_holdout(f"{source}/{sample.id}"):
-                continue
-            rgb = sample.load_image()
-            scores.append([iou(segmenter.segment(rgb).mask(), sample.mask) for segmenter in segmenters.values()])
-        plain, flipped = np.mean(scores, axis=0)
-        print(f"{name} hold-out ({len(scores)}): selfie model once {plain:.4f}, averaged with its mirror {flipped:.4f}")
+    segmenters = [create("bodyseg", selfie_flip=flip) for flip in (False, True)]
+    for name, count, (plain, flipped) in holdout_means(segmenters):
+        print(f"{name} hold-out ({count}): selfie model once {plain:.4f}, averaged with its mirror {flipped:.4f}")
 
 
 EXPERIMENTS: dict[str, Callable[[], None]] = {
