@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -138,3 +139,10 @@ def test_the_values_that_once_crashed_now_give_one_clear_line(method, option, te
     with pytest.raises(BodysegError, match=message) as error:
         create(method, **{option: parse_option_value(text)})
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("method", ["bodyseg", "bodyseg-fast"])
+def test_threads_typed_as_a_whole_float_reach_the_runtimes_as_an_int(method):
+    """Found by the property test above: ``threads=1.0`` passed the range check but reached LiteRT as a float."""
+    segmenter = create(method, threads=parse_option_value("1.0"))
+    assert segmenter.segment(np.zeros((64, 64, 3), np.uint8)).mask().shape == (64, 64)

@@ -62,7 +62,7 @@ class PipelineModels:
         :func:`load_refiner` (``refiner``), the selfie model when the faces or the refiner need it,
         NanoDet when ``finder_min_score`` is given, our part net when ``parts``; the selfie model
         averaged with its run on the mirrored image when ``selfie_flip``."""
-        check_int("threads", threads, 1, 64)
+        threads = check_int("threads", threads, 1, 64)  # 1.0 typed on a command line becomes 1
         faces = FaceDetector(min_score=face_min_score, threads=threads) if face_min_score is not None else None
         net = load_refiner(refiner, threads)
         finder = NanoDetPersons(min_score=finder_min_score, threads=threads) if finder_min_score is not None else None

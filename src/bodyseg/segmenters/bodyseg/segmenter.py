@@ -448,6 +448,7 @@ class FastPeopleSegmenter(_PipelineSegmenter):
         models: PipelineModels | None = None,
     ) -> None:
         if models is None:
+            threads = check_int("threads", threads, 1, 64)
             face = None if face_min_score in (None, "none") else check_float("face_min_score", face_min_score, 0.0, 1.0)
             models = PipelineModels.load(
                 min_score=check_float("min_score", min_score, 0.0, 1.0),
