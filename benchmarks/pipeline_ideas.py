@@ -54,7 +54,7 @@ from bodyseg.models.pose_detector import Detection, PoseDetector
 from bodyseg.models.pose_landmarks import LandmarkModel, roi_from_detection
 from bodyseg.models.selfie import SelfieModel
 from bodyseg.segmenters import create
-from bodyseg.segmenters.bodyseg.segmenter import CLOSE_UP_KEY
+from bodyseg.segmenters.bodyseg.shared import CLOSE_UP_KEY
 
 
 def samples(name: str, every: int = 1) -> Iterator[Sample]:

@@ -1,7 +1,8 @@
 """The default method, ``bodyseg``, and its fast mode ``bodyseg-fast``: find every person, a mask each, refined edges.
 
 Modules, in the order a picture goes through them: :mod:`.people` (find people),
-:mod:`.masks` (a mask per person, our refiner), :mod:`.segmenter` (the two methods put together);
+:mod:`.masks` (a mask per person, our refiner), :mod:`.parts` (part maps), :mod:`.segmenter` (the
+default method put together), :mod:`.fast` (its fast mode); :mod:`.shared` holds what both share,
 :mod:`.loading` bundles the models they run.
 
 Example:
@@ -9,7 +10,8 @@ Example:
     >>> seg = PeopleSegmenter().segment("photo.jpg")  # doctest: +SKIP
 """
 
+from bodyseg.segmenters.bodyseg.fast import FastPeopleSegmenter
 from bodyseg.segmenters.bodyseg.loading import PipelineModels, load_refiner
-from bodyseg.segmenters.bodyseg.segmenter import FOLLOW_KEY, FastPeopleSegmenter, PeopleSegmenter
+from bodyseg.segmenters.bodyseg.segmenter import FOLLOW_KEY, PeopleSegmenter
 
 __all__ = ["FOLLOW_KEY", "FastPeopleSegmenter", "PeopleSegmenter", "PipelineModels", "load_refiner"]

@@ -57,9 +57,11 @@ class PipelineModels:
         threads: int = 1,
         parts: bool = False,
         selfie_flip: bool = False,
+        selfie: bool = False,
     ) -> PipelineModels:
         """The shipped models: a face detector when ``face_min_score`` is given, the refiner of
-        :func:`load_refiner` (``refiner``), the selfie model when the faces or the refiner need it,
+        :func:`load_refiner` (``refiner``), the selfie model when the faces or the refiner need it
+        (always with ``selfie``),
         NanoDet when ``finder_min_score`` is given, our part net when ``parts``; the selfie model
         averaged with its run on the mirrored image when ``selfie_flip``."""
         threads = check_int("threads", threads, 1, 64)  # 1.0 typed on a command line becomes 1
@@ -70,7 +72,7 @@ class PipelineModels:
             detector=PoseDetector(min_score=min_score, threads=threads),
             landmarks=LandmarkModel(threads=threads, variant=landmarks) if landmarks else None,
             faces=faces,
-            selfie=SelfieModel(threads, flip=selfie_flip) if faces is not None or net is not None else None,
+            selfie=SelfieModel(threads, flip=selfie_flip) if selfie or faces is not None or net is not None else None,
             refiner=net,
             finder=finder,
             parts=PartNet.load(threads=threads) if parts else None,

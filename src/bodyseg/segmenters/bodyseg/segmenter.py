@@ -1,4 +1,4 @@
-"""The default method (``bodyseg``) and its fast mode (``bodyseg-fast``): the pipeline's stages put together.
+"""The default method, ``bodyseg``: the pipeline's stages put together (its fast mode is in :mod:`.fast`).
 
 ```
 find people (pose detector: whole frame, tiles, zoomed-out views; people.py)
@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-import cv2
 import numpy as np
 
 from bodyseg.errors import MethodError
@@ -24,15 +23,12 @@ from bodyseg.geometry import RotatedSquare
 from bodyseg.models.nanodet import NanoDetView
 from bodyseg.models.pose_detector import Detection
 from bodyseg.models.pose_landmarks import LANDMARK_VARIANTS, LandmarkResult
-from bodyseg.models.selfie import SelfieModel
-from bodyseg.refine.edges import EDGE_REFINERS, refine_edges
+from bodyseg.refine.edges import refine_edges
 from bodyseg.result import Person, Segmentation, box_of_mask
-from bodyseg.segmenters.base import Segmenter
 from bodyseg.segmenters.bodyseg.loading import PipelineModels
 from bodyseg.segmenters.bodyseg.masks import (
     REFINER_PEOPLE,
     drop_duplicates,
-    gate_by_people,
     nobody,
     refine_in_crops,
     resolve_overlaps,
@@ -47,7 +43,8 @@ from bodyseg.segmenters.bodyseg.people import (
     looks_like_animal,
     unseen_boxes,
 )
-from bodyseg.segmenters.options import check_bool, check_choice, check_float, check_int
+from bodyseg.segmenters.bodyseg.shared import PipelineSegmenter
+from bodyseg.segmenters.options import check_bool, check_choice, check_float
 
 #: ``Segmentation.meta`` key of what a video's next frame follows: per person, the landmark
 #: model's next region ``roi`` (cx, cy, side, angle) and the ``detector_score`` it started from.
@@ -66,41 +63,7 @@ FINDERS = ("nanodet", "none")
 REDETECT_ON = ("everyone-lost", "anyone-lost")
 
 
-#: ``Segmentation.meta`` key set when no body but a face was seen and the selfie model's mask was kept.
-CLOSE_UP_KEY = "close_up_selfie"
-
-
-class _PipelineSegmenter(Segmenter):
-    """What both modes share: the models, the edges and the close-up fallback."""
-
-    def __init__(self, models: PipelineModels, edges: str, max_people: int) -> None:
-        self.edges = check_choice("edges", edges, EDGE_REFINERS)
-        if edges == "crf":
-            from bodyseg.refine.crf import import_densecrf
-
-            import_densecrf()  # a missing package fails now, naming what to install
-        self.max_people = check_int("max_people", max_people, 1, 1000)
-        self.models = models
-
-    def _sees_face(self, rgb: np.ndarray) -> bool:
-        """Whether the face detector finds a face: a close-up, when no body is seen."""
-        return self.models.faces is not None and bool(self.models.faces.detect(rgb))
-
-    def _selfie_at(self, rgb: np.ndarray) -> np.ndarray:
-        """The selfie model's probability resized to the image."""
-        h, w = rgb.shape[:2]
-        return cv2.resize(self.models.selfie(rgb), (w, h), interpolation=cv2.INTER_LINEAR)
-
-    def _close_up_selfie(self, rgb: np.ndarray) -> Segmentation:
-        """When no body but a face is seen (a close-up the body detector and landmark model cannot
-        take, even zoomed out): the selfie model's whole-frame mask, one person, no keypoints."""
-        union = refine_edges(rgb, self._selfie_at(rgb), self.edges)
-        mask = union > 0.5
-        people = [Person(mask=mask, box=box_of_mask(mask), score=1.0)] if mask.any() else []
-        return Segmentation(prob=union.astype(np.float32), people=people, meta={CLOSE_UP_KEY: True})
-
-
-class PeopleSegmenter(_PipelineSegmenter):
+class PeopleSegmenter(PipelineSegmenter):
     """bodyseg's own pipeline: every person, with keypoints, a mask each and refined edges.
 
     Args:
@@ -416,61 +379,3 @@ def not_bystanders(people: list[Person], found_by: list[str], min_height: float)
     return [
         by != "nanodet" or p.box[3] - p.box[1] >= min_height * tallest for p, by in zip(people, found_by, strict=True)
     ]
-
-
-class FastPeopleSegmenter(_PipelineSegmenter):
-    """The default method's fast mode: the whole-frame selfie model, kept only inside the people the
-    pose detector finds (or whole when it finds no body but the face detector sees a face: a
-    close-up); no landmarks, no keypoints, no tiles: cheaper, and without most of the selfie
-    model's false alarms on scenes without people.
-
-    Args:
-        min_score: person detector threshold.
-        max_people: at most this many people (best first).
-        face_min_score: face detector threshold for close-ups (``none``: never look for faces).
-        edges: ``"guided"`` (default), ``"crf"`` or ``"none"`` (see :class:`PeopleSegmenter`).
-        threads: threads each model may use.
-        models: (Python only) the models to run instead of the shipped ones.
-
-    Example:
-        >>> seg = FastPeopleSegmenter().segment("photo.jpg")  # doctest: +SKIP
-    """
-
-    name = "bodyseg-fast"
-
-    def __init__(
-        self,
-        min_score: float = 0.5,
-        max_people: int = 20,
-        face_min_score: float | str | None = 0.75,
-        edges: str = "guided",
-        threads: int = 1,
-        models: PipelineModels | None = None,
-    ) -> None:
-        if models is None:
-            threads = check_int("threads", threads, 1, 64)
-            face = None if face_min_score in (None, "none") else check_float("face_min_score", face_min_score, 0.0, 1.0)
-            models = PipelineModels.load(
-                min_score=check_float("min_score", min_score, 0.0, 1.0),
-                face_min_score=face,
-                refiner="none",
-                landmarks=None,
-                threads=threads,
-            )
-            models.selfie = SelfieModel(threads)
-        super().__init__(models, edges, max_people)
-
-    def _segment(self, rgb: np.ndarray) -> Segmentation:
-        detections = self.models.detector.detect(rgb)[: self.max_people]
-        h, w = rgb.shape[:2]
-        if not detections:
-            return self._close_up_selfie(rgb) if self._sees_face(rgb) else nobody((h, w))
-        small, owner = gate_by_people(self.models.selfie(rgb), detections, (h, w))
-        union = refine_edges(rgb, cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR), self.edges)
-        owner = cv2.resize(owner.astype(np.int16), (w, h), interpolation=cv2.INTER_NEAREST)
-        mask = union > 0.5
-        people = [
-            Person(mask=mask & (owner == i), box=box_of_mask(mask & (owner == i)), score=float(det.score))
-            for i, det in enumerate(detections)
-        ]
-        return Segmentation(prob=union.astype(np.float32), people=[p for p in people if p.mask.any()])
