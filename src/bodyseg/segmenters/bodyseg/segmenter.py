@@ -39,6 +39,7 @@ from bodyseg.segmenters.bodyseg.parts import PART_OPTIONS, add_parts, check_net_
 from bodyseg.segmenters.bodyseg.people import (
     ZOOM_OUT_WHEN,
     detections_from_boxes,
+    isolate_box,
     locate_people,
     looks_like_animal,
     unseen_boxes,
@@ -94,6 +95,11 @@ class PeopleSegmenter(PipelineSegmenter):
             ``"nanodet"`` or ``"none"``; each box it finds that the people already found do not cover
             is checked by the landmark model (upright, then upside down).
         finder_min_score: the face-free detector's threshold.
+        finder_isolate: the landmark model checks each face-free box on a copy of the image greyed
+            outside the box (grown by :attr:`finder_isolate_margin`), so that it locks onto the
+            person in the box, not onto a neighbour in the same crop: crowds, small pedestrians, an
+            audience (camvid 0.305 -> 0.377, coco 0.562 -> 0.571 and mask AP50 0.287 -> 0.306, davis
+            0.681 -> 0.684; ccp -0.002: bystanders it now finds that ccp leaves unlabelled).
         finder_min_height: when the pose detector found someone, a person only the face-free detector
             sees is kept if their box is at least this fraction of the tallest person's height (smaller
             ones are bystanders: the audience around a dancer, passers-by behind a portrait); anyone it
@@ -157,6 +163,9 @@ class PeopleSegmenter(PipelineSegmenter):
     #: A face-free detector's box overlapping a found person's box by more than this is that person
     #: again, not checked (:func:`~bodyseg.segmenters.bodyseg.people.unseen_boxes`).
     finder_max_iou = 0.6
+    #: With ``finder_isolate``, the share of a face-free box's width and height kept around it (margins
+    #: of 0.1, 0.2 and 0.3 scored within 0.005 of each other on coco, davis and camvid).
+    finder_isolate_margin = 0.2
 
     def __init__(
         self,
@@ -171,6 +180,7 @@ class PeopleSegmenter(PipelineSegmenter):
         finder: str = "nanodet",
         finder_min_score: float = 0.35,
         finder_min_height: float = 0.7,
+        finder_isolate: bool = True,
         drop_animals: bool = True,
         landmarks: str = "full",
         refiner: str = "auto",
@@ -200,6 +210,7 @@ class PeopleSegmenter(PipelineSegmenter):
         self.second_pass = check_bool("second_pass", second_pass)
         self.finder = check_choice("finder", finder, FINDERS)
         self.finder_min_height = check_float("finder_min_height", finder_min_height, 0.0, 1.0)
+        self.finder_isolate = check_bool("finder_isolate", finder_isolate)
         self.drop_animals = check_bool("drop_animals", drop_animals)
         self.refiner_people = check_choice("refiner_people", refiner_people, REFINER_PEOPLE)
         self.refiner_min_side = check_float("refiner_min_side", refiner_min_side, 0.0)
@@ -258,7 +269,8 @@ class PeopleSegmenter(PipelineSegmenter):
         self, rgb: np.ndarray, found: list[tuple[float, LandmarkResult]], view: NanoDetView
     ) -> list[tuple[float, LandmarkResult]]:
         """(score, person) of the people the face-free finder sees (``view``) where nobody was found yet,
-        each confirmed by the landmark model on the box's square, upright or else upside down."""
+        each confirmed by the landmark model on the box's square (the image greyed outside the box with
+        ``finder_isolate``), upright or else upside down."""
         covered = np.zeros(rgb.shape[:2], bool)
         found_boxes = []
         for _, person in found:
@@ -274,11 +286,12 @@ class PeopleSegmenter(PipelineSegmenter):
         )
         boxes = [(score, box) for score, box in boxes if box[3] - box[1] >= self.finder_min_height * tallest]
         more = []
-        for upright, turned in zip(
-            detections_from_boxes(boxes), detections_from_boxes(boxes, turned=True), strict=True
+        for (_, box), upright, turned in zip(
+            boxes, detections_from_boxes(boxes), detections_from_boxes(boxes, turned=True), strict=True
         ):
+            seen = isolate_box(rgb, box, self.finder_isolate_margin) if self.finder_isolate else rgb
             for det in (upright, turned):
-                person = segment_person(rgb, det, self.models.landmarks, second_pass=True)
+                person = segment_person(seen, det, self.models.landmarks, second_pass=True)
                 if person.presence >= self.min_presence:
                     more.append((det.score * person.presence, dataclasses.replace(person, found_by="nanodet")))
                     break
