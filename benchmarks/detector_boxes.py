@@ -26,6 +26,9 @@ Rows:
   model's mask (> 0.5), the tightest box BlazePose gives.
 * ``pipeline-locate``: the default pipeline's whole person search (tiles when nobody is found, zoom-out
   when a face is seen, landmark check), boxes from the landmark masks; scored only at its operating point.
+* ``bodyseg`` and ``bodyseg, finder_isolate=false``: the people of the whole default method (pose
+  detector, NanoDet's boxes checked by the landmark model on the image greyed outside each box or
+  not, refiner, duplicates dropped), boxes from their masks; scored only at its operating point.
 * ``nanodet``: :class:`bodyseg.models.nanodet.NanoDetPersons` (NanoDet-m 416, COCO class 0;
   min_score ``--nanodet-min-score``).
 
@@ -144,6 +147,21 @@ def pipeline_row(threads: int) -> dict[str, Detect]:
         return [Found(score, box_of(p.prob > 0.5), True) for score, p in found if (p.prob > 0.5).any()]
 
     return {"pipeline-locate": locate}
+
+
+def method_rows(threads: int) -> dict[str, Detect]:
+    from bodyseg.segmenters.bodyseg import PeopleSegmenter
+
+    def people_boxes(segmenter: PeopleSegmenter) -> Detect:
+        def detect(rgb: np.ndarray) -> list[Found]:
+            return [Found(p.score, np.asarray(p.box, np.float64), True) for p in segmenter.segment(rgb).people]
+
+        return detect
+
+    return {
+        "bodyseg": people_boxes(PeopleSegmenter(threads=threads)),
+        "bodyseg, finder_isolate=false": people_boxes(PeopleSegmenter(threads=threads, finder_isolate=False)),
+    }
 
 
 def nanodet_row(min_score: float, threads: int, model_path: Path | None = None) -> dict[str, Detect]:
@@ -298,7 +316,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--davis-every", type=int, default=2, help="every n-th DAVIS frame (default 2)")
     parser.add_argument("--camvid-min-height", type=int, default=20, help="smallest pedestrian counted (px tall)")
-    parser.add_argument("--skip", nargs="*", default=[], help="rows to leave out (blazepose, pipeline, nanodet)")
+    parser.add_argument(
+        "--skip", nargs="*", default=[], help="rows to leave out (blazepose, pipeline, method, nanodet)"
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -324,6 +344,8 @@ def main() -> None:
         rows.update(blazepose_rows(args.threads))
     if "pipeline" not in args.skip:
         rows.update(pipeline_row(args.threads))
+    if "method" not in args.skip:
+        rows.update(method_rows(args.threads))
     if "nanodet" not in args.skip:
         rows.update(nanodet_row(args.nanodet_min_score, args.threads))
     for path in args.nanodet_model:

@@ -304,6 +304,29 @@ def test_the_isolated_finder_separates_a_crowd():
         assert len(isolated.segment(path).people) >= len(whole.segment(path).people) + 3
 
 
+@pytest.mark.parametrize(
+    ("share", "selfie_cols", "edge"),
+    [
+        (0.3, slice(30, 74), 0.58),  # the models agree (IoU 40/44): 0.7 x 0.4 + 0.3 x 1 at the edge
+        (0.0, slice(30, 74), 0.4),  # off
+        (0.3, slice(0, 100), 0.4),  # the selfie model takes the whole width: they disagree, ours kept
+    ],
+)
+def test_large_people_take_a_share_of_the_selfie_models_edge(share, selfie_cols, edge):
+    prob = np.zeros((100, 100), np.float32)
+    prob[10:90, 30:70], prob[10:90, 70:73] = 0.9, 0.4
+    hips = np.zeros((33, 3), np.float32)
+    hips[23:25] = (50, 50, 0.9)  # in view: not a close-up
+    person = LandmarkResult(hips, 0.95, prob, None, np.zeros((2, 2), np.float32))
+    selfie = np.zeros((100, 100), np.float32)
+    selfie[10:90, selfie_cols] = 1.0
+    models = PipelineModels(detector=Recorder(), landmarks=SquareLandmarks(), selfie=lambda rgb: selfie)
+    segmenter = PeopleSegmenter(edges="none", selfie_share_body=share, models=models)
+    ((_, blended),) = segmenter._refined(np.zeros((100, 100, 3), np.uint8), [(0.9, person)])
+    assert blended.prob[50, 71] == pytest.approx(edge)
+    assert blended.prob[50, 50] == pytest.approx(0.9 if edge == 0.4 else 0.93)
+
+
 @pytest.mark.parametrize("follow_bystanders", [False, True])
 def test_bystanders_are_kept_but_not_followed_unless_asked(follow_bystanders):
     """A short person only the face-free finder saw (the audience around a dancer) is in the result

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import cv2
 import numpy as np
 
 from bodyseg.geometry import box_iou, mask_iou, paste_square
@@ -218,3 +219,49 @@ def nobody(shape: tuple[int, int]) -> Segmentation:
     result = Segmentation(prob=np.zeros(shape, np.float32))
     result.warn("no person detected")
     return result
+
+
+def blend_selfie_into_large(
+    people: list[LandmarkResult],
+    selfie: np.ndarray | Callable[[], np.ndarray],
+    share: float,
+    min_height: float = 0.4,
+    min_agreement: float = 0.85,
+    margin: float = 0.1,
+) -> list[LandmarkResult]:
+    """People seen whole or half-body (not close-ups) and at least ``min_height`` of the image tall,
+    their probability blended with the selfie model's inside their box (grown by ``margin``):
+    ``(1 - share) * landmark + share * selfie``, where the two masks agree there (IoU at least
+    ``min_agreement``; where they do not, one of them is wrong and the landmark model, made for
+    bodies in motion, is kept). ``selfie``: the whole-frame probability at any resolution, or a
+    function giving it (called only when someone qualifies). With ``share`` under 0.5 the selfie
+    model cannot add or remove a pixel the landmark model is sure of: it moves the uncertain edge.
+
+    Example:
+        >>> prob = np.zeros((10, 10), np.float32); prob[1:9, 1:7] = 0.9; prob[1:9, 7] = 0.4
+        >>> hips = np.zeros((33, 3), np.float32); hips[[LEFT_HIP, RIGHT_HIP]] = (4, 6, 0.9)  # in view
+        >>> person = LandmarkResult(hips, 1.0, prob, None, np.zeros((2, 2)))
+        >>> selfie = np.zeros((10, 10), np.float32); selfie[1:9, 1:8] = 1.0  # a wider edge: IoU 6/7
+        >>> (blended,) = blend_selfie_into_large([person], selfie, 0.3)
+        >>> round(float(blended.prob[4, 7]), 2), round(float(blended.prob[4, 4]), 2), float(blended.prob[0, 0])
+        (0.58, 0.93, 0.0)
+    """
+    out = list(people)
+    frame: np.ndarray | None = None
+    for i, person in enumerate(people):
+        h, w = person.prob.shape
+        mask = person.prob > 0.5
+        x0, y0, x1, y1 = box_of_mask(mask)
+        if y1 - y0 < min_height * h or is_close_up(person, (h, w)):
+            continue
+        if frame is None:
+            frame = np.asarray(selfie() if callable(selfie) else selfie, np.float32)
+            frame = cv2.resize(frame, (w, h), interpolation=cv2.INTER_LINEAR) if frame.shape != (h, w) else frame
+        dx, dy = int((x1 - x0) * margin) + 1, int((y1 - y0) * margin) + 1
+        region = np.s_[max(0, y0 - dy) : min(h, y1 + dy), max(0, x0 - dx) : min(w, x1 + dx)]
+        if mask_iou(mask[region], frame[region] > 0.5) < min_agreement:
+            continue
+        prob = person.prob.copy()
+        prob[region] = (1.0 - share) * prob[region] + share * frame[region]
+        out[i] = dataclasses.replace(person, prob=prob)
+    return out
