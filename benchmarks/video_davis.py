@@ -17,6 +17,7 @@ Example (from the project root, on the shared data sets)::
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/video_davis.py
     OMP_NUM_THREADS=1 python benchmarks/video_davis.py --methods mediapipe-selfie --sequences lucia --runs 1
     OMP_NUM_THREADS=1 python benchmarks/video_davis.py --methods bodyseg --configs default
+    OMP_NUM_THREADS=1 python benchmarks/video_davis.py --methods bodyseg bodyseg:selfie_share_body=0 --configs default
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from bodyseg.cli.video import build_video_segmenter, process_frames
 from bodyseg.io import VideoReader, VideoWriter, read_video_frames
 from bodyseg.metrics import TemporalMeter
 from bodyseg.segmenters import create
+from bodyseg.segmenters.registry import parse_method_spec
 from bodyseg.video import VideoSegmenter
 
 DATA = (
@@ -103,7 +105,11 @@ def command_fps(clip: Path, method: str, out: Path, extra: list[str]) -> tuple[f
     """Frames per second of ``bodyseg video CLIP -m METHOD`` (its frame loop: decode, segment, blur,
     encode) and the CPU milliseconds it took per frame, all threads (user + system: on a loaded
     machine a steadier figure than the frame rate, though contention still inflates it)."""
-    args = build_parser().parse_args(["video", str(clip), "-m", method, "-o", str(out), "--overwrite", *extra])
+    name, options = parse_method_spec(method)
+    option_flags = [flag for key, value in options.items() for flag in ("--option", f"{key}={value}")]
+    args = build_parser().parse_args(
+        ["video", str(clip), "-m", name, *option_flags, "-o", str(out), "--overwrite", *extra]
+    )
     with (
         VideoReader(clip) as reader,
         VideoWriter(out, reader.info.fps, audio_from=None) as writer,
@@ -151,7 +157,8 @@ def stage_ms(clip: Path, video: VideoSegmenter, out: Path) -> dict[str, float]:
 def run_method(
     method: str, sequences: list[Path], runs: int, timing_frames: int, work: Path, configs: list[str]
 ) -> list[Row]:
-    segmenter = create(method)
+    name, options = parse_method_spec(method)
+    segmenter = create(name, **options)
     rows = []
     for sequence in sequences:
         masks = truths(sequence)

@@ -73,5 +73,9 @@ class SelfieModel:
             prob = (prob + self._probability(np.ascontiguousarray(rgb[:, ::-1]))[:, ::-1]) / 2
         return prob
 
+    def once(self, rgb: np.ndarray) -> np.ndarray:
+        """One run on ``rgb`` as it is, without the mirrored run whatever ``flip`` says (half the cost)."""
+        return self._probability(rgb)
+
     def _probability(self, rgb: np.ndarray) -> np.ndarray:
         return np.clip(self._model(shrink(rgb, self.size, self.resize)[None])[0][0, :, :, 0], 0.0, 1.0)
