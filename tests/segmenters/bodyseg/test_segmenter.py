@@ -15,7 +15,7 @@ from bodyseg.models.pose_landmarks import LandmarkResult
 from bodyseg.result import Segmentation
 from bodyseg.segmenters import create
 from bodyseg.segmenters.bodyseg import FastPeopleSegmenter, PeopleSegmenter, PipelineModels
-from bodyseg.segmenters.bodyseg.segmenter import FOLLOW_KEY, FOUND_BY_KEY
+from bodyseg.segmenters.bodyseg.segmenter import FOLLOW_KEY, FOUND_BY_KEY, SELFIE_FOUND
 from bodyseg.segmenters.registry import parse_option_pairs
 from tests.conftest import dataset_path
 
@@ -54,8 +54,8 @@ def test_pipeline_finds_several_people_in_coco():
             instances = read_image(root / "instances" / f"{path.stem}.png")[..., 0]
             seg = segmenter.segment(path)
             counts.append((len(seg.people), len(np.unique(instances)) - 1))
-            for person in seg.people:
-                assert person.keypoints.shape == (33, 3)
+            for person, by in zip(seg.people, seg.meta.get(FOUND_BY_KEY, []), strict=True):
+                assert person.keypoints is None if by == SELFIE_FOUND else person.keypoints.shape == (33, 3)
                 assert not any((person.mask & other.mask).any() for other in seg.people if other is not person)
     assert sum(found > 1 for found, truth in counts) >= 2  # the single-person MediaPipe API never finds 2
 
@@ -294,13 +294,39 @@ def test_the_finder_shows_the_landmark_model_only_the_box_it_checks(isolate):
     assert (seen[:, 64] == 128).all() == isolate and (seen[68, 36:64] == 128).all() == isolate
 
 
+@pytest.mark.parametrize(
+    ("selfie_value", "nanodet_score", "kept"), [(1.0, 0.8, True), (0.0, 0.8, False), (1.0, 0.38, False)]
+)
+def test_a_box_the_landmark_model_cannot_read_gets_the_selfie_models_mask(selfie_value, nanodet_score, kept):
+    """A confident NanoDet box that the landmark model rejects both ways (someone lying on the floor)
+    becomes a person with the selfie model's mask in the box and no keypoints, not followed in video;
+    not when the selfie model sees nobody there, nor for a box NanoDet is unsure of."""
+    box = np.array([40.0, 20.0, 60.0, 60.0])
+    view = NanoDetView([PersonBox(nanodet_score, box)], np.zeros((0, 2)), np.zeros((0, 80)))
+    landmarks = SquareLandmarks(gone={50.0})  # the box's centre: rejected upright and upside down
+    selfie = lambda rgb: np.full(rgb.shape[:2], selfie_value, np.float32)  # noqa: E731
+    models = PipelineModels(detector=Recorder(), landmarks=landmarks, selfie=selfie)
+    segmenter = PeopleSegmenter(edges="none", finder_min_score=0.35, models=models)
+    rgb = np.zeros((80, 120, 3), np.uint8)
+    more = segmenter._find_more(rgb, [], view)
+    assert len(more) == int(kept)
+    if kept:
+        seg = segmenter._assemble(rgb, more)
+        (person,) = seg.people
+        assert person.box == (40, 20, 60, 60) and person.mask.sum() == 20 * 40 and person.keypoints is None
+        assert seg.meta[FOUND_BY_KEY] == [SELFIE_FOUND] and seg.meta[FOLLOW_KEY] == []
+
+
 @pytest.mark.slow
 def test_the_isolated_finder_separates_a_crowd():
     """coco 000000000542: a row of people by an aeroplane; NanoDet sees ten, and the landmark model,
     shown each whole square, confirms four (the others' squares show a neighbour again); measured 9 of
     them, IoU 0.48 -> 0.73."""
     path = dataset_path("coco_person", "images", "000000000542.jpg")
-    with create("bodyseg", finder_isolate=False) as whole, create("bodyseg") as isolated:
+    with (
+        create("bodyseg", finder_isolate=False, finder_selfie=False) as whole,
+        create("bodyseg", finder_selfie=False) as isolated,
+    ):
         assert len(isolated.segment(path).people) >= len(whole.segment(path).people) + 3
 
 
