@@ -40,7 +40,7 @@ from bodyseg.cli.video import build_video_segmenter, process_frames
 from bodyseg.io import VideoReader, VideoWriter, read_video_frames
 from bodyseg.metrics import TemporalMeter
 from bodyseg.segmenters import create
-from bodyseg.segmenters.registry import parse_method_spec
+from bodyseg.segmenters.registry import parse_method_spec, segmenter_class
 from bodyseg.video import VideoSegmenter
 
 DATA = (
@@ -158,7 +158,7 @@ def run_method(
     method: str, sequences: list[Path], runs: int, timing_frames: int, work: Path, configs: list[str]
 ) -> list[Row]:
     name, options = parse_method_spec(method)
-    segmenter = create(name, **options)
+    segmenter = create(name, **{**segmenter_class(name).video_defaults, **options})  # as `bodyseg video` builds it
     rows = []
     for sequence in sequences:
         masks = truths(sequence)

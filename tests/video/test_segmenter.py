@@ -307,3 +307,13 @@ def test_real_clip_keeps_iou_and_lowers_flicker(tmp_path):
 
 def test_background_helper_has_no_red():
     assert background()[..., 0].max() < 100  # the fake segmenter must only see the square
+
+
+@pytest.mark.parametrize(("options", "share"), [({}, 0.0), ({"selfie_share_body": 0.3}, 0.3)])
+def test_a_video_by_method_name_takes_the_methods_video_defaults_unless_told(options, share):
+    """The default method's selfie share of large people's edges pays on photos, not on frames (a
+    selfie run a frame): a video built by name turns it off; an option given says otherwise."""
+    with VideoSegmenter("bodyseg", **options) as video:
+        assert video.segmenter.selfie_share_body == share
+    with create("bodyseg") as photos:
+        assert photos.selfie_share_body == 0.3  # photos keep it

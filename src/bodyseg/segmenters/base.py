@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import time
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -52,6 +53,9 @@ class Segmenter(abc.ABC):
     """
 
     name: str = "segmenter"
+    #: Options a video built from this method's name (:class:`~bodyseg.video.VideoSegmenter`,
+    #: ``bodyseg video``) uses unless they are given: steps that pay on photos but not on frames.
+    video_defaults: ClassVar[dict[str, Any]] = {}
 
     def segment(self, image: ImageLike) -> Segmentation:
         """Segment the people in ``image`` (path, PIL image or RGB uint8 array)."""

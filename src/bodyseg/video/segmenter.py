@@ -32,6 +32,7 @@ from bodyseg.io.images import array_to_rgb
 from bodyseg.io.video import Frame
 from bodyseg.result import Parts, Person, Segmentation
 from bodyseg.segmenters import DEFAULT_METHOD, Segmenter, create
+from bodyseg.segmenters.registry import segmenter_class
 from bodyseg.video.flow import FlowEstimator, Motion, small_grey
 from bodyseg.video.keyframes import KeyframeScheduler, person_region, tiny_grey
 from bodyseg.video.smoothing import (
@@ -149,7 +150,8 @@ class VideoSegmenter:
                 )
             self.segmenter = segmenter
         else:
-            self.segmenter = create(segmenter or DEFAULT_METHOD, **options)
+            name = segmenter or DEFAULT_METHOD
+            self.segmenter = create(name, **{**segmenter_class(name).video_defaults, **options})
         self.smoothing_weight = float(smoothing_weight)
         self.gate_tolerance = float(gate_tolerance)
         if fusion not in FUSIONS:
