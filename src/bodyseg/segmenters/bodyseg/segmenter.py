@@ -138,7 +138,8 @@ class PeopleSegmenter(PipelineSegmenter):
             (not a close-up) and at least 0.4 of the image tall, blended inside their box where the
             two models' masks agree there (IoU 0.85 or more; :func:`blend_selfie_into_large`): 0.3,
             chosen on ccp's training photos (0.9315 -> 0.9340; 0.5: 0.9345, 0.7: 0.9319); ccp val
-            0.933 -> 0.936, davis -0.0005 (the two disagree on dancers in motion). 0 = off.
+            0.933 -> 0.936, davis -0.0005 (the two disagree on dancers in motion). 0 = off, the
+            default in video (:attr:`video_defaults`).
         selfie_flip: the selfie model (the refiner's input, the blend, the close-up fallback) also
             sees the image mirrored, and the two are averaged: one more run of a 5 ms model when it
             runs at all (docs/pipeline.md has what it gains).
