@@ -374,3 +374,13 @@ def test_bystanders_are_kept_but_not_followed_unless_asked(follow_bystanders):
     assert len(seg.people) == 3
     followed = [entry["roi"][0] for entry in seg.meta[FOLLOW_KEY]]
     assert followed == ([20.0, 60.0, 90.0] if follow_bystanders else [20.0, 90.0])
+
+
+@pytest.mark.parametrize(
+    ("options", "loaded"),
+    [({}, True), ({"selfie_share_body": 0}, True), ({"selfie_share_body": 0, "finder_selfie": False}, False)],
+)
+def test_the_selfie_model_is_loaded_when_the_body_blend_or_the_finder_needs_it(options, loaded):
+    """Without faces (no zoom-out) and without the refiner, nothing else asks for the selfie model."""
+    with create("bodyseg", zoom_out="off", refiner="none", **options) as segmenter:
+        assert (segmenter.models.selfie is not None) == loaded

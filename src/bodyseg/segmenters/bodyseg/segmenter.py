@@ -259,6 +259,7 @@ class PeopleSegmenter(PipelineSegmenter):
                 face_min_score=check_float("face_min_score", face_min_score, 0.0, 1.0) if zoom_out == "face" else None,
                 parts=self.parts != "none",
                 selfie_flip=check_bool("selfie_flip", selfie_flip),
+                selfie=self.selfie_share_body > 0 or (self.finder_selfie and self.finder != "none"),
             )
         if self.parts != "none":
             if models.parts is None:
