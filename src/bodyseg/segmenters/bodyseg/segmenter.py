@@ -102,15 +102,15 @@ class PeopleSegmenter(PipelineSegmenter):
             is checked by the landmark model (upright, then upside down).
         finder_min_score: the face-free detector's threshold.
         finder_selfie: a face-free box that the landmark model rejects both ways but NanoDet scores at
-            least :attr:`finder_selfie_min_score` gets the selfie model's mask inside the box, run on the
+            least :attr:`finder_selfie_min_score` (0.4) gets the selfie model's mask inside the box, run on the
             box's square (:func:`~bodyseg.segmenters.bodyseg.people.selfie_in_box`): people the
             landmark model cannot read, lying on the floor, tiny, cut by the frame (davis 0.683 ->
             0.692, camvid 0.377 -> 0.393, coco 0.571 -> 0.574, person-free scenes unchanged). Such a
             person has no keypoints (``Person.keypoints`` None) and is not followed in video.
         finder_isolate: the landmark model checks each face-free box on a copy of the image greyed
-            outside the box (grown by :attr:`finder_isolate_margin`), so that it locks onto the
+            outside the box (grown by :attr:`finder_isolate_margin`, 0.2), so that it locks onto the
             person in the box, not onto a neighbour in the same crop: crowds, small pedestrians, an
-            audience (camvid 0.305 -> 0.377, coco 0.562 -> 0.571 and mask AP50 0.287 -> 0.306, davis
+            audience (camvid 0.305 -> 0.377, coco 0.562 -> 0.571 and mask AP50 0.287 -> 0.314, davis
             0.681 -> 0.684; ccp -0.002: bystanders it now finds that ccp leaves unlabelled).
         finder_min_height: when the pose detector found someone, a person only the face-free detector
             sees is kept if their box is at least this fraction of the tallest person's height (smaller
