@@ -143,6 +143,37 @@ def box_iou(
     return inter / union if union > 0 else 0.0
 
 
+def box_window(
+    box: tuple[float, float, float, float] | np.ndarray, shape: tuple[int, ...], margin: float = 0.0
+) -> tuple[slice, slice]:
+    """The ``(rows, cols)`` slices of an image of ``shape`` that ``box`` ``(x0, y0, x1, y1)`` covers once
+    grown by ``margin`` of its width and height on each side, out to whole pixels, cut at the image.
+
+    Example:
+        >>> box_window((5, 2, 15, 8), (10, 20), margin=0.1)  # grown by 1 px in x, 0.6 in y
+        (slice(1, 9, None), slice(4, 16, None))
+        >>> box_window((-3.5, 0, 4.2, 30), (10, 20))
+        (slice(0, 10, None), slice(0, 5, None))
+    """
+    x0, y0, x1, y1 = (float(v) for v in box)
+    dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
+    h, w = shape[:2]
+    rows = slice(max(0, int(np.floor(y0 - dy))), min(h, int(np.ceil(y1 + dy))))
+    cols = slice(max(0, int(np.floor(x0 - dx))), min(w, int(np.ceil(x1 + dx))))
+    return rows, cols
+
+
+def box_area(box: tuple[float, float, float, float] | np.ndarray) -> float:
+    """Area of an ``(x0, y0, x1, y1)`` box (0 when empty).
+
+    Example:
+        >>> box_area((10.0, 0.0, 50.0, 100.0)), box_area((5.0, 5.0, 5.0, 9.0))
+        (4000.0, 0.0)
+    """
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return max(0.0, x1 - x0) * max(0.0, y1 - y0)
+
+
 def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
     """Intersection over union of two bool masks; 0 when both are empty (for matching, where two
     empty masks are not the same thing: :func:`bodyseg.metrics.iou` scores that case 1).

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from bodyseg.geometry import box_iou, mask_iou, paste_square
+from bodyseg.geometry import box_iou, box_window, mask_iou, paste_square
 from bodyseg.models.pose_detector import Detection
 from bodyseg.models.pose_landmarks import LandmarkModel, LandmarkResult, roi_from_detection
 from bodyseg.models.refiner import CROP_SIZE, PoseRefiner, combine, refine_crop, warp_into_crop
@@ -251,14 +251,13 @@ def blend_selfie_into_large(
     for i, person in enumerate(people):
         h, w = person.prob.shape
         mask = person.prob > 0.5
-        x0, y0, x1, y1 = box_of_mask(mask)
-        if y1 - y0 < min_height * h or is_close_up(person, (h, w)):
+        box = box_of_mask(mask)
+        if box[3] - box[1] < min_height * h or is_close_up(person, (h, w)):
             continue
         if frame is None:
             frame = np.asarray(selfie() if callable(selfie) else selfie, np.float32)
             frame = cv2.resize(frame, (w, h), interpolation=cv2.INTER_LINEAR) if frame.shape != (h, w) else frame
-        dx, dy = int((x1 - x0) * margin) + 1, int((y1 - y0) * margin) + 1
-        region = np.s_[max(0, y0 - dy) : min(h, y1 + dy), max(0, x0 - dx) : min(w, x1 + dx)]
+        region = box_window(box, (h, w), margin)
         if mask_iou(mask[region], frame[region] > 0.5) < min_agreement:
             continue
         prob = person.prob.copy()

@@ -14,7 +14,7 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
-from bodyseg.geometry import RotatedSquare, box_iou, crop_square, paste_square
+from bodyseg.geometry import RotatedSquare, box_iou, box_window, crop_square, paste_square
 from bodyseg.models.nanodet import ANIMAL_CLASSES, PERSON_CLASS, NanoDetView
 from bodyseg.models.pose_detector import Detection, PoseDetector
 
@@ -228,13 +228,9 @@ def isolate_box(rgb: np.ndarray, box: Sequence[float] | np.ndarray, margin: floa
         >>> seen[:, 10, 0].tolist()
         [128, 7, 7, 7, 7, 7, 7, 7, 7, 128]
     """
-    x0, y0, x1, y1 = (float(v) for v in box)
-    dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
-    h, w = rgb.shape[:2]
-    left, top = max(0, int(np.floor(x0 - dx))), max(0, int(np.floor(y0 - dy)))
-    right, bottom = min(w, int(np.ceil(x1 + dx))), min(h, int(np.ceil(y1 + dy)))
+    window = box_window(box, rgb.shape, margin)
     seen = np.full_like(rgb, fill)
-    seen[top:bottom, left:right] = rgb[top:bottom, left:right]
+    seen[window] = rgb[window]
     return seen
 
 
@@ -263,9 +259,7 @@ def selfie_in_box(
     if prob.shape != (SELFIE_SIDE, SELFIE_SIDE):  # a model of another input size
         prob = cv2.resize(prob, (SELFIE_SIDE, SELFIE_SIDE), interpolation=cv2.INTER_LINEAR)
     full = paste_square(prob, square, rgb.shape[:2])
-    h, w = full.shape
-    top, left = max(0, int(np.floor(y0))), max(0, int(np.floor(x0)))
-    bottom, right = min(h, int(np.ceil(y1))), min(w, int(np.ceil(x1)))
+    window = box_window(box, full.shape)
     inside = np.zeros_like(full)
-    inside[top:bottom, left:right] = full[top:bottom, left:right]
+    inside[window] = full[window]
     return inside

@@ -2,9 +2,11 @@
 
 ```
 find people (pose detector: whole frame, tiles, zoomed-out views; people.py)
+  -> the people only NanoDet sees (finder.py)
   -> per person: landmarks + mask (landmark model), our refinement net on the chosen ones (masks.py)
   -> drop duplicates, each pixel to the most probable person
   -> edges refined on the union (refine.edges)
+video: the next frame follows the people handed on (following.py)
 ```
 
 The models come in one :class:`PipelineModels` bundle, loaded from the package by default; pass
@@ -13,19 +15,19 @@ your own (or stand-ins in tests) with ``models=``.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from typing import Any, ClassVar
 
 import numpy as np
 
 from bodyseg.errors import MethodError
-from bodyseg.geometry import RotatedSquare
 from bodyseg.models.nanodet import NanoDetView
 from bodyseg.models.pose_detector import Detection
 from bodyseg.models.pose_landmarks import LANDMARK_VARIANTS, LandmarkResult
 from bodyseg.refine.edges import refine_edges
 from bodyseg.result import Person, Segmentation, box_of_mask
+from bodyseg.segmenters.bodyseg.finder import SELFIE_FOUND, find_unseen_people
+from bodyseg.segmenters.bodyseg.following import FOLLOW_KEY, REDETECT_ON, follow_entries, follow_people
 from bodyseg.segmenters.bodyseg.loading import PipelineModels
 from bodyseg.segmenters.bodyseg.masks import (
     REFINER_PEOPLE,
@@ -40,34 +42,19 @@ from bodyseg.segmenters.bodyseg.masks import (
 from bodyseg.segmenters.bodyseg.parts import PART_OPTIONS, add_parts, check_net_classes
 from bodyseg.segmenters.bodyseg.people import (
     ZOOM_OUT_WHEN,
-    detections_from_boxes,
-    isolate_box,
     locate_people,
     looks_like_animal,
-    selfie_in_box,
-    unseen_boxes,
 )
 from bodyseg.segmenters.bodyseg.shared import PipelineSegmenter
 from bodyseg.segmenters.options import check_bool, check_choice, check_float
 
-#: ``Segmentation.meta`` key of what a video's next frame follows: per person, the landmark
-#: model's next region ``roi`` (cx, cy, side, angle) and the ``detector_score`` it started from.
-FOLLOW_KEY = "landmark_rois"
-
-
-#: ``Segmentation.meta`` key of what found each person, in ``people`` order (``"pose"`` or ``"nanodet"``).
+#: ``Segmentation.meta`` key of what found each person, in ``people`` order (``"pose"``, ``"nanodet"``
+#: or :data:`~bodyseg.segmenters.bodyseg.finder.SELFIE_FOUND`).
 FOUND_BY_KEY = "found_by"
-#: ``found_by`` of a person whose mask is the selfie model's inside a face-free box (``finder_selfie``):
-#: no landmarks, so not refined, not blended, not followed in video.
-SELFIE_FOUND = "nanodet+selfie"
 
 
 #: Face-free person finders the default method can add (``finder=``).
 FINDERS = ("nanodet", "none")
-
-
-#: When following people in video asks for a full run early (``redetect_on=``).
-REDETECT_ON = ("everyone-lost", "anyone-lost")
 
 
 class PeopleSegmenter(PipelineSegmenter):
@@ -300,52 +287,20 @@ class PeopleSegmenter(PipelineSegmenter):
     def _find_more(
         self, rgb: np.ndarray, found: list[tuple[float, LandmarkResult]], view: NanoDetView
     ) -> list[tuple[float, LandmarkResult]]:
-        """(score, person) of the people the face-free finder sees (``view``) where nobody was found yet,
-        each confirmed by the landmark model on the box's square (the image greyed outside the box with
-        ``finder_isolate``), upright or else upside down; with ``finder_selfie``, a confident box it
-        rejects gets the selfie model's mask, scored as a landmark person of the least presence kept."""
-        covered = np.zeros(rgb.shape[:2], bool)
-        found_boxes = []
-        for _, person in found:
-            mask = person.prob > 0.5
-            covered |= mask
-            found_boxes.append(box_of_mask(mask))
-        tallest = max((float(y1 - y0) for _, y0, _, y1 in found_boxes), default=0.0)
-        boxes = unseen_boxes(
-            [(p.score, p.box) for p in view.people],
-            covered,
-            found_boxes=found_boxes,
+        """(score, person) of the people the face-free finder sees where nobody was found yet
+        (:func:`~bodyseg.segmenters.bodyseg.finder.find_unseen_people` with this method's options)."""
+        return find_unseen_people(
+            rgb,
+            found,
+            view,
+            self.models.landmarks,
+            min_presence=self.min_presence,
+            min_height=self.finder_min_height,
             max_iou=self.finder_max_iou,
-        )
-        boxes = [(score, box) for score, box in boxes if box[3] - box[1] >= self.finder_min_height * tallest]
-        more = []
-        for (score, box), upright, turned in zip(
-            boxes, detections_from_boxes(boxes), detections_from_boxes(boxes, turned=True), strict=True
-        ):
-            seen = isolate_box(rgb, box, self.finder_isolate_margin) if self.finder_isolate else rgb
-            for det in (upright, turned):
-                person = segment_person(seen, det, self.models.landmarks, second_pass=True)
-                if person.presence >= self.min_presence:
-                    more.append((det.score * person.presence, dataclasses.replace(person, found_by="nanodet")))
-                    break
-            else:
-                if self.finder_selfie and score >= self.finder_selfie_min_score and self.models.selfie is not None:
-                    person = self._selfie_person(seen, box)
-                    if np.count_nonzero(person.prob > 0.5) >= self.finder_selfie_min_fill * box_area(box):
-                        more.append((score * self.min_presence, person))
-        return more
-
-    def _selfie_person(self, rgb: np.ndarray, box: np.ndarray) -> LandmarkResult:
-        """A person the landmark model could not read: the selfie model's mask in ``box``, no keypoints."""
-        x0, y0, x1, y1 = (float(v) for v in box)
-        centre, top = [(x0 + x1) / 2, (y0 + y1) / 2], [(x0 + x1) / 2, y0]
-        return LandmarkResult(
-            keypoints=np.zeros((33, 3), np.float32),  # visibility 0: none known
-            presence=self.min_presence,
-            prob=selfie_in_box(rgb, box, self._selfie_once),
-            roi=RotatedSquare(centre[0], centre[1], max(x1 - x0, y1 - y0), 0.0),
-            alignment=np.array([centre, top], np.float32),
-            found_by=SELFIE_FOUND,
+            isolate_margin=self.finder_isolate_margin if self.finder_isolate else None,
+            selfie=self._selfie_once if self.finder_selfie and self.models.selfie is not None else None,
+            selfie_min_score=self.finder_selfie_min_score,
+            selfie_min_fill=self.finder_selfie_min_fill,
         )
 
     def _selfie_once(self, rgb: np.ndarray) -> np.ndarray:
@@ -368,18 +323,8 @@ class PeopleSegmenter(PipelineSegmenter):
         return self._with_parts(rgb, self._follow(rgb, previous))
 
     def _follow(self, rgb: np.ndarray, previous: Segmentation) -> Segmentation | None:
-        followed = previous.meta.get(FOLLOW_KEY)
-        if not followed:
-            return None
-        found = []
-        for entry in followed:
-            person = self.models.landmarks.run(rgb, RotatedSquare(*entry["roi"]))
-            if person.presence >= self.min_presence:
-                person = dataclasses.replace(person, found_by=entry.get("found_by", person.found_by))
-                found.append((entry["detector_score"] * person.presence, person))
-            elif self.redetect_on == "anyone-lost":
-                return None
-        return self._assemble(rgb, found) if found else None
+        found = follow_people(rgb, previous, self.models.landmarks, self.min_presence, self.redetect_on)
+        return None if found is None else self._assemble(rgb, found)
 
     def _refined(
         self, rgb: np.ndarray, found: list[tuple[float, LandmarkResult]]
@@ -431,46 +376,9 @@ class PeopleSegmenter(PipelineSegmenter):
             )
             for mask, (score, person), by in zip(masks, found, found_by, strict=False)
         ]
-        followed = (
-            [True] * len(found) if self.follow_bystanders else not_bystanders(people, found_by, self.finder_min_height)
+        follow = follow_entries(
+            found, people, follow_bystanders=self.follow_bystanders, min_height=self.finder_min_height
         )
-        followed = [chosen and by != SELFIE_FOUND for chosen, by in zip(followed, found_by, strict=True)]
-        follow = [
-            {
-                "roi": dataclasses.astuple(person.next_roi()),
-                "detector_score": score / max(person.presence, 1e-6),
-                "found_by": person.found_by,
-            }
-            for (score, person), chosen in zip(found, followed, strict=True)
-            if chosen
-        ]
         return Segmentation(
             prob=union.astype(np.float32), people=people, meta={FOLLOW_KEY: follow, FOUND_BY_KEY: found_by}
         )
-
-
-def not_bystanders(people: list[Person], found_by: list[str], min_height: float) -> list[bool]:
-    """False for the bystanders among ``people``: seen only by the face-free finder (``found_by``
-    ``"nanodet"``) with a box shorter than ``min_height`` times the tallest person's.
-
-    Example:
-        >>> def person(height): return Person(np.zeros((1, 1), bool), (0, 0, 10, height))
-        >>> people = [person(100), person(50), person(80), person(40)]
-        >>> not_bystanders(people, ["pose", "nanodet", "nanodet", "pose"], 0.7)
-        [True, False, True, True]
-    """
-    tallest = max((p.box[3] - p.box[1] for p in people), default=0)
-    return [
-        by != "nanodet" or p.box[3] - p.box[1] >= min_height * tallest for p, by in zip(people, found_by, strict=True)
-    ]
-
-
-def box_area(box: np.ndarray) -> float:
-    """Area of an ``(x0, y0, x1, y1)`` box (0 when empty).
-
-    Example:
-        >>> box_area(np.array([10.0, 0.0, 50.0, 100.0])), box_area(np.array([5.0, 5.0, 5.0, 9.0]))
-        (4000.0, 0.0)
-    """
-    x0, y0, x1, y1 = (float(v) for v in box)
-    return max(0.0, x1 - x0) * max(0.0, y1 - y0)

@@ -1,0 +1,101 @@
+"""People only the face-free finder sees: each NanoDet box the people already found do not cover is
+checked by the landmark model (on the image greyed around the box, upright, else upside down); a
+confident box it cannot read gets the selfie model's mask instead.
+
+Example:
+    >>> SELFIE_FOUND
+    'nanodet+selfie'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+
+from bodyseg.geometry import RotatedSquare, box_area
+from bodyseg.models.nanodet import NanoDetView
+from bodyseg.models.pose_landmarks import LandmarkModel, LandmarkResult
+from bodyseg.result import box_of_mask
+from bodyseg.segmenters.bodyseg.masks import segment_person
+from bodyseg.segmenters.bodyseg.people import detections_from_boxes, isolate_box, selfie_in_box, unseen_boxes
+
+#: ``found_by`` of a person whose mask is the selfie model's inside a face-free box: no landmarks,
+#: so not refined, not blended, not followed in video.
+SELFIE_FOUND = "nanodet+selfie"
+
+
+def find_unseen_people(
+    rgb: np.ndarray,
+    found: list[tuple[float, LandmarkResult]],
+    view: NanoDetView,
+    landmarks: LandmarkModel,
+    *,
+    min_presence: float,
+    min_height: float,
+    max_iou: float,
+    isolate_margin: float | None = None,
+    selfie: Callable[[np.ndarray], np.ndarray] | None = None,
+    selfie_min_score: float = 0.4,
+    selfie_min_fill: float = 0.1,
+) -> list[tuple[float, LandmarkResult]]:
+    """(score, person) of the people NanoDet sees (``view``) where nobody in ``found`` is yet.
+
+    A box is checked when the people found cover less than half of it, it overlaps none of their
+    boxes by more than ``max_iou``, and it is at least ``min_height`` of the tallest one's height
+    (shorter ones are bystanders). The landmark model checks it on the box's square, upright or else
+    upside down, on the image greyed outside the box grown by ``isolate_margin`` (None: the image as
+    it is); a person it is sure of (``min_presence``) is kept, scored NanoDet x presence. A box it
+    rejects both ways that NanoDet scores ``selfie_min_score`` or more gets, with ``selfie``, the
+    selfie model's mask inside it (:func:`selfie_person`) when that fills ``selfie_min_fill`` of the box.
+    """
+    covered = np.zeros(rgb.shape[:2], bool)
+    found_boxes = []
+    for _, person in found:
+        mask = person.prob > 0.5
+        covered |= mask
+        found_boxes.append(box_of_mask(mask))
+    tallest = max((float(y1 - y0) for _, y0, _, y1 in found_boxes), default=0.0)
+    boxes = unseen_boxes([(p.score, p.box) for p in view.people], covered, found_boxes=found_boxes, max_iou=max_iou)
+    boxes = [(score, box) for score, box in boxes if box[3] - box[1] >= min_height * tallest]
+    more = []
+    for (score, box), upright, turned in zip(
+        boxes, detections_from_boxes(boxes), detections_from_boxes(boxes, turned=True), strict=True
+    ):
+        seen = rgb if isolate_margin is None else isolate_box(rgb, box, isolate_margin)
+        for det in (upright, turned):
+            person = segment_person(seen, det, landmarks, second_pass=True)
+            if person.presence >= min_presence:
+                more.append((det.score * person.presence, dataclasses.replace(person, found_by="nanodet")))
+                break
+        else:
+            if selfie is not None and score >= selfie_min_score:
+                person = selfie_person(seen, box, selfie, min_presence)
+                if np.count_nonzero(person.prob > 0.5) >= selfie_min_fill * box_area(box):
+                    more.append((score * min_presence, person))
+    return more
+
+
+def selfie_person(
+    rgb: np.ndarray, box: np.ndarray, selfie: Callable[[np.ndarray], np.ndarray], presence: float
+) -> LandmarkResult:
+    """A person the landmark model could not read: the selfie model's mask in ``box``
+    (:func:`~bodyseg.segmenters.bodyseg.people.selfie_in_box`), no keypoints, ``found_by`` :data:`SELFIE_FOUND`.
+
+    Example:
+        >>> full = lambda crop: np.ones(crop.shape[:2], np.float32)
+        >>> person = selfie_person(np.zeros((40, 60, 3), np.uint8), np.array([20.0, 10.0, 30.0, 30.0]), full, 0.7)
+        >>> int((person.prob > 0.5).sum()), person.found_by, float(person.keypoints[:, 2].max())
+        (200, 'nanodet+selfie', 0.0)
+    """
+    x0, y0, x1, y1 = (float(v) for v in box)
+    centre, top = [(x0 + x1) / 2, (y0 + y1) / 2], [(x0 + x1) / 2, y0]
+    return LandmarkResult(
+        keypoints=np.zeros((33, 3), np.float32),  # visibility 0: none known
+        presence=presence,
+        prob=selfie_in_box(rgb, box, selfie),
+        roi=RotatedSquare(centre[0], centre[1], max(x1 - x0, y1 - y0), 0.0),
+        alignment=np.array([centre, top], np.float32),
+        found_by=SELFIE_FOUND,
+    )
