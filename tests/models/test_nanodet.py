@@ -8,7 +8,15 @@ import pytest
 from bodyseg import example_image, read_image
 from bodyseg.geometry import box_iou
 from bodyseg.models.card import card_problems, read_card, shipped_card
-from bodyseg.models.nanodet import NAME, NanoDetPersons, PersonBox, decode_nanodet, nanodet_input, non_max_suppression
+from bodyseg.models.nanodet import (
+    NAME,
+    NanoDetPersons,
+    PersonBox,
+    decode_nanodet,
+    nanodet_input,
+    non_max_suppression,
+    tile_windows,
+)
 from bodyseg.models.runtime import shipped_model_path
 from tests.conftest import dataset_path
 
@@ -79,3 +87,40 @@ def test_nanodet_person_free_scenes_stated_count():
     found = sum(len(detector.detect(read_image(path))) for path in sorted(folder.glob("*.jpg")))
     # Measured (benchmarks/detector_boxes.py): 10 false detections over the 84 frames at min_score 0.35.
     assert found <= 10
+
+
+def test_tile_windows_cover_the_image_with_the_asked_overlap():
+    # 2 x 2 tiles sharing a quarter: each side is 1 / 1.75 of the image's, starting 0.75 of a tile in
+    windows = tile_windows((70, 140), 2, 0.25)
+    assert windows == [(0, 0, 80, 40), (60, 0, 140, 40), (0, 30, 80, 70), (60, 30, 140, 70)]
+    covered = np.zeros((70, 140), int)
+    for x0, y0, x1, y1 in windows:
+        covered[y0:y1, x0:x1] += 1
+    assert covered.min() == 1 and covered[30:40, 60:80].min() == 4  # the shared centre is seen by all four
+
+
+def test_detect_in_tiles_moves_boxes_to_the_image_and_drops_those_cut_by_an_inner_border():
+    seen = []
+
+    def detect(tile):
+        seen.append(tile.shape[:2])
+        return [
+            PersonBox(0.8, np.array([10, 10, 20, 30], np.float32)),  # inside the tile: kept, moved
+            PersonBox(0.6, np.array([50, 5, 80, 25], np.float32)),  # reaches the tile's right side (80 wide)
+        ]
+
+    finder = NanoDetPersons.__new__(NanoDetPersons)  # no model: detect is stubbed
+    finder.detect = detect
+    people = finder.detect_in_tiles(np.zeros((70, 140, 3), np.uint8), grid=2, overlap=0.25)
+    assert seen == [(40, 80)] * 4
+    boxes = sorted(tuple(p.box.tolist()) for p in people)
+    # the right-side box is kept only in the two right tiles (their right side is the image's)
+    assert boxes == [
+        (10.0, 10.0, 20.0, 30.0),
+        (10.0, 40.0, 20.0, 60.0),
+        (70.0, 10.0, 80.0, 30.0),
+        (70.0, 40.0, 80.0, 60.0),
+        (110.0, 5.0, 140.0, 25.0),
+        (110.0, 35.0, 140.0, 55.0),
+    ]
+    assert [p.score for p in people] == sorted((p.score for p in people), reverse=True)

@@ -49,10 +49,12 @@ class PersonBox:
     Attributes:
         score: the model's confidence that this is a person, in [0, 1].
         box: ``(x0, y0, x1, y1)`` float32, clipped to the image.
+        tiled: found in a tile of the image (:meth:`NanoDetPersons.detect_in_tiles`), not in the whole view.
     """
 
     score: float
     box: np.ndarray
+    tiled: bool = False
 
 
 def clip_box(box: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -218,3 +220,54 @@ class NanoDetPersons:
             np.concatenate([cell_centres(stride, scale) for stride in NANODET_STRIDES]),
             np.concatenate([scores[cells] for cells in grids]),
         )
+
+    def detect_in_tiles(self, rgb: np.ndarray, grid: int = 2, overlap: float = 0.25) -> list[PersonBox]:
+        """People found in ``grid`` x ``grid`` overlapping tiles of the image (:func:`tile_windows`), each
+        seen at NanoDet's full 416 px: small people the whole-image view is too coarse for. A box
+        cut by a tile's inner border is left out (the neighbouring tile or the whole view sees that
+        person whole). Boxes in image pixels, best first, not suppressed against each other.
+
+        Example:
+            >>> from bodyseg import example_image, read_image
+            >>> rgb = read_image(example_image())
+            >>> people = NanoDetPersons().detect_in_tiles(rgb)  # parts of the one large person, in image pixels
+            >>> height, width = rgb.shape[:2]
+            >>> all(0 <= p.box[0] < p.box[2] <= width and 0 <= p.box[1] < p.box[3] <= height for p in people)
+            True
+        """
+        height, width = rgb.shape[:2]
+        people = []
+        for x0, y0, x1, y1 in tile_windows((height, width), grid, overlap):
+            inner = (x0 > 0, y0 > 0, x1 < width, y1 < height)  # which sides of the tile are inside the image
+            for person in self.detect(rgb[y0:y1, x0:x1]):
+                bx0, by0, bx1, by1 = (float(v) for v in person.box)
+                cut = (bx0 <= TILE_EDGE, by0 <= TILE_EDGE, bx1 >= x1 - x0 - TILE_EDGE, by1 >= y1 - y0 - TILE_EDGE)
+                if any(c and i for c, i in zip(cut, inner, strict=True)):
+                    continue
+                person.box = person.box + np.array([x0, y0, x0, y0], np.float32)
+                person.tiled = True
+                people.append(person)
+        return sorted(people, key=lambda p: -p.score)
+
+
+#: A tile's box within this many pixels of a tile border counts as cut by it.
+TILE_EDGE = 2
+
+
+def tile_windows(shape: tuple[int, int], grid: int, overlap: float) -> list[tuple[int, int, int, int]]:
+    """``(x0, y0, x1, y1)`` of ``grid`` x ``grid`` tiles covering an image of ``shape`` (H, W), neighbours
+    sharing ``overlap`` of a tile's side.
+
+    Example:
+        >>> tile_windows((100, 200), 2, 0.25)
+        [(0, 0, 114, 57), (86, 0, 200, 57), (0, 43, 114, 100), (86, 43, 200, 100)]
+    """
+    height, width = shape
+    span = grid - (grid - 1) * overlap  # tiles' sides per image side
+    tile_h, tile_w = height / span, width / span
+    windows = []
+    for row in range(grid):
+        for col in range(grid):
+            x0, y0 = round(col * tile_w * (1 - overlap)), round(row * tile_h * (1 - overlap))
+            windows.append((x0, y0, min(width, round(x0 + tile_w)), min(height, round(y0 + tile_h))))
+    return windows

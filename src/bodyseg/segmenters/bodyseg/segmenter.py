@@ -26,7 +26,7 @@ from bodyseg.models.pose_detector import Detection
 from bodyseg.models.pose_landmarks import LANDMARK_VARIANTS, LandmarkResult
 from bodyseg.refine.edges import refine_edges
 from bodyseg.result import Person, Segmentation, box_of_mask
-from bodyseg.segmenters.bodyseg.finder import SELFIE_FOUND, find_unseen_people
+from bodyseg.segmenters.bodyseg.finder import SELFIE_FOUND, find_unseen_people, look_in_tiles
 from bodyseg.segmenters.bodyseg.following import FOLLOW_KEY, REDETECT_ON, follow_entries, follow_people
 from bodyseg.segmenters.bodyseg.loading import PipelineModels
 from bodyseg.segmenters.bodyseg.masks import (
@@ -99,6 +99,10 @@ class PeopleSegmenter(PipelineSegmenter):
             person in the box, not onto a neighbour in the same crop: crowds, small pedestrians, an
             audience (camvid 0.305 -> 0.377, coco 0.562 -> 0.571 and mask AP50 0.287 -> 0.314, davis
             0.681 -> 0.684; ccp -0.002: bystanders it now finds that ccp leaves unlabelled).
+        finder_tiles: when nobody found (or seen by NanoDet) is this share of the image's height or
+            taller, NanoDet also looks at 2 x 2 overlapping tiles of the image, each at its full
+            416 px (:func:`~bodyseg.segmenters.bodyseg.finder.look_in_tiles`): scenes of small
+            people, whom the whole-image view misses under about 60 pixels; 0: never.
         finder_min_height: when the pose detector found someone, a person only the face-free detector
             sees is kept if their box is at least this fraction of the tallest person's height (smaller
             ones are bystanders: the audience around a dancer, passers-by behind a portrait); anyone it
@@ -195,6 +199,7 @@ class PeopleSegmenter(PipelineSegmenter):
         finder_min_score: float = 0.35,
         finder_min_height: float = 0.7,
         finder_isolate: bool = True,
+        finder_tiles: float = 0.3,
         finder_selfie: bool = True,
         drop_animals: bool = True,
         landmarks: str = "full",
@@ -227,6 +232,7 @@ class PeopleSegmenter(PipelineSegmenter):
         self.finder = check_choice("finder", finder, FINDERS)
         self.finder_min_height = check_float("finder_min_height", finder_min_height, 0.0, 1.0)
         self.finder_isolate = check_bool("finder_isolate", finder_isolate)
+        self.finder_tiles = check_float("finder_tiles", finder_tiles, 0.0, 1.0)
         self.finder_selfie = check_bool("finder_selfie", finder_selfie)
         self.drop_animals = check_bool("drop_animals", drop_animals)
         self.refiner_people = check_choice("refiner_people", refiner_people, REFINER_PEOPLE)
@@ -278,7 +284,7 @@ class PeopleSegmenter(PipelineSegmenter):
             return self._close_up_selfie(rgb)
         if self.models.finder is None:
             return self._assemble(rgb, found)
-        view = self.models.finder.look(rgb)
+        view = look_in_tiles(rgb, found, self.models.finder.look(rgb), self.models.finder, self.finder_tiles)
         everyone = found + self._find_more(rgb, found, view)
         if self.drop_animals:
             everyone = [(s, p) for s, p in everyone if not looks_like_animal(view, box_of_mask(p.prob > 0.5))]
