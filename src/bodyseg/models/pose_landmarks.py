@@ -61,6 +61,8 @@ class LandmarkResult:
             from which the next region is computed (:meth:`next_roi`).
         found_by: what found the person the region came from (``"pose"``: the pose detector;
             ``"nanodet"``: the face-free detector).
+        carried: video: frames in a row this result was carried over unchanged, without a landmark
+            run, because the person's box did not change (0: read on this frame).
     """
 
     keypoints: np.ndarray
@@ -69,6 +71,7 @@ class LandmarkResult:
     roi: RotatedSquare
     alignment: np.ndarray
     found_by: str = "pose"
+    carried: int = 0
 
     def next_roi(self) -> RotatedSquare:
         """The region the landmarks themselves suggest (MediaPipe's second pass / next video frame)."""

@@ -428,3 +428,23 @@ def test_tiles_find_small_people_the_whole_view_misses():
     with create("bodyseg", finder_tiles=0) as whole, create("bodyseg") as tiled:
         assert whole.segment(path).people == []
         assert iou(tiled.segment(path).mask(), truth) > 0.4
+
+
+@pytest.mark.parametrize("carry_still", [False, True])
+def test_following_carries_a_still_person_over_without_a_landmark_run(carry_still):
+    """Two people followed; only the one at x = 90 moves between frames. With carry_still the other is
+    carried over as it was (no landmark run) for two frames in a row, then read again; a carried
+    person keeps its mask and what found it."""
+    segmenter, previous = two_people(SquareLandmarks())
+    segmenter.carry_still = carry_still
+    frame = np.full((80, 120, 3), 60, np.uint8)
+    first = segmenter.segment_next(frame, previous)  # entries of the two-people stand-in carry no thumbnails
+    runs = []
+    for step in range(1, 4):
+        moved = frame.copy()
+        moved[:, 70:] = 60 + 20 * step  # the right half changes on every frame
+        segmenter.models.landmarks.centres.clear()
+        first = segmenter.segment_next(moved, first)
+        runs.append(sorted(segmenter.models.landmarks.centres))
+        assert sorted(first.meta[FOUND_BY_KEY]) == ["nanodet", "pose"] and first.mask()[40, 30]
+    assert runs == ([[30.0, 90.0]] * 3 if not carry_still else [[90.0], [90.0], [30.0, 90.0]])

@@ -155,6 +155,12 @@ class PeopleSegmenter(PipelineSegmenter):
             kept when the pose detector found nobody, e.g. the audience around an upside-down dancer);
             off by default: they are found again by each full run and the video's tracker carries
             their mask in between (a landmark run per bystander per frame saved).
+        carry_still: video: between full runs, a followed person whose box did not change since the
+            last frame (a 16 x 16 grey thumbnail within 2 grey levels) is carried over as it was,
+            without a landmark run, at most 2 frames in a row
+            (:func:`~bodyseg.segmenters.bodyseg.following.looks_still`): the still audience around
+            a dancer costs a landmark run every third frame instead of every frame. On by default
+            in video (:attr:`video_defaults`), off for photos.
         models: (Python only) the models to run instead of the shipped ones, see :class:`PipelineModels`.
 
     Fails on: people whose hips and shoulders are both hidden; heavy crowds (one mask per
@@ -177,7 +183,9 @@ class PeopleSegmenter(PipelineSegmenter):
     finder_isolate_margin = 0.2
     #: In video the selfie model's share of large people's edges costs a selfie run a frame (a
     #: one-dancer clip 34 -> 27 frames/s) for 0.002 less IoU on lucia: off.
-    video_defaults: ClassVar[dict[str, Any]] = {"selfie_share_body": 0.0}
+    #: Still people are carried over between frames (``carry_still``) in video only: a photo's result
+    #: does not need to keep its people's landmark results.
+    video_defaults: ClassVar[dict[str, Any]] = {"selfie_share_body": 0.0, "carry_still": True}
     #: With ``finder_selfie``, NanoDet's least score for a box the landmark model rejected to get the
     #: selfie model's mask (0.4 and 0.5 measured: 0.4 found more on davis and camvid, no more on the
     #: person-free scenes; NanoDet's own threshold is ``finder_min_score``).
@@ -216,12 +224,14 @@ class PeopleSegmenter(PipelineSegmenter):
         parts_flip: bool = True,
         redetect_on: str = "everyone-lost",
         follow_bystanders: bool = False,
+        carry_still: bool = False,
         models: PipelineModels | None = None,
     ) -> None:
         self.parts = check_choice("parts", parts, PART_OPTIONS)
         self.parts_flip = check_bool("parts_flip", parts_flip)
         self.redetect_on = check_choice("redetect_on", redetect_on, REDETECT_ON)
         self.follow_bystanders = check_bool("follow_bystanders", follow_bystanders)
+        self.carry_still = check_bool("carry_still", carry_still)
         self.min_presence = check_float("min_presence", min_presence, 0.0, 1.0)
         self.tiles = check_choice("tiles", tiles, (True, False, "empty"))
         self.tile_min_score = check_float("tile_min_score", tile_min_score, 0.0, 1.0)
@@ -329,7 +339,9 @@ class PeopleSegmenter(PipelineSegmenter):
         return self._with_parts(rgb, self._follow(rgb, previous))
 
     def _follow(self, rgb: np.ndarray, previous: Segmentation) -> Segmentation | None:
-        found = follow_people(rgb, previous, self.models.landmarks, self.min_presence, self.redetect_on)
+        found = follow_people(
+            rgb, previous, self.models.landmarks, self.min_presence, self.redetect_on, carry_still=self.carry_still
+        )
         return None if found is None else self._assemble(rgb, found)
 
     def _refined(
@@ -338,7 +350,8 @@ class PeopleSegmenter(PipelineSegmenter):
         """``found`` with the chosen people's masks corrected by the refinement net (when there is one)
         and large people's blended with the selfie model's (``selfie_share_body``)."""
         selfie = functools.cache(lambda: self.models.selfie(rgb))  # run at most once per frame
-        read = [i for i, (_, person) in enumerate(found) if person.found_by != SELFIE_FOUND]  # with landmarks
+        # read by the landmark model on this frame (not selfie-found, not carried over already refined)
+        read = [i for i, (_, person) in enumerate(found) if person.found_by != SELFIE_FOUND and not person.carried]
         people = [found[i][1] for i in read]
         if self.models.refiner is not None:
             people = refine_in_crops(
@@ -383,7 +396,11 @@ class PeopleSegmenter(PipelineSegmenter):
             for mask, (score, person), by in zip(masks, found, found_by, strict=False)
         ]
         follow = follow_entries(
-            found, people, follow_bystanders=self.follow_bystanders, min_height=self.finder_min_height
+            found,
+            people,
+            follow_bystanders=self.follow_bystanders,
+            min_height=self.finder_min_height,
+            rgb=rgb if self.carry_still else None,
         )
         return Segmentation(
             prob=union.astype(np.float32), people=people, meta={FOLLOW_KEY: follow, FOUND_BY_KEY: found_by}
