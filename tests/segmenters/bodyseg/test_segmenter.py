@@ -379,6 +379,47 @@ def test_bystanders_are_kept_but_not_followed_unless_asked(follow_bystanders):
     assert followed == ([20.0, 60.0, 90.0] if follow_bystanders else [20.0, 90.0])
 
 
+def standing(height: int, x0: int, found_by: str, shape=(200, 300)) -> LandmarkResult:
+    """A stand-in person ``height`` px tall, 20 px wide from ``x0``, feet at y = 190."""
+    prob = np.zeros(shape, np.float32)
+    prob[190 - height : 190, x0 : x0 + 20] = 0.9
+    alignment = np.array([[x0 + 10, 190 - height / 2], [x0 + 10, 190 - height]], np.float32)
+    return LandmarkResult(np.zeros((33, 3), np.float32), 0.9, prob, None, alignment, found_by)
+
+
+@pytest.mark.parametrize(
+    ("subject_height", "tallest", "checked"),
+    [(0.0, 60, False), (0.4, 60, True), (0.4, 100, False), (0.25, 60, False)],
+)
+def test_bystanders_are_dropped_only_around_a_main_subject(subject_height, tallest, checked):
+    """A face-free box 30 px tall beside the tallest person found (60 or 100 px in a 200 x 300 image) is
+    a bystander (shorter than 0.7 of them) only when that person is at least ``subject_height`` of the
+    image's height tall: in a street scene where everyone is small (60 px = 0.3 of it) it is checked."""
+    view = NanoDetView([PersonBox(0.8, np.array([200.0, 160.0, 220.0, 190.0]))], np.zeros((0, 2)), np.zeros((0, 80)))
+    landmarks = SquareLandmarks()
+    models = PipelineModels(detector=Recorder(), landmarks=landmarks)
+    segmenter = PeopleSegmenter(
+        edges="none", finder_min_height=0.7, finder_subject_height=subject_height, models=models
+    )
+    more = segmenter._find_more(np.zeros((200, 300, 3), np.uint8), [(0.9, standing(tallest, 20, "pose"))], view)
+    assert len(more) == int(checked) and set(landmarks.centres) == ({210.0} if checked else set())
+
+
+@pytest.mark.parametrize(("subject_height", "followed"), [(0.0, [30.0]), (0.4, [30.0, 210.0])])
+def test_in_a_street_scene_the_small_people_are_followed_too(subject_height, followed):
+    """Video follows the same people the finder keeps: around a small person (0.3 of the image tall)
+    nobody is a bystander, so the short person only the face-free finder saw is followed too."""
+    segmenter = PeopleSegmenter(
+        edges="none",
+        finder_subject_height=subject_height,
+        models=PipelineModels(detector=Recorder(), landmarks=SquareLandmarks()),
+    )
+    found = [(0.8, standing(60, 20, "pose")), (0.7, standing(30, 200, "nanodet"))]
+    seg = segmenter._assemble(np.zeros((200, 300, 3), np.uint8), found)
+    assert len(seg.people) == 2
+    assert [entry["roi"][0] for entry in seg.meta[FOLLOW_KEY]] == followed
+
+
 @pytest.mark.parametrize(
     ("options", "loaded"),
     [({}, True), ({"selfie_share_body": 0}, True), ({"selfie_share_body": 0, "finder_selfie": False}, False)],

@@ -35,6 +35,7 @@ def find_unseen_people(
     min_presence: float,
     min_height: float,
     max_iou: float,
+    subject_height: float = 0.0,
     isolate_margin: float | None = None,
     selfie: Callable[[np.ndarray], np.ndarray] | None = None,
     selfie_min_score: float = 0.4,
@@ -46,7 +47,9 @@ def find_unseen_people(
     boxes by more than ``max_iou``, and it is at least ``min_height`` of the tallest one's height
     (shorter ones are bystanders). The landmark model checks it on the box's square, upright or else
     upside down, on the image greyed outside the box grown by ``isolate_margin`` (None: the image as
-    it is); a person it is sure of (``min_presence``) is kept, scored NanoDet x presence. A box it
+    it is). The height rule holds only when the tallest one is a main subject, at least ``subject_height``
+    of the image tall (:func:`bystander_height`): in a street scene where everyone is small, every box
+    is checked. A person it is sure of (``min_presence``) is kept, scored NanoDet x presence. A box it
     rejects both ways that NanoDet scores ``selfie_min_score`` or more gets, with ``selfie``, the
     selfie model's mask inside it (:func:`selfie_person`) when that fills ``selfie_min_fill`` of the box,
     unless only a tile of the image saw it (``PersonBox.tiled``).
@@ -59,7 +62,8 @@ def find_unseen_people(
         found_boxes.append(box_of_mask(mask))
     tallest = max((float(y1 - y0) for _, y0, _, y1 in found_boxes), default=0.0)
     boxes = unseen_boxes([(p.score, p.box) for p in view.people], covered, found_boxes=found_boxes, max_iou=max_iou)
-    boxes = [(score, box) for score, box in boxes if box[3] - box[1] >= min_height * tallest]
+    least = bystander_height(tallest, rgb.shape[0], min_height, subject_height)
+    boxes = [(score, box) for score, box in boxes if box[3] - box[1] >= least]
     # boxes only a tile saw get no selfie mask: on person-free scenes they were birds and figurines
     tiled = {id(p.box) for p in view.people if p.tiled}
     more = []
@@ -100,6 +104,22 @@ def look_in_tiles(
         return view
     people = sorted(view.people + finder.detect_in_tiles(rgb), key=lambda p: -p.score)
     return dataclasses.replace(view, people=non_max_suppression(people, finder.iou_threshold))
+
+
+def bystander_height(tallest: float, image_height: float, min_height: float, subject_height: float) -> float:
+    """The least box height of a person only the face-free finder sees who is not a bystander:
+    ``min_height`` times the ``tallest`` person's height, when that person is a main subject (at least
+    ``subject_height`` of ``image_height`` tall); 0 (everyone kept) when everyone is small.
+
+    Example:
+        >>> bystander_height(300, 480, 0.7, 0.4)  # a main subject: shorter than 210 px are bystanders
+        210.0
+        >>> bystander_height(150, 480, 0.7, 0.4)  # a street scene: nobody is a bystander
+        0.0
+        >>> bystander_height(150, 480, 0.7, 0.0)  # subject_height 0: the height rule always holds
+        105.0
+    """
+    return min_height * tallest if tallest >= subject_height * image_height else 0.0
 
 
 def selfie_person(

@@ -16,7 +16,7 @@ import numpy as np
 from bodyseg.geometry import RotatedSquare
 from bodyseg.models.pose_landmarks import LandmarkModel, LandmarkResult
 from bodyseg.result import Person, Segmentation
-from bodyseg.segmenters.bodyseg.finder import SELFIE_FOUND
+from bodyseg.segmenters.bodyseg.finder import SELFIE_FOUND, bystander_height
 
 #: ``Segmentation.meta`` key of what a video's next frame follows: per person, the landmark
 #: model's next region ``roi`` (cx, cy, side, angle) and the ``detector_score`` it started from.
@@ -99,6 +99,7 @@ def follow_entries(
     *,
     follow_bystanders: bool,
     min_height: float,
+    subject_height: float = 0.0,
     rgb: np.ndarray | None = None,
 ) -> list[dict]:
     """What a frame hands on to the next (:data:`FOLLOW_KEY`): an entry per person found (``found``,
@@ -107,7 +108,7 @@ def follow_entries(
     frame (``rgb``), each entry also keeps the person, their box and its thumbnail, so that the next
     frame can carry a still person over (:func:`looks_still`)."""
     found_by = [person.found_by for _, person in found]
-    chosen = [True] * len(found) if follow_bystanders else not_bystanders(people, found_by, min_height)
+    chosen = [True] * len(found) if follow_bystanders else not_bystanders(people, found_by, min_height, subject_height)
     entries = []
     for (score, person), assembled, keep in zip(found, people, chosen, strict=True):
         if not keep or person.found_by == SELFIE_FOUND:
@@ -123,17 +124,25 @@ def follow_entries(
     return entries
 
 
-def not_bystanders(people: list[Person], found_by: list[str], min_height: float) -> list[bool]:
+def not_bystanders(
+    people: list[Person], found_by: list[str], min_height: float, subject_height: float = 0.0
+) -> list[bool]:
     """False for the bystanders among ``people``: seen only by the face-free finder (``found_by``
-    ``"nanodet"``) with a box shorter than ``min_height`` times the tallest person's.
+    ``"nanodet"``) with a box shorter than ``min_height`` times the tallest person's, when the tallest
+    is at least ``subject_height`` of the image tall (:func:`~bodyseg.segmenters.bodyseg.finder.bystander_height`).
 
     Example:
         >>> def person(height): return Person(np.zeros((1, 1), bool), (0, 0, 10, height))
         >>> people = [person(100), person(50), person(80), person(40)]
         >>> not_bystanders(people, ["pose", "nanodet", "nanodet", "pose"], 0.7)
         [True, False, True, True]
+        >>> def person(height): return Person(np.zeros((400, 1), bool), (0, 0, 10, height))
+        >>> people = [person(100), person(50), person(80), person(40)]
+        >>> not_bystanders(people, ["pose", "nanodet", "nanodet", "pose"], 0.7, 0.4)  # 100 < 0.4 x 400
+        [True, True, True, True]
     """
-    tallest = max((p.box[3] - p.box[1] for p in people), default=0)
-    return [
-        by != "nanodet" or p.box[3] - p.box[1] >= min_height * tallest for p, by in zip(people, found_by, strict=True)
-    ]
+    if not people:
+        return []
+    tallest = max(p.box[3] - p.box[1] for p in people)
+    least = bystander_height(tallest, people[0].mask.shape[0], min_height, subject_height)
+    return [by != "nanodet" or p.box[3] - p.box[1] >= least for p, by in zip(people, found_by, strict=True)]
