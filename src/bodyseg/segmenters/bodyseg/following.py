@@ -44,7 +44,8 @@ def box_thumbnail(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray
     """
     x0, y0, x1, y1 = box
     crop = rgb[max(0, y0) : max(y0 + 1, y1), max(0, x0) : max(x0 + 1, x1)]
-    grey = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2GRAY)
+    step = max(1, min(crop.shape[:2]) // (4 * THUMBNAIL_SIDE))  # every few pixels: a thumbnail needs no more
+    grey = cv2.cvtColor(np.ascontiguousarray(crop[::step, ::step]), cv2.COLOR_RGB2GRAY)
     return cv2.resize(grey, (THUMBNAIL_SIDE, THUMBNAIL_SIDE), interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
