@@ -58,9 +58,10 @@ import numpy as np
 from bodyseg.datasets import open_dataset
 from bodyseg.geometry import box_iou
 from bodyseg.metrics.instances import interpolated_ap, match_by_score
-from bodyseg.models.nanodet import NanoDetPersons, non_max_suppression
+from bodyseg.models.nanodet import NanoDetPersons
 from bodyseg.models.pose_detector import PoseDetector
 from bodyseg.models.pose_landmarks import LandmarkModel, roi_from_detection
+from bodyseg.segmenters.bodyseg.finder import look_in_tiles
 
 LOG = logging.getLogger("detector_boxes")
 #: Detections scored below this are not kept at all (AP is computed over the rest).
@@ -179,8 +180,8 @@ def nanodet_tiles_row(min_score: float, threads: int) -> dict[str, Detect]:
     model = NanoDetPersons(min_score=CANDIDATE_SCORE, threads=threads)
 
     def detect(rgb: np.ndarray) -> list[Found]:
-        people = sorted(model.detect(rgb) + model.detect_in_tiles(rgb), key=lambda p: -p.score)
-        return [Found(p.score, p.box, p.score >= min_score) for p in non_max_suppression(people, model.iou_threshold)]
+        view = look_in_tiles(rgb, [], model.look(rgb), model, below=2.0)  # nobody is twice the image tall: tiles
+        return [Found(p.score, p.box, p.score >= min_score) for p in view.people]
 
     return {"nanodet+tiles": detect}
 

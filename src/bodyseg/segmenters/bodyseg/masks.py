@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import cv2
@@ -19,9 +20,15 @@ from bodyseg.geometry import box_iou, box_window, mask_iou, paste_square
 from bodyseg.models.pose_detector import Detection
 from bodyseg.models.pose_landmarks import LandmarkModel, LandmarkResult, roi_from_detection
 from bodyseg.models.refiner import CROP_SIZE, PoseRefiner, combine, refine_crop, warp_into_crop
-from bodyseg.result import POSE_LANDMARKS, Segmentation, box_of_mask
+from bodyseg.refine.edges import refine_edges
+from bodyseg.result import POSE_LANDMARKS, Person, Segmentation, box_of_mask
 
 LEFT_HIP, RIGHT_HIP = POSE_LANDMARKS.index("left_hip"), POSE_LANDMARKS.index("right_hip")
+
+#: ``found_by`` of a person whose mask is the selfie model's inside a face-free box (the finder's
+#: fallback, :mod:`~bodyseg.segmenters.bodyseg.finder`): no landmarks, so not refined, not blended,
+#: not followed in video, no keypoints in the result.
+SELFIE_FOUND = "nanodet+selfie"
 
 
 def segment_person(
@@ -34,6 +41,54 @@ def segment_person(
         if again.presence >= result.presence * 0.9:
             return again
     return result
+
+
+def confirm_detections(
+    rgb: np.ndarray,
+    detections: list[Detection],
+    model: LandmarkModel,
+    *,
+    limit: int,
+    min_presence: float,
+    second_pass: bool = False,
+) -> list[tuple[float, LandmarkResult]]:
+    """(score, person) of the best ``limit`` detections that the landmark model is sure (``min_presence``)
+    hold a person, scored detector x presence."""
+    found = []
+    for det in sorted(detections, key=lambda d: -d.score)[:limit]:
+        person = segment_person(rgb, det, model, second_pass=second_pass)
+        if person.presence >= min_presence:
+            found.append((det.score * person.presence, person))
+    return found
+
+
+def correct_masks(
+    rgb: np.ndarray,
+    people: list[LandmarkResult],
+    refiner: PoseRefiner | None,
+    selfie: Callable[[np.ndarray], np.ndarray] | None,
+    selfie_once: Callable[[np.ndarray], np.ndarray],
+    *,
+    min_side: float,
+    who: str,
+    min_keep: float,
+    selfie_share: float,
+    share_body: float,
+) -> list[LandmarkResult]:
+    """``people``'s masks corrected by the refinement net (when there is one, :func:`refine_in_crops`)
+    and large people's blended with the selfie model's (``share_body``, :func:`blend_selfie_into_large`).
+
+    ``selfie`` is the selfie model (mirror-averaged), run at most once per frame; the blend takes that
+    run when the close-ups already paid for it, else one plain run (``selfie_once``: the blend gains the
+    same either way, and the second run cost 8 ms a photo).
+    """
+    frame = functools.cache(lambda: selfie(rgb))
+    if refiner is not None:
+        people = refine_in_crops(rgb, people, refiner, frame, min_side, who, min_keep, selfie_share)
+    if share_body > 0 and selfie is not None:
+        once = frame if frame.cache_info().currsize else functools.partial(selfie_once, rgb)
+        people = blend_selfie_into_large(people, once, share_body)
+    return people
 
 
 def is_close_up(person: LandmarkResult, shape: tuple[int, int], min_visibility: float = 0.5) -> bool:
@@ -212,6 +267,39 @@ def resolve_overlaps(
     if owner is None:
         owner = union_and_owner(probs)[1]
     return [(owner == i) & (p > threshold) for i, p in enumerate(probs)]
+
+
+def paste_people(
+    rgb: np.ndarray, found: list[tuple[float, LandmarkResult]], edges: str
+) -> tuple[np.ndarray, list[Person]]:
+    """The image's person probability (the people's highest, edges refined by ``edges``) and a
+    :class:`~bodyseg.result.Person` per (score, person) of ``found``, each pixel owned by the most probable
+    person (:func:`resolve_overlaps`); people the selfie model found (:data:`SELFIE_FOUND`) have no keypoints.
+
+    Example:
+        >>> kp = np.zeros((33, 3), np.float32)
+        >>> a = LandmarkResult(kp, 0.9, np.array([[0.9, 0.6, 0.1]], np.float32), None, kp[:2, :2])
+        >>> b = dataclasses.replace(a, prob=np.array([[0.2, 0.8, 0.7]], np.float32), found_by=SELFIE_FOUND)
+        >>> union, people = paste_people(np.zeros((1, 3, 3), np.uint8), [(0.8, a), (0.5, b)], "none")
+        >>> union.tolist(), [p.mask.astype(int).tolist() for p in people], people[1].keypoints is None
+        ([[0.8999999761581421, 0.800000011920929, 0.699999988079071]], [[[1, 0, 0]], [[0, 1, 1]]], True)
+    """
+    probs = [person.prob for _, person in found]
+    highest, owner = union_and_owner(probs)
+    union = refine_edges(rgb, highest, edges)
+    # with edges "none" each person is cut at the union (= their maximum): the owner is unchanged
+    masks = resolve_overlaps([np.minimum(p, union) if edges == "none" else p for p in probs], owner=owner)
+    inside = union > 0.5
+    people = [
+        Person(
+            mask=mask & inside,
+            box=box_of_mask(mask),
+            score=float(score),
+            keypoints=None if person.found_by == SELFIE_FOUND else person.keypoints,
+        )
+        for mask, (score, person) in zip(masks, found, strict=True)
+    ]
+    return union.astype(np.float32), people
 
 
 def nobody(shape: tuple[int, int]) -> Segmentation:

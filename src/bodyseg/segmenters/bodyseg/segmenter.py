@@ -24,20 +24,25 @@ from bodyseg.errors import MethodError
 from bodyseg.models.nanodet import NanoDetView
 from bodyseg.models.pose_detector import Detection
 from bodyseg.models.pose_landmarks import LANDMARK_VARIANTS, LandmarkResult
-from bodyseg.refine.edges import refine_edges
-from bodyseg.result import Person, Segmentation, box_of_mask
-from bodyseg.segmenters.bodyseg.finder import SELFIE_FOUND, find_unseen_people, look_in_tiles
+from bodyseg.result import Segmentation, box_of_mask
+from bodyseg.segmenters.bodyseg.finder import (
+    ISOLATE_MARGIN,
+    MAX_IOU,
+    SELFIE_MIN_FILL,
+    SELFIE_MIN_SCORE,
+    find_unseen_people,
+    look_in_tiles,
+)
 from bodyseg.segmenters.bodyseg.following import FOLLOW_KEY, REDETECT_ON, follow_entries, follow_people
 from bodyseg.segmenters.bodyseg.loading import PipelineModels
 from bodyseg.segmenters.bodyseg.masks import (
     REFINER_PEOPLE,
-    blend_selfie_into_large,
+    SELFIE_FOUND,
+    confirm_detections,
+    correct_masks,
     drop_duplicates,
     nobody,
-    refine_in_crops,
-    resolve_overlaps,
-    segment_person,
-    union_and_owner,
+    paste_people,
 )
 from bodyseg.segmenters.bodyseg.parts import PART_OPTIONS, add_parts, check_net_classes
 from bodyseg.segmenters.bodyseg.people import (
@@ -184,23 +189,16 @@ class PeopleSegmenter(PipelineSegmenter):
     """
 
     name = "bodyseg"
-    #: A face-free detector's box overlapping a found person's box by more than this is that person
-    #: again, not checked (:func:`~bodyseg.segmenters.bodyseg.people.unseen_boxes`).
-    finder_max_iou = 0.6
-    #: With ``finder_isolate``, the share of a face-free box's width and height kept around it (margins
-    #: of 0.1, 0.2 and 0.3 scored within 0.005 of each other on coco, davis and camvid).
-    finder_isolate_margin = 0.2
+    #: The face-free finder's fixed rules (their measurements: :mod:`~bodyseg.segmenters.bodyseg.finder`).
+    finder_max_iou = MAX_IOU
+    finder_isolate_margin = ISOLATE_MARGIN
+    finder_selfie_min_score = SELFIE_MIN_SCORE
+    finder_selfie_min_fill = SELFIE_MIN_FILL
     #: In video the selfie model's share of large people's edges costs a selfie run a frame (a
-    #: one-dancer clip 34 -> 27 frames/s) for 0.002 less IoU on lucia: off.
-    #: Still people are carried over between frames (``carry_still``) in video only: a photo's result
-    #: does not need to keep its people's landmark results.
+    #: one-dancer clip 34 -> 27 frames/s) for 0.002 less IoU on lucia: off. Still people are carried
+    #: over between frames (``carry_still``) in video only: a photo's result need not keep its people's
+    #: landmark results.
     video_defaults: ClassVar[dict[str, Any]] = {"selfie_share_body": 0.0, "carry_still": True}
-    #: With ``finder_selfie``, NanoDet's least score for a box the landmark model rejected to get the
-    #: selfie model's mask (0.4 and 0.5 measured: 0.4 found more on davis and camvid, no more on the
-    #: person-free scenes; NanoDet's own threshold is ``finder_min_score``).
-    finder_selfie_min_score = 0.4
-    #: ... and the least share of the box the selfie model's mask must fill (below it, it saw nobody).
-    finder_selfie_min_fill = 0.1
 
     def __init__(
         self,
@@ -338,12 +336,14 @@ class PeopleSegmenter(PipelineSegmenter):
 
     def confirm(self, rgb: np.ndarray, detections: list[Detection]) -> list[tuple[float, LandmarkResult]]:
         """(score, person) of the detections the landmark model is sure hold a person."""
-        found = []
-        for det in sorted(detections, key=lambda d: -d.score)[: self.max_people * 2]:
-            person = segment_person(rgb, det, self.models.landmarks, second_pass=self.second_pass)
-            if person.presence >= self.min_presence:
-                found.append((det.score * person.presence, person))
-        return found
+        return confirm_detections(
+            rgb,
+            detections,
+            self.models.landmarks,
+            limit=self.max_people * 2,
+            min_presence=self.min_presence,
+            second_pass=self.second_pass,
+        )
 
     def _segment_next(self, rgb: np.ndarray, previous: Segmentation) -> Segmentation | None:
         """Video: the landmark model on the regions the previous frame's landmarks suggest, without the
@@ -359,28 +359,21 @@ class PeopleSegmenter(PipelineSegmenter):
     def _refined(
         self, rgb: np.ndarray, found: list[tuple[float, LandmarkResult]]
     ) -> list[tuple[float, LandmarkResult]]:
-        """``found`` with the chosen people's masks corrected by the refinement net (when there is one)
-        and large people's blended with the selfie model's (``selfie_share_body``)."""
-        selfie = functools.cache(lambda: self.models.selfie(rgb))  # run at most once per frame
-        # read by the landmark model on this frame (not selfie-found, not carried over already refined)
+        """``found`` with the masks of the people read on this frame corrected (:func:`correct_masks`: not
+        those the selfie model found, nor those carried over, already corrected, from the last frame)."""
         read = [i for i, (_, person) in enumerate(found) if person.found_by != SELFIE_FOUND and not person.carried]
-        people = [found[i][1] for i in read]
-        if self.models.refiner is not None:
-            people = refine_in_crops(
-                rgb,
-                people,
-                self.models.refiner,
-                selfie,
-                self.refiner_min_side,
-                self.refiner_people,
-                self.refiner_min_keep,
-                self.selfie_share,
-            )
-        if self.selfie_share_body > 0 and self.models.selfie is not None:
-            # the mirrored average when the close-ups already paid for it, else one run (the blend
-            # gains the same either way, and the second run cost 8 ms a photo)
-            once = selfie if selfie.cache_info().currsize else functools.partial(self._selfie_once, rgb)
-            people = blend_selfie_into_large(people, once, self.selfie_share_body)
+        people = correct_masks(
+            rgb,
+            [found[i][1] for i in read],
+            self.models.refiner,
+            self.models.selfie,
+            self._selfie_once,
+            min_side=self.refiner_min_side,
+            who=self.refiner_people,
+            min_keep=self.refiner_min_keep,
+            selfie_share=self.selfie_share,
+            share_body=self.selfie_share_body,
+        )
         changed = list(found)
         for i, person in zip(read, people, strict=True):
             changed[i] = (found[i][0], person)
@@ -391,22 +384,7 @@ class PeopleSegmenter(PipelineSegmenter):
         found = drop_duplicates(self._refined(rgb, found))[: self.max_people]
         if not found:
             return nobody(rgb.shape[:2])
-        probs = [person.prob for _, person in found]
-        highest, owner = union_and_owner(probs)
-        union = refine_edges(rgb, highest, self.edges)
-        # with edges "none" each person is cut at the union (= their maximum): the owner is unchanged
-        masks = resolve_overlaps([np.minimum(p, union) if self.edges == "none" else p for p in probs], owner=owner)
-        inside = union > 0.5
-        found_by = [person.found_by for _, person in found]
-        people = [
-            Person(
-                mask=mask & inside,
-                box=box_of_mask(mask),
-                score=float(score),
-                keypoints=None if by == SELFIE_FOUND else person.keypoints,
-            )
-            for mask, (score, person), by in zip(masks, found, found_by, strict=False)
-        ]
+        union, people = paste_people(rgb, found, self.edges)
         follow = follow_entries(
             found,
             people,
@@ -415,6 +393,5 @@ class PeopleSegmenter(PipelineSegmenter):
             subject_height=self.finder_subject_height,
             rgb=rgb if self.carry_still else None,
         )
-        return Segmentation(
-            prob=union.astype(np.float32), people=people, meta={FOLLOW_KEY: follow, FOUND_BY_KEY: found_by}
-        )
+        found_by = [person.found_by for _, person in found]
+        return Segmentation(prob=union, people=people, meta={FOLLOW_KEY: follow, FOUND_BY_KEY: found_by})
